@@ -1,0 +1,159 @@
+package groundup.backend;
+
+import groundup.tensor.ConvGeometry;
+import groundup.tensor.Shape;
+import groundup.tensor.Tensor;
+
+/**
+ * The primitives every layer is written against; all a backend (CPU, CUDA) implements.
+ *
+ * <p><b>Conventions.</b> float32, row-major. Where an op speaks of matrices, a tensor of
+ * shape (d0, d1, ...) is the matrix (d0, d1*...): see {@link Shape#rows()}. Inputs are
+ * never modified; outputs are named {@code out}, {@code y}, {@code dx}... and are fully
+ * overwritten unless the method says it accumulates. An output may not alias an input
+ * unless the method allows it. Ops may run asynchronously: only {@link #download},
+ * {@link #dot} and {@link #synchronize} wait for the device.
+ *
+ * <p><b>Errors.</b> Shapes that do not fit, or a tensor allocated by another backend,
+ * throw {@link IllegalArgumentException} naming the op and the shapes, before anything
+ * is written. {@link Checks} holds those checks so every backend rejects alike.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** "cpu", "cuda": the name the {@code groundup.backend} property uses. */
+    String name();
+
+    /** One line for logs: the device, threads, libraries. */
+    String describe();
+
+    // ---- memory -------------------------------------------------------------------
+
+    /** A new zero-filled tensor owned by this backend; close it to free the memory. */
+    Tensor allocate(Shape shape);
+
+    /** Copies {@code dst.size()} floats from {@code src[offset...]} into {@code dst}. */
+    void upload(float[] src, int offset, Tensor dst);
+
+    /** Copies all of {@code src} into {@code dst[offset...]}; waits for pending work. */
+    void download(Tensor src, float[] dst, int offset);
+
+    void fill(Tensor t, float value);
+
+    /** dst = src; same size (shapes may differ). */
+    void copy(Tensor src, Tensor dst);
+
+    // ---- linear algebra ------------------------------------------------------------
+
+    /**
+     * c = alpha * op(a) * op(b) + beta * c, row-major, where op(m) is m or its transpose.
+     * op(a) is (M, K), op(b) is (K, N), c is (M, N). With beta = 0, c's old contents
+     * are ignored (NaN included).
+     */
+    void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
+
+    /** x (B, R, C) to y (B, C, R): a batch of matrix transposes, e.g. NHWC to NCHW. */
+    void batchedTranspose(Tensor x, int batch, int rows, int cols, Tensor y);
+
+    // ---- convolution ---------------------------------------------------------------
+
+    /** x (n, c, h, w) to col (n*oh*ow, c*kh*kw); padding reads as zero. */
+    void im2col(Tensor x, ConvGeometry g, Tensor col);
+
+    /**
+     * The adjoint of im2col: col (n*oh*ow, c*kh*kw) to dx (n, c, h, w), summing where
+     * windows overlap, dropping the padding. &lt;im2col(x), y&gt; == &lt;x, col2im(y)&gt;.
+     */
+    void col2im(Tensor col, ConvGeometry g, Tensor dx);
+
+    /**
+     * Max pooling: x (n, c, h, w) to y (n, c, oh, ow) with padding that never wins; argmax
+     * (same shape as y) receives the index of the winner inside its window, ky*kw + kx.
+     */
+    void maxPool(Tensor x, ConvGeometry g, Tensor y, Tensor argmax);
+
+    /** dx (n, c, h, w) = 0, then each dy is added at its window's winner. */
+    void maxPoolBackward(Tensor dy, Tensor argmax, ConvGeometry g, Tensor dx);
+
+    // ---- elementwise -------------------------------------------------------------
+
+    /** y = f(x), same size. y may be x. */
+    void activation(Activation f, Tensor x, Tensor y);
+
+    /**
+     * dx = f'(.) * dy. {@code saved} is the forward input for RELU and the forward
+     * output for SIGMOID (see {@link Activation}). dx may be dy.
+     */
+    void activationBackward(Activation f, Tensor saved, Tensor dy, Tensor dx);
+
+    /** out = a + b, same size. out may be a or b. */
+    void add(Tensor a, Tensor b, Tensor out);
+
+    /** out = a * b elementwise, same size. out may be a or b. */
+    void mul(Tensor a, Tensor b, Tensor out);
+
+    /** out = alpha * x. out may be x. */
+    void scale(float alpha, Tensor x, Tensor out);
+
+    /** y += alpha * x. */
+    void axpy(float alpha, Tensor x, Tensor y);
+
+    /** out (R, C) = x (R, C) + v (C) on every row. out may be x. */
+    void addRowVector(Tensor x, Tensor v, Tensor out);
+
+    // ---- reductions ----------------------------------------------------------------
+
+    /** out (C) = sum over the rows of x (R, C): the bias gradient. */
+    void sumRows(Tensor x, Tensor out);
+
+    /** out (R) = index of the largest entry of each row of x (R, C), as a float; first wins ties. */
+    void argmaxRows(Tensor x, Tensor out);
+
+    /** Sum of a[i]*b[i] in double precision (waits for the device). */
+    double dot(Tensor a, Tensor b);
+
+    // ---- losses --------------------------------------------------------------------
+
+    /**
+     * probs (N, C) = softmax of each row of logits (row max subtracted); loss (1) = mean
+     * over rows of -log(probs[label] + 1e-7). labels (N) hold class indices as floats.
+     */
+    void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss);
+
+    /** dx (N, C) = (probs - onehot(labels)) / N: the gradient of the mean loss. */
+    void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx);
+
+    // ---- normalization and regularization -------------------------------------------
+
+    /**
+     * Batch normalization in training mode over x (N, C, ...): statistics per channel C,
+     * over the N and all trailing (spatial) positions. y = gamma*(x-mean)*invStd + beta,
+     * invStd = 1/sqrt(var + eps) with the biased variance. mean and invStd (C) are saved
+     * for backward; runMean, runVar (C) become momentum*run + (1-momentum)*batch.
+     */
+    void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float momentum, float eps,
+                        Tensor y, Tensor mean, Tensor invStd, Tensor runMean, Tensor runVar);
+
+    /** y = gamma*(x - runMean)/sqrt(runVar + eps) + beta, per channel as above. */
+    void batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, float eps, Tensor y);
+
+    /** Gradients of {@link #batchNormTrain}: dx, and dgamma, dbeta (C) overwritten. */
+    void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd,
+                           Tensor dx, Tensor dgamma, Tensor dbeta);
+
+    /**
+     * Inverted dropout: mask[i] = (u(seed, i) >= ratio) / (1 - ratio), y = x * mask, where
+     * u is {@link DropoutHash#uniform} so every backend draws the same mask for a seed.
+     */
+    void dropout(Tensor x, float ratio, long seed, Tensor mask, Tensor y);
+
+    // ---- optimizers ----------------------------------------------------------------
+
+    /** One step of {@code rule} on param; s1, s2 are its state (null where unused). */
+    void optimizerStep(UpdateRule rule, Tensor param, Tensor grad, Tensor s1, Tensor s2);
+
+    /** Waits until every op issued so far has finished. */
+    void synchronize();
+
+    /** Frees what the backend holds (thread pools, device context). */
+    @Override void close();
+}

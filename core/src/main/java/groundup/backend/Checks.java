@@ -1,0 +1,170 @@
+package groundup.backend;
+
+import groundup.tensor.ConvGeometry;
+import groundup.tensor.Shape;
+import groundup.tensor.Tensor;
+
+/**
+ * The argument checks of every {@link Backend} op, shared so that all backends reject the
+ * same calls with the same message (the op and the shapes) before writing anything.
+ */
+public final class Checks {
+    private Checks() {}
+
+    static IllegalArgumentException fail(String op, String what) {
+        return new IllegalArgumentException(op + ": " + what);
+    }
+
+    public static void owned(Backend b, String op, Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t == null) throw fail(op, "a tensor argument is null");
+            t.handle(b, op);
+        }
+    }
+
+    public static void sameSize(String op, Tensor a, Tensor b) {
+        if (a.size() != b.size()) {
+            throw fail(op, "sizes differ: " + a.shape() + " has " + a.size() + " elements, " + b.shape() + " has " + b.size());
+        }
+    }
+
+    public static void upload(Backend b, float[] src, int offset, Tensor dst) {
+        owned(b, "upload", dst);
+        if (src == null || offset < 0 || (long) offset + dst.size() > src.length) {
+            throw fail("upload", "array of " + (src == null ? "null" : src.length) + " floats from offset " + offset
+                    + " cannot fill " + dst.shape());
+        }
+    }
+
+    public static void download(Backend b, Tensor src, float[] dst, int offset) {
+        owned(b, "download", src);
+        if (dst == null || offset < 0 || (long) offset + src.size() > dst.length) {
+            throw fail("download", src.shape() + " does not fit an array of " + (dst == null ? "null" : dst.length)
+                    + " floats from offset " + offset);
+        }
+    }
+
+    public static void gemm(Backend b, boolean ta, boolean tb, Tensor a, Tensor bm, Tensor c) {
+        owned(b, "gemm", a, bm, c);
+        int m = ta ? a.shape().cols() : a.shape().rows();
+        int ka = ta ? a.shape().rows() : a.shape().cols();
+        int kb = tb ? bm.shape().cols() : bm.shape().rows();
+        int n = tb ? bm.shape().rows() : bm.shape().cols();
+        if (ka != kb || c.shape().rows() != m || c.shape().cols() != n) {
+            throw fail("gemm", "op(a) " + dims(m, ka) + " x op(b) " + dims(kb, n) + " -> c " + dims(c.shape().rows(), c.shape().cols())
+                    + " does not fit (a " + a.shape() + (ta ? "^T" : "") + ", b " + bm.shape() + (tb ? "^T" : "") + ", c " + c.shape() + ")");
+        }
+        noAlias("gemm", c, a, bm);
+    }
+
+    public static void batchedTranspose(Backend b, Tensor x, int batch, int rows, int cols, Tensor y) {
+        owned(b, "batchedTranspose", x, y);
+        if (batch <= 0 || rows <= 0 || cols <= 0 || (long) batch * rows * cols != x.size() || x.size() != y.size()) {
+            throw fail("batchedTranspose", "x " + x.shape() + " and y " + y.shape() + " are not " + batch + " matrices of "
+                    + rows + "x" + cols);
+        }
+        noAlias("batchedTranspose", y, x);
+    }
+
+    public static void im2col(Backend b, Tensor x, ConvGeometry g, Tensor col) {
+        owned(b, "im2col", x, col);
+        shape("im2col", "x", x, g.inputShape(), g);
+        shape("im2col", "col", col, g.colShape(), g);
+    }
+
+    public static void col2im(Backend b, Tensor col, ConvGeometry g, Tensor dx) {
+        owned(b, "col2im", col, dx);
+        shape("col2im", "col", col, g.colShape(), g);
+        shape("col2im", "dx", dx, g.inputShape(), g);
+    }
+
+    public static void maxPool(Backend b, Tensor x, ConvGeometry g, Tensor y, Tensor argmax) {
+        owned(b, "maxPool", x, y, argmax);
+        if (g.pad() >= g.kh() || g.pad() >= g.kw()) {
+            throw fail("maxPool", "padding " + g.pad() + " must be smaller than the window " + g.kh() + "x" + g.kw());
+        }
+        shape("maxPool", "x", x, g.inputShape(), g);
+        shape("maxPool", "y", y, g.pooledShape(), g);
+        shape("maxPool", "argmax", argmax, g.pooledShape(), g);
+    }
+
+    public static void maxPoolBackward(Backend b, Tensor dy, Tensor argmax, ConvGeometry g, Tensor dx) {
+        owned(b, "maxPoolBackward", dy, argmax, dx);
+        shape("maxPoolBackward", "dy", dy, g.pooledShape(), g);
+        shape("maxPoolBackward", "argmax", argmax, g.pooledShape(), g);
+        shape("maxPoolBackward", "dx", dx, g.inputShape(), g);
+    }
+
+    public static void elementwise(Backend b, String op, Tensor... ts) {
+        owned(b, op, ts);
+        for (int i = 1; i < ts.length; i++) sameSize(op, ts[0], ts[i]);
+    }
+
+    public static void rowVector(Backend b, String op, Tensor x, Tensor v, Tensor out) {
+        owned(b, op, x, v, out);
+        if (v.size() != x.shape().cols() || out.size() != x.size()) {
+            throw fail(op, "x " + x.shape() + " (as " + dims(x.shape().rows(), x.shape().cols()) + "), vector " + v.shape()
+                    + ", out " + out.shape() + " do not fit");
+        }
+    }
+
+    public static void sumRows(Backend b, Tensor x, Tensor out) {
+        owned(b, "sumRows", x, out);
+        if (out.size() != x.shape().cols()) {
+            throw fail("sumRows", "x " + x.shape() + " has " + x.shape().cols() + " columns but out " + out.shape() + " has " + out.size());
+        }
+    }
+
+    public static void argmaxRows(Backend b, Tensor x, Tensor out) {
+        owned(b, "argmaxRows", x, out);
+        if (out.size() != x.shape().rows()) {
+            throw fail("argmaxRows", "x " + x.shape() + " has " + x.shape().rows() + " rows but out " + out.shape() + " has " + out.size());
+        }
+    }
+
+    public static void softmaxCrossEntropy(Backend b, String op, Tensor logits, Tensor labels, Tensor probs, Tensor lossOrDx) {
+        owned(b, op, logits, labels, probs, lossOrDx);
+        if (logits.shape().rank() != 2 || !probs.shape().equals(logits.shape()) || labels.size() != logits.shape().rows()) {
+            throw fail(op, "logits " + logits.shape() + ", labels " + labels.shape() + ", probs " + probs.shape()
+                    + ": expected (N, C), (N), (N, C)");
+        }
+    }
+
+    public static void batchNorm(Backend b, String op, Tensor x, Tensor y, Tensor... perChannel) {
+        owned(b, op, x, y);
+        owned(b, op, perChannel);
+        if (x.shape().rank() < 2) throw fail(op, "x " + x.shape() + " must be (N, C, ...)");
+        sameSize(op, x, y);
+        int c = x.shape().dim(1);
+        for (Tensor t : perChannel) {
+            if (t.size() != c) throw fail(op, "x " + x.shape() + " has " + c + " channels but a per-channel tensor is " + t.shape());
+        }
+    }
+
+    public static void dropout(Backend b, Tensor x, float ratio, Tensor mask, Tensor y) {
+        elementwise(b, "dropout", x, mask, y);
+        if (!(ratio >= 0f && ratio < 1f)) throw fail("dropout", "ratio " + ratio + " must be in [0, 1)");
+    }
+
+    public static void optimizerStep(Backend b, UpdateRule rule, Tensor p, Tensor g, Tensor s1, Tensor s2) {
+        String op = "optimizerStep(" + rule.kind() + ")";
+        if (rule.stateCount() >= 1) elementwise(b, op, p, g, s1); else elementwise(b, op, p, g);
+        if (rule.stateCount() >= 2) elementwise(b, op, p, s2);
+    }
+
+    private static void shape(String op, String name, Tensor t, Shape expected, ConvGeometry g) {
+        if (!t.shape().equals(expected)) {
+            throw fail(op, name + " is " + t.shape() + " but the window " + g + " needs " + expected);
+        }
+    }
+
+    private static void noAlias(String op, Tensor out, Tensor... ins) {
+        for (Tensor in : ins) {
+            if (out.handle(out.backend(), op) == in.handle(in.backend(), op)) {
+                throw fail(op, "the output " + out.shape() + " shares memory with an input");
+            }
+        }
+    }
+
+    private static String dims(int r, int c) { return "(" + r + ", " + c + ")"; }
+}

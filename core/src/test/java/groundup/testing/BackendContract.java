@@ -1,0 +1,471 @@
+package groundup.testing;
+
+import static groundup.testing.Tensors.assertClose;
+import static groundup.testing.Tensors.random;
+import static groundup.testing.Tensors.upload;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import groundup.backend.Activation;
+import groundup.backend.Backend;
+import groundup.backend.DropoutHash;
+import groundup.backend.UpdateRule;
+import groundup.tensor.ConvGeometry;
+import groundup.tensor.Shape;
+import groundup.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The contract every {@link Backend} passes: each primitive against {@link Reference} on
+ * random data over random shapes, odd and degenerate sizes included, plus the rejection of
+ * bad arguments. A backend module runs it by subclassing and supplying {@link #createBackend};
+ * a backend that cannot run here (CUDA without a GPU) skips itself there with the reason.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class BackendContract {
+    /** float32 tolerances: sums of up to a few thousand products. */
+    protected static final double RTOL = 1e-4, ATOL = 1e-5;
+
+    protected Backend b;
+    private final List<Tensor> live = new ArrayList<>();
+
+    /** The backend under test; call Assumptions.assumeTrue(..., reason) here to skip. */
+    protected abstract Backend createBackend();
+
+    @BeforeAll void open() { b = createBackend(); }
+
+    @AfterAll void shut() {
+        live.forEach(Tensor::close);
+        if (b != null) b.close();
+    }
+
+    private Tensor t(float[] data, int... dims) {
+        Tensor x = upload(b, data, dims);
+        live.add(x);
+        return x;
+    }
+
+    private Tensor zeros(int... dims) {
+        Tensor x = b.allocate(Shape.of(dims));
+        live.add(x);
+        return x;
+    }
+
+    private static int[] sizes(Random r, int max) {
+        return new int[] {1, 2, 3, 7, 16, 31, 1 + r.nextInt(max)};
+    }
+
+    // ---- memory -------------------------------------------------------------------
+
+    @Test void allocateIsZeroAndUploadDownloadRoundTrip() {
+        Random r = new Random(1);
+        for (int n : new int[] {1, 5, 1000, 65537}) {
+            Tensor x = zeros(n);
+            assertArrayEquals(new float[n], x.toArray(), "fresh tensor of " + n + " must be zero");
+            float[] data = random(r, n + 3);
+            b.upload(data, 3, x);
+            float[] back = new float[n + 2];
+            b.download(x, back, 2);
+            for (int i = 0; i < n; i++) assertEquals(data[i + 3], back[i + 2]);
+        }
+    }
+
+    @Test void fillCopyAndViewsShareMemory() {
+        Random r = new Random(2);
+        Tensor x = t(random(r, 24), 2, 3, 4), y = zeros(6, 4);
+        b.copy(x, y);
+        assertArrayEquals(x.toArray(), y.toArray());
+        b.fill(y, 2.5f);
+        for (float v : y.toArray()) assertEquals(2.5f, v);
+        Tensor v = x.view(4, 6);
+        b.fill(v, -1f);
+        for (float f : x.toArray()) assertEquals(-1f, f);
+        assertThrows(IllegalArgumentException.class, () -> x.view(5, 5));
+    }
+
+    // ---- GEMM ----------------------------------------------------------------------
+
+    @Test void gemmMatchesReferenceOverShapesAndFlags() {
+        Random r = new Random(3);
+        int[][] shapes = {{1, 1, 1}, {1, 7, 3}, {5, 1, 9}, {3, 4, 1}, {17, 13, 11}, {64, 33, 65}, {2, 100, 257}};
+        List<int[]> all = new ArrayList<>(List.of(shapes));
+        for (int i = 0; i < 6; i++) all.add(new int[] {1 + r.nextInt(90), 1 + r.nextInt(90), 1 + r.nextInt(90)});
+        for (int[] s : all) {
+            int m = s[0], n = s[1], k = s[2];
+            for (int flags = 0; flags < 4; flags++) {
+                boolean ta = (flags & 1) != 0, tb = (flags & 2) != 0;
+                float[] a = random(r, m * k), bb = random(r, k * n), c = random(r, m * n);
+                float alpha = 0.5f + r.nextFloat(), beta = flags == 3 ? 0.75f : 0f;
+                Tensor A = ta ? t(a, k, m) : t(a, m, k), B = tb ? t(bb, n, k) : t(bb, k, n);
+                float[] cInit = beta == 0 ? nanArray(m * n) : c;   // beta = 0 must ignore c, NaN included
+                Tensor C = t(cInit, m, n);
+                b.gemm(ta, tb, alpha, A, B, beta, C);
+                assertClose(Reference.gemm(ta, tb, m, n, k, alpha, a, bb, beta, c), C.toArray(), RTOL, ATOL * k,
+                        "gemm m=" + m + " n=" + n + " k=" + k + " ta=" + ta + " tb=" + tb);
+            }
+        }
+    }
+
+    @Test void gemmSeesHigherRankTensorsAsMatrices() {
+        Random r = new Random(4);
+        float[] x = random(r, 2 * 3 * 4 * 5), w = random(r, 60 * 7);
+        Tensor X = t(x, 2, 3, 4, 5), W = t(w, 60, 7), Y = zeros(2, 7);
+        b.gemm(false, false, 1f, X, W, 0f, Y);
+        assertClose(Reference.gemm(false, false, 2, 7, 60, 1f, x, w, 0f, null), Y.toArray(), RTOL, ATOL * 60, "gemm (2,3,4,5) as (2,60)");
+    }
+
+    @Test void batchedTransposeMatchesReference() {
+        Random r = new Random(5);
+        for (int[] s : new int[][] {{1, 1, 1}, {1, 5, 3}, {3, 1, 7}, {2, 33, 35}, {4, 100, 30}}) {
+            float[] x = random(r, s[0] * s[1] * s[2]);
+            Tensor X = t(x, s[0], s[1], s[2]), Y = zeros(s[0], s[2], s[1]);
+            b.batchedTranspose(X, s[0], s[1], s[2], Y);
+            assertArrayEquals(Reference.batchedTranspose(x, s[0], s[1], s[2]), Y.toArray(), "transpose " + java.util.Arrays.toString(s));
+        }
+    }
+
+    // ---- convolution ---------------------------------------------------------------
+
+    /** Fixed corner cases plus random ones: 1x1, non-square, stride > 1, padding, kernel = input. */
+    protected List<ConvGeometry> geometries(long seed) {
+        List<ConvGeometry> gs = new ArrayList<>(List.of(
+                new ConvGeometry(1, 1, 1, 1, 1, 1, 1, 0),
+                new ConvGeometry(2, 3, 5, 7, 3, 2, 1, 0),
+                new ConvGeometry(2, 1, 6, 6, 6, 6, 1, 0),       // kernel = input
+                new ConvGeometry(1, 2, 4, 4, 6, 6, 1, 1),       // kernel = padded input
+                new ConvGeometry(3, 2, 9, 8, 3, 3, 2, 1),
+                new ConvGeometry(2, 4, 7, 5, 2, 3, 3, 2),
+                new ConvGeometry(4, 1, 28, 28, 5, 5, 1, 0)));   // SimpleConvNet's conv, small batch
+        Random r = new Random(seed);
+        for (int i = 0; i < 8; i++) {
+            int h = 1 + r.nextInt(12), w = 1 + r.nextInt(12), pad = r.nextInt(3);
+            int kh = 1 + r.nextInt(h + 2 * pad), kw = 1 + r.nextInt(w + 2 * pad);
+            gs.add(new ConvGeometry(1 + r.nextInt(3), 1 + r.nextInt(4), h, w, kh, kw, 1 + r.nextInt(3), pad));
+        }
+        return gs;
+    }
+
+    @Test void im2colMatchesReference() {
+        Random r = new Random(6);
+        for (ConvGeometry g : geometries(60)) {
+            float[] x = random(r, g.inputShape().size());
+            Tensor X = t(x, g.inputShape().dims()), col = t(Tensors.sentinel(g.colShape().size()), g.colShape().dims());
+            b.im2col(X, g, col);
+            assertArrayEquals(Reference.im2col(x, g), col.toArray(), "im2col " + g);
+        }
+    }
+
+    @Test void col2imIsTheAdjointOfIm2colAndMatchesReference() {
+        Random r = new Random(7);
+        for (ConvGeometry g : geometries(70)) {
+            float[] x = random(r, g.inputShape().size()), y = random(r, g.colShape().size());
+            Tensor X = t(x, g.inputShape().dims()), Y = t(y, g.colShape().dims());
+            Tensor col = zeros(g.colShape().dims()), dx = t(Tensors.sentinel(x.length), g.inputShape().dims());
+            b.im2col(X, g, col);
+            b.col2im(Y, g, dx);
+            double lhs = b.dot(col, Y), rhs = b.dot(X, dx);
+            assertEquals(lhs, rhs, 1e-4 * (1 + Math.abs(lhs)), "<im2col(x), y> vs <x, col2im(y)> for " + g);
+            assertClose(Reference.col2im(y, g), dx.toArray(), RTOL, ATOL, "col2im " + g);
+        }
+    }
+
+    @Test void maxPoolForwardAndBackwardMatchReference() {
+        Random r = new Random(8);
+        List<ConvGeometry> gs = new ArrayList<>(List.of(
+                new ConvGeometry(1, 1, 1, 1, 1, 1, 1, 0),
+                new ConvGeometry(2, 3, 24, 24, 2, 2, 2, 0),     // SimpleConvNet's pool
+                new ConvGeometry(2, 2, 7, 7, 2, 2, 2, 0),       // odd size: last row/col dropped
+                new ConvGeometry(1, 2, 6, 5, 3, 3, 1, 0),       // overlapping windows
+                new ConvGeometry(2, 1, 5, 6, 3, 2, 2, 1)));     // padding
+        for (ConvGeometry g : geometries(80)) {
+            if (g.pad() < g.kh() && g.pad() < g.kw()) gs.add(g);
+        }
+        for (ConvGeometry g : gs) {
+            float[] x = random(r, g.inputShape().size()), dy = random(r, g.pooledShape().size());
+            Tensor X = t(x, g.inputShape().dims()), Y = zeros(g.pooledShape().dims()), A = zeros(g.pooledShape().dims());
+            b.maxPool(X, g, Y, A);
+            float[][] ref = Reference.maxPool(x, g);
+            assertArrayEquals(ref[0], Y.toArray(), "maxPool " + g);
+            assertArrayEquals(ref[1], A.toArray(), "maxPool argmax " + g);
+            Tensor DY = t(dy, g.pooledShape().dims()), DX = t(Tensors.sentinel(x.length), g.inputShape().dims());
+            b.maxPoolBackward(DY, A, g, DX);
+            assertClose(Reference.maxPoolBackward(dy, ref[1], g), DX.toArray(), RTOL, ATOL, "maxPoolBackward " + g);
+        }
+    }
+
+    // ---- elementwise -------------------------------------------------------------
+
+    @Test void activationsAndTheirGradients() {
+        Random r = new Random(9);
+        for (int n : new int[] {1, 3, 1000, 100_003}) {
+            float[] x = random(r, n), dy = random(r, n);
+            Tensor X = t(x, n), Y = zeros(n), DY = t(dy, n), DX = zeros(n);
+            float[] relu = new float[n], drelu = new float[n], sig = new float[n], dsig = new float[n];
+            for (int i = 0; i < n; i++) {
+                relu[i] = Math.max(x[i], 0f);
+                drelu[i] = x[i] > 0 ? dy[i] : 0f;
+                sig[i] = (float) (1 / (1 + Math.exp(-x[i])));
+                dsig[i] = dy[i] * sig[i] * (1 - sig[i]);
+            }
+            b.activation(Activation.RELU, X, Y);
+            assertArrayEquals(relu, Y.toArray(), "relu n=" + n);
+            b.activationBackward(Activation.RELU, X, DY, DX);
+            assertArrayEquals(drelu, DX.toArray(), "relu backward n=" + n);
+            b.activation(Activation.SIGMOID, X, Y);
+            assertClose(sig, Y.toArray(), 1e-6, 1e-7, "sigmoid n=" + n);
+            b.activationBackward(Activation.SIGMOID, Y, DY, DX);
+            assertClose(dsig, DX.toArray(), 1e-5, 1e-7, "sigmoid backward n=" + n);
+        }
+    }
+
+    @Test void arithmeticOps() {
+        Random r = new Random(10);
+        for (int n : new int[] {1, 7, 50_001}) {
+            float[] x = random(r, n), y = random(r, n);
+            Tensor X = t(x, n), Y = t(y, n), O = zeros(n);
+            float[] sum = new float[n], prod = new float[n], sc = new float[n], ax = new float[n];
+            for (int i = 0; i < n; i++) {
+                sum[i] = x[i] + y[i];
+                prod[i] = x[i] * y[i];
+                sc[i] = -1.5f * x[i];
+                ax[i] = y[i] + 0.25f * x[i];
+            }
+            b.add(X, Y, O);
+            assertArrayEquals(sum, O.toArray(), "add");
+            b.mul(X, Y, O);
+            assertArrayEquals(prod, O.toArray(), "mul");
+            b.scale(-1.5f, X, O);
+            assertArrayEquals(sc, O.toArray(), "scale");
+            b.axpy(0.25f, X, Y);
+            assertArrayEquals(ax, Y.toArray(), "axpy");
+        }
+    }
+
+    @Test void addRowVectorAndSumRowsAndArgmax() {
+        Random r = new Random(11);
+        for (int[] s : new int[][] {{1, 1}, {1, 9}, {9, 1}, {37, 30}, {5000, 30}, {3, 1001}}) {
+            int rows = s[0], cols = s[1];
+            float[] x = random(r, rows * cols), v = random(r, cols);
+            Tensor X = t(x, rows, cols), V = t(v, cols), O = zeros(rows, cols), S = zeros(cols), A = zeros(rows);
+            float[] exp = new float[x.length], sums = new float[cols], arg = new float[rows];
+            double[] acc = new double[cols];
+            for (int i = 0; i < rows; i++) {
+                int best = 0;
+                for (int j = 0; j < cols; j++) {
+                    exp[i * cols + j] = x[i * cols + j] + v[j];
+                    acc[j] += x[i * cols + j];
+                    if (x[i * cols + j] > x[i * cols + best]) best = j;
+                }
+                arg[i] = best;
+            }
+            for (int j = 0; j < cols; j++) sums[j] = (float) acc[j];
+            b.addRowVector(X, V, O);
+            assertArrayEquals(exp, O.toArray(), "addRowVector " + rows + "x" + cols);
+            b.sumRows(X, S);
+            assertClose(sums, S.toArray(), 1e-5, 1e-5, "sumRows " + rows + "x" + cols);
+            b.argmaxRows(X, A);
+            assertArrayEquals(arg, A.toArray(), "argmaxRows " + rows + "x" + cols);
+            double d = 0;
+            for (int i = 0; i < x.length; i++) d += (double) x[i] * x[i];
+            assertEquals(d, b.dot(X, X), 1e-9 * d, "dot");
+        }
+    }
+
+    // ---- losses --------------------------------------------------------------------
+
+    @Test void softmaxCrossEntropyForwardAndBackward() {
+        Random r = new Random(12);
+        for (int[] s : new int[][] {{1, 1}, {1, 10}, {7, 3}, {100, 10}, {3, 1000}}) {
+            int rows = s[0], cols = s[1];
+            float[] z = random(r, rows * cols), lab = new float[rows];
+            for (int i = 0; i < z.length; i++) z[i] *= 20;   // large logits: the row max must be subtracted
+            for (int i = 0; i < rows; i++) lab[i] = r.nextInt(cols);
+            Tensor Z = t(z, rows, cols), L = t(lab, rows), P = zeros(rows, cols), loss = zeros(1), DX = zeros(rows, cols);
+            b.softmaxCrossEntropy(Z, L, P, loss);
+            float[][] ref = Reference.softmaxCrossEntropy(z, lab, rows, cols);
+            assertClose(ref[0], P.toArray(), 1e-5, 1e-7, "softmax " + rows + "x" + cols);
+            assertClose(ref[1], loss.toArray(), 1e-5, 1e-6, "cross-entropy " + rows + "x" + cols);
+            b.softmaxCrossEntropyBackward(P, L, DX);
+            assertClose(Reference.softmaxCrossEntropyBackward(ref[0], lab, rows, cols), DX.toArray(), 1e-5, 1e-7, "softmax backward");
+        }
+        Tensor Z = t(new float[] {1, 2, 3, 4}, 2, 2), P = zeros(2, 2), loss = zeros(1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> b.softmaxCrossEntropy(Z, t(new float[] {0, 2}, 2), P, loss));
+        assertTrue(e.getMessage().contains("label"), e.getMessage());
+    }
+
+    // ---- normalization and regularization -------------------------------------------
+
+    @Test void batchNormTrainInferenceAndBackward() {
+        Random r = new Random(13);
+        for (int[] s : new int[][] {{2, 1, 1}, {5, 3, 1}, {4, 3, 25}, {100, 16, 1}, {3, 2, 49}}) {
+            int n = s[0], c = s[1], sp = s[2];
+            int[] dims = sp == 1 ? new int[] {n, c} : new int[] {n, c, 1, sp};
+            float[] x = random(r, n * c * sp), dy = random(r, x.length), gamma = random(r, c), beta = random(r, c);
+            float[] rm = random(r, c), rv = new float[c];
+            for (int i = 0; i < c; i++) rv[i] = 0.5f + r.nextFloat();
+            for (int i = 0; i < x.length; i++) x[i] = 3 * x[i] + 2;  // a mean and variance far from (0, 1)
+            Tensor X = t(x, dims), G = t(gamma, c), B = t(beta, c), RM = t(rm, c), RV = t(rv, c);
+            Tensor Y = zeros(dims), M = zeros(c), IS = zeros(c);
+            b.batchNormTrain(X, G, B, 0.9f, 1e-6f, Y, M, IS, RM, RV);
+            float[][] ref = Reference.batchNormTrain(x, n, c, sp, gamma, beta, 0.9f, 1e-6f, rm, rv);
+            String what = "batchNorm " + java.util.Arrays.toString(dims);
+            assertClose(ref[0], Y.toArray(), 1e-4, 1e-4, what + " y");
+            assertClose(ref[1], M.toArray(), 1e-5, 1e-5, what + " mean");
+            assertClose(ref[2], IS.toArray(), 1e-4, 1e-5, what + " invStd");
+            assertClose(ref[3], RM.toArray(), 1e-5, 1e-5, what + " running mean");
+            assertClose(ref[4], RV.toArray(), 1e-4, 1e-5, what + " running var");
+            b.batchNormInference(X, G, B, RM, RV, 1e-6f, Y);
+            assertClose(Reference.batchNormInference(x, n, c, sp, gamma, beta, ref[3], ref[4], 1e-6f), Y.toArray(), 1e-4, 1e-4, what + " inference");
+            Tensor DY = t(dy, dims), DX = zeros(dims), DG = zeros(c), DB = zeros(c);
+            b.batchNormBackward(DY, X, G, M, IS, DX, DG, DB);
+            float[][] g = Reference.batchNormBackward(dy, x, n, c, sp, gamma, M.toArray(), IS.toArray());
+            assertClose(g[0], DX.toArray(), 1e-3, 1e-4, what + " dx");
+            assertClose(g[1], DG.toArray(), 1e-4, 1e-4, what + " dgamma");
+            assertClose(g[2], DB.toArray(), 1e-4, 1e-4, what + " dbeta");
+        }
+    }
+
+    @Test void dropoutDrawsTheSharedMaskAndScalesTheKeptUnits() {
+        Random r = new Random(14);
+        int n = 200_001;
+        float[] x = random(r, n);
+        Tensor X = t(x, n), M = zeros(n), Y = zeros(n);
+        for (float ratio : new float[] {0f, 0.5f, 0.9f}) {
+            b.dropout(X, ratio, 42L, M, Y);
+            float[] m = M.toArray(), y = Y.toArray();
+            int kept = 0;
+            for (int i = 0; i < n; i++) {
+                float expect = DropoutHash.uniform(42L, i) >= ratio ? 1f / (1f - ratio) : 0f;
+                assertEquals(expect, m[i], "mask at " + i + " ratio " + ratio);
+                assertEquals(x[i] * expect, y[i], 1e-6f, "y at " + i);
+                if (m[i] != 0) kept++;
+            }
+            assertEquals(1 - ratio, kept / (double) n, 0.01, "kept fraction at ratio " + ratio);
+        }
+        b.dropout(X, 0.5f, 43L, M, Y);
+        float[] other = M.toArray();
+        b.dropout(X, 0.5f, 42L, M, Y);
+        assertTrue(!java.util.Arrays.equals(other, M.toArray()), "another seed must give another mask");
+    }
+
+    // ---- optimizers ----------------------------------------------------------------
+
+    /** Two steps from p = 1 with g = 0.5, lr = 0.1, worked by hand (see UpdateRule's formulas). */
+    @Test void optimizerStepsMatchHandComputedValues() {
+        check(t -> UpdateRule.sgd(0.1f), 0.95f, 0.9f);
+        check(t -> UpdateRule.momentum(0.1f, 0.9f), 0.95f, 0.855f);
+        check(t -> UpdateRule.nesterov(0.1f, 0.9f), 0.8645f, 0.69255f);
+        check(t -> UpdateRule.adagrad(0.1f, 1e-7f), 0.9f, 0.8292893f);
+        check(t -> UpdateRule.rmsprop(0.1f, 0.99f, 1e-7f), 2.0e-6f, -0.7088782f);
+        check(t -> UpdateRule.adam(0.1f, 0.9f, 0.999f, 1e-7f, t), 0.9f, 0.8f);
+    }
+
+    private void check(java.util.function.IntFunction<UpdateRule> rule, float afterOne, float afterTwo) {
+        Tensor p = t(new float[] {1f, 1f, 1f}, 3), g = t(new float[] {0.5f, 0.5f, 0.5f}, 3), s1 = zeros(3), s2 = zeros(3);
+        UpdateRule r1 = rule.apply(1);
+        b.optimizerStep(r1, p, g, s1, s2);
+        assertClose(new float[] {afterOne, afterOne, afterOne}, p.toArray(), 1e-5, 1e-6, r1.kind() + " step 1");
+        b.optimizerStep(rule.apply(2), p, g, s1, s2);
+        assertClose(new float[] {afterTwo, afterTwo, afterTwo}, p.toArray(), 1e-5, 1e-6, r1.kind() + " step 2");
+    }
+
+    @Test void optimizerStepsOnLargeRandomTensorsMatchScalarFormulas() {
+        Random r = new Random(15);
+        int n = 70_001;
+        for (UpdateRule.Kind kind : UpdateRule.Kind.values()) {
+            float[] p = random(r, n), g = random(r, n), s1 = random(r, n), s2 = random(r, n);
+            for (int i = 0; i < n; i++) { s1[i] = kind == UpdateRule.Kind.MOMENTUM || kind == UpdateRule.Kind.NESTEROV ? s1[i] : Math.abs(s1[i]); s2[i] = Math.abs(s2[i]); }
+            UpdateRule rule = switch (kind) {
+                case SGD -> UpdateRule.sgd(0.01f);
+                case MOMENTUM -> UpdateRule.momentum(0.01f, 0.9f);
+                case NESTEROV -> UpdateRule.nesterov(0.01f, 0.9f);
+                case ADAGRAD -> UpdateRule.adagrad(0.01f, 1e-7f);
+                case RMSPROP -> UpdateRule.rmsprop(0.01f, 0.99f, 1e-7f);
+                case ADAM -> UpdateRule.adam(0.001f, 0.9f, 0.999f, 1e-7f, 3);
+            };
+            float[] ep = p.clone(), e1 = s1.clone(), e2 = s2.clone();
+            for (int i = 0; i < n; i++) scalarStep(rule, ep, g, e1, e2, i);
+            Tensor P = t(p, n), G = t(g, n), S1 = t(s1, n), S2 = t(s2, n);
+            b.optimizerStep(rule, P, G, S1, S2);
+            assertClose(ep, P.toArray(), 1e-5, 1e-6, kind + " param");
+            if (rule.stateCount() >= 1) assertClose(e1, S1.toArray(), 1e-5, 1e-6, kind + " state 1");
+            if (rule.stateCount() >= 2) assertClose(e2, S2.toArray(), 1e-5, 1e-6, kind + " state 2");
+        }
+    }
+
+    private static void scalarStep(UpdateRule u, float[] p, float[] g, float[] s1, float[] s2, int i) {
+        double lr = u.lr(), a = u.a(), bb = u.b(), eps = u.eps();
+        switch (u.kind()) {
+            case SGD -> p[i] -= (float) (lr * g[i]);
+            case MOMENTUM -> { s1[i] = (float) (a * s1[i] - lr * g[i]); p[i] += s1[i]; }
+            case NESTEROV -> { s1[i] = (float) (a * s1[i] - lr * g[i]); p[i] += (float) (a * a * s1[i] - (1 + a) * lr * g[i]); }
+            case ADAGRAD -> { s1[i] += g[i] * g[i]; p[i] -= (float) (lr * g[i] / (Math.sqrt(s1[i]) + eps)); }
+            case RMSPROP -> { s1[i] = (float) (a * s1[i] + (1 - a) * g[i] * g[i]); p[i] -= (float) (lr * g[i] / (Math.sqrt(s1[i]) + eps)); }
+            case ADAM -> {
+                s1[i] += (float) ((1 - a) * (g[i] - s1[i]));
+                s2[i] += (float) ((1 - bb) * (g[i] * g[i] - s2[i]));
+                p[i] -= (float) (lr * s1[i] / (Math.sqrt(s2[i]) + eps));
+            }
+        }
+    }
+
+    // ---- bad input -----------------------------------------------------------------
+
+    /** The call throws IllegalArgumentException naming op and shapes, and out is untouched. */
+    private void rejects(String op, String shapeText, Tensor out, Consumer<Backend> call) {
+        float[] before = out.toArray();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> call.accept(b), op);
+        assertTrue(e.getMessage().startsWith(op), "message names the op: " + e.getMessage());
+        assertTrue(e.getMessage().contains(shapeText), "message names the shapes (" + shapeText + "): " + e.getMessage());
+        assertArrayEquals(before, out.toArray(), op + " wrote to its output before rejecting");
+    }
+
+    @Test void badShapesAreRejectedBeforeAnythingIsWritten() {
+        Random r = new Random(16);
+        Tensor a = t(random(r, 6), 2, 3), bb = t(random(r, 8), 4, 2), c = t(random(r, 8), 2, 4);
+        rejects("gemm", "(4, 2)", c, x -> x.gemm(false, false, 1f, a, bb, 0f, c));
+        rejects("add", "(2, 3)", c, x -> x.add(a, c, c));
+        rejects("sumRows", "(2, 3)", c, x -> x.sumRows(a, c));
+        ConvGeometry g = new ConvGeometry(1, 1, 4, 4, 3, 3, 1, 0);
+        Tensor x4 = t(random(r, 16), 1, 1, 4, 4), wrongCol = t(random(r, 8), 2, 4);
+        rejects("im2col", "(2, 4)", wrongCol, x -> x.im2col(x4, g, wrongCol));
+        rejects("col2im", "(2, 4)", x4, x -> x.col2im(wrongCol, g, x4));
+        Tensor y = t(random(r, 6), 6);
+        rejects("softmaxCrossEntropy", "(2, 3)", y, x -> x.softmaxCrossEntropy(a, y, a, y));
+        rejects("batchNormTrain", "(2, 3)", c, x -> x.batchNormTrain(a, y, y, 0.9f, 1e-6f, c, y, y, y, y));
+        rejects("optimizerStep", "(2, 3)", c, x -> x.optimizerStep(UpdateRule.sgd(0.1f), c, a, null, null));
+        rejects("dropout", "ratio", a, x -> x.dropout(a, 1f, 1L, a.view(6), a));
+    }
+
+    @Test void impossibleGeometriesAndSizesAreRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ConvGeometry(1, 1, 4, 4, 7, 3, 1, 1));
+        assertTrue(e.getMessage().contains("larger than the padded input 6x6"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ConvGeometry(1, 1, 4, 4, 3, 3, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ConvGeometry(1, 1, 4, 4, 3, 3, 1, -1));
+        e = assertThrows(IllegalArgumentException.class, () -> Shape.of(3, -2));
+        assertTrue(e.getMessage().contains("[3, -2]"), e.getMessage());
+    }
+
+    @Test void aTensorOfAnotherBackendIsRejected() {
+        Backend other = new groundup.testing.ForeignBackend();
+        Tensor foreign = other.allocate(Shape.of(2, 2)), mine = zeros(2, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.add(foreign, mine, mine));
+        assertTrue(e.getMessage().contains("belongs to backend 'foreign'"), e.getMessage());
+    }
+
+    private static float[] nanArray(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, Float.NaN);
+        return a;
+    }
+}

@@ -1,0 +1,510 @@
+package groundup.cpu;
+
+import groundup.backend.Activation;
+import groundup.backend.Backend;
+import groundup.backend.Checks;
+import groundup.backend.DropoutHash;
+import groundup.backend.UpdateRule;
+import groundup.tensor.ConvGeometry;
+import groundup.tensor.Shape;
+import groundup.tensor.Tensor;
+
+/**
+ * The CPU backend: tensors are Java float arrays; GEMM goes to OpenBLAS (see
+ * {@link BlasGemm}); every other op is a Java loop over flat arrays, split over the
+ * {@link Parallel} pool. One instance is meant for one thread at a time.
+ */
+public final class CpuBackend implements Backend {
+    /** Below this many elements an elementwise op runs on the calling thread alone. */
+    private static final int GRAIN = 1 << 15;
+
+    private final Parallel parallel;
+    private final BlasGemm blas;
+    private double[] partials = new double[0];   // per-chunk sums of the reductions, grown, never shrunk
+
+    public CpuBackend(int threads) {
+        if (threads <= 0) throw new IllegalArgumentException("groundup.threads must be positive, got " + threads);
+        this.parallel = new Parallel(threads);
+        this.blas = new BlasGemm(threads);
+    }
+
+    @Override public String name() { return "cpu"; }
+
+    @Override public String describe() {
+        return "cpu: " + parallel.threads() + " threads, " + blas.describe() + ", Java " + Runtime.version();
+    }
+
+    private float[] a(Tensor t, String op) { return (float[]) t.handle(this, op); }
+
+    // ---- memory -------------------------------------------------------------------
+
+    @Override public Tensor allocate(Shape shape) {
+        return Tensor.wrap(this, shape, new float[shape.size()], () -> { });
+    }
+
+    @Override public void upload(float[] src, int offset, Tensor dst) {
+        Checks.upload(this, src, offset, dst);
+        System.arraycopy(src, offset, a(dst, "upload"), 0, dst.size());
+    }
+
+    @Override public void download(Tensor src, float[] dst, int offset) {
+        Checks.download(this, src, dst, offset);
+        System.arraycopy(a(src, "download"), 0, dst, offset, src.size());
+    }
+
+    @Override public void fill(Tensor t, float value) {
+        Checks.owned(this, "fill", t);
+        java.util.Arrays.fill(a(t, "fill"), value);
+    }
+
+    @Override public void copy(Tensor src, Tensor dst) {
+        Checks.elementwise(this, "copy", src, dst);
+        System.arraycopy(a(src, "copy"), 0, a(dst, "copy"), 0, src.size());
+    }
+
+    // ---- linear algebra ------------------------------------------------------------
+
+    @Override public void gemm(boolean transA, boolean transB, float alpha, Tensor ta, Tensor tb, float beta, Tensor tc) {
+        Checks.gemm(this, transA, transB, ta, tb, tc);
+        int m = tc.shape().rows(), n = tc.shape().cols();
+        int k = transA ? ta.shape().rows() : ta.shape().cols();
+        blas.sgemm(transA, transB, m, n, k, alpha, a(ta, "gemm"), ta.shape().cols(), a(tb, "gemm"), tb.shape().cols(),
+                beta, a(tc, "gemm"), n);
+    }
+
+    @Override public void batchedTranspose(Tensor tx, int batch, int rows, int cols, Tensor ty) {
+        Checks.batchedTranspose(this, tx, batch, rows, cols, ty);
+        float[] x = a(tx, "batchedTranspose"), y = a(ty, "batchedTranspose");
+        final int tile = 32;
+        int rowTiles = (rows + tile - 1) / tile;
+        parallel.forRange(batch * rowTiles, Math.max(1, GRAIN / (tile * cols)), (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int b = t / rowTiles, r0 = (t % rowTiles) * tile, r1 = Math.min(rows, r0 + tile);
+                int base = b * rows * cols;
+                for (int c = 0; c < cols; c++) {
+                    int dst = base + c * rows;
+                    for (int r = r0; r < r1; r++) y[dst + r] = x[base + r * cols + c];
+                }
+            }
+        });
+    }
+
+    // ---- convolution ---------------------------------------------------------------
+
+    @Override public void im2col(Tensor tx, ConvGeometry g, Tensor tcol) {
+        Checks.im2col(this, tx, g, tcol);
+        float[] x = a(tx, "im2col"), col = a(tcol, "im2col");
+        int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw();
+        int s = g.stride(), p = g.pad(), c = g.c(), rowLen = c * kh * kw;
+        // one task per output row (n, oy): ow rows of col, each c*kh*kw long and contiguous
+        parallel.forRange(g.n() * oh, Math.max(1, GRAIN / (ow * rowLen)), (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int n = t / oh, oy = t % oh;
+                for (int ox = 0; ox < ow; ox++) {
+                    int dst = (t * ow + ox) * rowLen;
+                    for (int ch = 0; ch < c; ch++) {
+                        int plane = (n * c + ch) * h * w;
+                        for (int ky = 0; ky < kh; ky++) {
+                            int iy = oy * s - p + ky;
+                            int d = dst + (ch * kh + ky) * kw;
+                            if (iy < 0 || iy >= h) {
+                                for (int kx = 0; kx < kw; kx++) col[d + kx] = 0f;
+                                continue;
+                            }
+                            int src = plane + iy * w;
+                            for (int kx = 0; kx < kw; kx++) {
+                                int ix = ox * s - p + kx;
+                                col[d + kx] = ix >= 0 && ix < w ? x[src + ix] : 0f;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Override public void col2im(Tensor tcol, ConvGeometry g, Tensor tdx) {
+        Checks.col2im(this, tcol, g, tdx);
+        float[] col = a(tcol, "col2im"), dx = a(tdx, "col2im");
+        int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw();
+        int s = g.stride(), p = g.pad(), c = g.c(), rowLen = c * kh * kw;
+        // one task per input plane (n, ch): planes are disjoint, so no two tasks add to one element
+        parallel.forRange(g.n() * c, Math.max(1, GRAIN / (oh * ow * kh * kw)), (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int n = t / c, ch = t % c, plane = t * h * w;
+                java.util.Arrays.fill(dx, plane, plane + h * w, 0f);
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        int src = ((n * oh + oy) * ow + ox) * rowLen + ch * kh * kw;
+                        for (int ky = 0; ky < kh; ky++) {
+                            int iy = oy * s - p + ky;
+                            if (iy < 0 || iy >= h) continue;
+                            for (int kx = 0; kx < kw; kx++) {
+                                int ix = ox * s - p + kx;
+                                if (ix >= 0 && ix < w) dx[plane + iy * w + ix] += col[src + ky * kw + kx];
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Override public void maxPool(Tensor tx, ConvGeometry g, Tensor ty, Tensor targ) {
+        Checks.maxPool(this, tx, g, ty, targ);
+        float[] x = a(tx, "maxPool"), y = a(ty, "maxPool"), arg = a(targ, "maxPool");
+        int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), s = g.stride(), p = g.pad();
+        parallel.forRange(g.n() * g.c(), Math.max(1, GRAIN / (h * w)), (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int in = t * h * w, out = t * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        float best = Float.NEGATIVE_INFINITY;
+                        int bestK = -1;
+                        for (int ky = 0; ky < kh; ky++) {
+                            int iy = oy * s - p + ky;
+                            if (iy < 0 || iy >= h) continue;
+                            for (int kx = 0; kx < kw; kx++) {
+                                int ix = ox * s - p + kx;
+                                if (ix < 0 || ix >= w) continue;
+                                float v = x[in + iy * w + ix];
+                                // NaN wins so that it propagates instead of hiding
+                                if (bestK < 0 || v > best || Float.isNaN(v)) {
+                                    best = v;
+                                    bestK = ky * kw + kx;
+                                    if (Float.isNaN(v)) { ky = kh; break; }
+                                }
+                            }
+                        }
+                        y[out + oy * ow + ox] = best;
+                        arg[out + oy * ow + ox] = bestK;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override public void maxPoolBackward(Tensor tdy, Tensor targ, ConvGeometry g, Tensor tdx) {
+        Checks.maxPoolBackward(this, tdy, targ, g, tdx);
+        float[] dy = a(tdy, "maxPoolBackward"), arg = a(targ, "maxPoolBackward"), dx = a(tdx, "maxPoolBackward");
+        int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w(), kw = g.kw(), s = g.stride(), p = g.pad();
+        parallel.forRange(g.n() * g.c(), Math.max(1, GRAIN / (h * w)), (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int in = t * h * w, out = t * oh * ow;
+                java.util.Arrays.fill(dx, in, in + h * w, 0f);
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        int k = (int) arg[out + oy * ow + ox];
+                        int iy = oy * s - p + k / kw, ix = ox * s - p + k % kw;
+                        dx[in + iy * w + ix] += dy[out + oy * ow + ox];
+                    }
+                }
+            }
+        });
+    }
+
+    // ---- elementwise -------------------------------------------------------------
+
+    @Override public void activation(Activation f, Tensor tx, Tensor ty) {
+        Checks.elementwise(this, "activation(" + f + ")", tx, ty);
+        float[] x = a(tx, "activation"), y = a(ty, "activation");
+        if (f == Activation.RELU) {
+            parallel.forRange(x.length, GRAIN, (lo, hi) -> { for (int i = lo; i < hi; i++) y[i] = Math.max(x[i], 0f); });
+        } else {
+            parallel.forRange(x.length, GRAIN, (lo, hi) -> { for (int i = lo; i < hi; i++) y[i] = 1f / (1f + (float) Math.exp(-x[i])); });
+        }
+    }
+
+    @Override public void activationBackward(Activation f, Tensor tsaved, Tensor tdy, Tensor tdx) {
+        Checks.elementwise(this, "activationBackward(" + f + ")", tsaved, tdy, tdx);
+        float[] sv = a(tsaved, "activationBackward"), dy = a(tdy, "activationBackward"), dx = a(tdx, "activationBackward");
+        if (f == Activation.RELU) {
+            parallel.forRange(sv.length, GRAIN, (lo, hi) -> { for (int i = lo; i < hi; i++) dx[i] = sv[i] > 0f ? dy[i] : 0f; });
+        } else {
+            parallel.forRange(sv.length, GRAIN, (lo, hi) -> { for (int i = lo; i < hi; i++) dx[i] = dy[i] * sv[i] * (1f - sv[i]); });
+        }
+    }
+
+    @Override public void add(Tensor ta, Tensor tb, Tensor tout) {
+        Checks.elementwise(this, "add", ta, tb, tout);
+        float[] x = a(ta, "add"), y = a(tb, "add"), o = a(tout, "add");
+        parallel.forRange(o.length, GRAIN, (lo, hi) -> { for (int i = lo; i < hi; i++) o[i] = x[i] + y[i]; });
+    }
+
+    @Override public void mul(Tensor ta, Tensor tb, Tensor tout) {
+        Checks.elementwise(this, "mul", ta, tb, tout);
+        float[] x = a(ta, "mul"), y = a(tb, "mul"), o = a(tout, "mul");
+        parallel.forRange(o.length, GRAIN, (lo, hi) -> { for (int i = lo; i < hi; i++) o[i] = x[i] * y[i]; });
+    }
+
+    @Override public void scale(float alpha, Tensor tx, Tensor tout) {
+        Checks.elementwise(this, "scale", tx, tout);
+        float[] x = a(tx, "scale"), o = a(tout, "scale");
+        parallel.forRange(o.length, GRAIN, (lo, hi) -> { for (int i = lo; i < hi; i++) o[i] = alpha * x[i]; });
+    }
+
+    @Override public void axpy(float alpha, Tensor tx, Tensor ty) {
+        Checks.elementwise(this, "axpy", tx, ty);
+        float[] x = a(tx, "axpy"), y = a(ty, "axpy");
+        parallel.forRange(y.length, GRAIN, (lo, hi) -> { for (int i = lo; i < hi; i++) y[i] += alpha * x[i]; });
+    }
+
+    @Override public void addRowVector(Tensor tx, Tensor tv, Tensor tout) {
+        Checks.rowVector(this, "addRowVector", tx, tv, tout);
+        float[] x = a(tx, "addRowVector"), v = a(tv, "addRowVector"), o = a(tout, "addRowVector");
+        int cols = v.length;
+        parallel.forRange(tx.shape().rows(), Math.max(1, GRAIN / cols), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int base = r * cols;
+                for (int c = 0; c < cols; c++) o[base + c] = x[base + c] + v[c];
+            }
+        });
+    }
+
+    // ---- reductions ----------------------------------------------------------------
+
+    @Override public void sumRows(Tensor tx, Tensor tout) {
+        Checks.sumRows(this, tx, tout);
+        float[] x = a(tx, "sumRows"), o = a(tout, "sumRows");
+        int rows = tx.shape().rows(), cols = o.length;
+        int chunks = Math.max(1, Math.min(parallel.threads(), rows * cols / GRAIN));
+        int per = (rows + chunks - 1) / chunks;
+        double[] part = partials(chunks * cols);
+        // each chunk of rows sums into its own slice of partials; the slices are added after
+        parallel.forRange(chunks, 1, (lo, hi) -> {
+            for (int ch = lo; ch < hi; ch++) {
+                int base = ch * cols;
+                java.util.Arrays.fill(part, base, base + cols, 0.0);
+                for (int r = ch * per, end = Math.min(rows, r + per); r < end; r++) {
+                    int src = r * cols;
+                    for (int c = 0; c < cols; c++) part[base + c] += x[src + c];
+                }
+            }
+        });
+        for (int c = 0; c < cols; c++) {
+            double s = 0;
+            for (int ch = 0; ch < chunks; ch++) s += part[ch * cols + c];
+            o[c] = (float) s;
+        }
+    }
+
+    @Override public void argmaxRows(Tensor tx, Tensor tout) {
+        Checks.argmaxRows(this, tx, tout);
+        float[] x = a(tx, "argmaxRows"), o = a(tout, "argmaxRows");
+        int cols = tx.shape().cols();
+        parallel.forRange(o.length, Math.max(1, GRAIN / cols), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int base = r * cols, best = 0;
+                for (int c = 1; c < cols; c++) if (x[base + c] > x[base + best]) best = c;
+                o[r] = best;
+            }
+        });
+    }
+
+    @Override public double dot(Tensor ta, Tensor tb) {
+        Checks.elementwise(this, "dot", ta, tb);
+        float[] x = a(ta, "dot"), y = a(tb, "dot");
+        int n = x.length, chunks = Math.max(1, Math.min(parallel.threads(), n / GRAIN)), per = (n + chunks - 1) / chunks;
+        double[] part = partials(chunks);
+        parallel.forRange(chunks, 1, (lo, hi) -> {
+            for (int ch = lo; ch < hi; ch++) {
+                double s = 0;
+                for (int i = ch * per, end = Math.min(n, i + per); i < end; i++) s += (double) x[i] * y[i];
+                part[ch] = s;
+            }
+        });
+        double s = 0;
+        for (int ch = 0; ch < chunks; ch++) s += part[ch];
+        return s;
+    }
+
+    private double[] partials(int n) {
+        if (partials.length < n) partials = new double[n];
+        return partials;
+    }
+
+    // ---- losses --------------------------------------------------------------------
+
+    @Override public void softmaxCrossEntropy(Tensor tlogits, Tensor tlabels, Tensor tprobs, Tensor tloss) {
+        Checks.softmaxCrossEntropy(this, "softmaxCrossEntropy", tlogits, tlabels, tprobs, tloss);
+        if (tloss.size() != 1) throw new IllegalArgumentException("softmaxCrossEntropy: loss must hold one value, got " + tloss.shape());
+        float[] z = a(tlogits, "softmaxCrossEntropy"), lab = a(tlabels, "softmaxCrossEntropy");
+        float[] pr = a(tprobs, "softmaxCrossEntropy"), loss = a(tloss, "softmaxCrossEntropy");
+        int rows = tlogits.shape().rows(), cols = tlogits.shape().cols();
+        checkLabels("softmaxCrossEntropy", lab, cols);
+        double[] part = partials(rows);
+        parallel.forRange(rows, Math.max(1, GRAIN / cols), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int base = r * cols;
+                float max = z[base];
+                for (int c = 1; c < cols; c++) max = Math.max(max, z[base + c]);
+                double sum = 0;
+                for (int c = 0; c < cols; c++) {
+                    float e = (float) Math.exp(z[base + c] - max);
+                    pr[base + c] = e;
+                    sum += e;
+                }
+                float inv = (float) (1.0 / sum);
+                for (int c = 0; c < cols; c++) pr[base + c] *= inv;
+                part[r] = -Math.log(pr[base + (int) lab[r]] + 1e-7);
+            }
+        });
+        double total = 0;
+        for (int r = 0; r < rows; r++) total += part[r];
+        loss[0] = (float) (total / rows);
+    }
+
+    @Override public void softmaxCrossEntropyBackward(Tensor tprobs, Tensor tlabels, Tensor tdx) {
+        Checks.softmaxCrossEntropy(this, "softmaxCrossEntropyBackward", tprobs, tlabels, tprobs, tdx);
+        Checks.sameSize("softmaxCrossEntropyBackward", tprobs, tdx);
+        float[] pr = a(tprobs, "softmaxCrossEntropyBackward"), lab = a(tlabels, "softmaxCrossEntropyBackward");
+        float[] dx = a(tdx, "softmaxCrossEntropyBackward");
+        int rows = tprobs.shape().rows(), cols = tprobs.shape().cols();
+        checkLabels("softmaxCrossEntropyBackward", lab, cols);
+        float inv = 1f / rows;
+        parallel.forRange(rows, Math.max(1, GRAIN / cols), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int base = r * cols, label = (int) lab[r];
+                for (int c = 0; c < cols; c++) dx[base + c] = (pr[base + c] - (c == label ? 1f : 0f)) * inv;
+            }
+        });
+    }
+
+    private static void checkLabels(String op, float[] lab, int classes) {
+        for (int r = 0; r < lab.length; r++) {
+            float l = lab[r];
+            if (!(l >= 0 && l < classes) || l != (int) l) {
+                throw new IllegalArgumentException(op + ": label " + l + " at row " + r + " is not a class index in [0, " + classes + ")");
+            }
+        }
+    }
+
+    // ---- normalization and regularization -------------------------------------------
+
+    @Override public void batchNormTrain(Tensor tx, Tensor tgamma, Tensor tbeta, float momentum, float eps,
+                                         Tensor ty, Tensor tmean, Tensor tinv, Tensor trm, Tensor trv) {
+        Checks.batchNorm(this, "batchNormTrain", tx, ty, tgamma, tbeta, tmean, tinv, trm, trv);
+        float[] x = a(tx, "batchNormTrain"), y = a(ty, "batchNormTrain"), gamma = a(tgamma, "batchNormTrain");
+        float[] beta = a(tbeta, "batchNormTrain"), mean = a(tmean, "batchNormTrain"), inv = a(tinv, "batchNormTrain");
+        float[] rm = a(trm, "batchNormTrain"), rv = a(trv, "batchNormTrain");
+        int n = tx.shape().rows(), c = tx.shape().dim(1), s = tx.size() / (n * c);
+        double m = (double) n * s;
+        parallel.forRange(c, Math.max(1, GRAIN / (n * s)), (lo, hi) -> {
+            for (int ch = lo; ch < hi; ch++) {
+                double sum = 0;
+                for (int i = 0; i < n; i++) for (int j = 0, b = (i * c + ch) * s; j < s; j++) sum += x[b + j];
+                double mu = sum / m, sq = 0;
+                for (int i = 0; i < n; i++) for (int j = 0, b = (i * c + ch) * s; j < s; j++) { double d = x[b + j] - mu; sq += d * d; }
+                double var = sq / m;
+                float is = (float) (1.0 / Math.sqrt(var + eps)), g = gamma[ch], bt = beta[ch], muF = (float) mu;
+                for (int i = 0; i < n; i++) for (int j = 0, b = (i * c + ch) * s; j < s; j++) y[b + j] = g * (x[b + j] - muF) * is + bt;
+                mean[ch] = muF;
+                inv[ch] = is;
+                rm[ch] = momentum * rm[ch] + (1 - momentum) * muF;
+                rv[ch] = momentum * rv[ch] + (1 - momentum) * (float) var;
+            }
+        });
+    }
+
+    @Override public void batchNormInference(Tensor tx, Tensor tgamma, Tensor tbeta, Tensor trm, Tensor trv, float eps, Tensor ty) {
+        Checks.batchNorm(this, "batchNormInference", tx, ty, tgamma, tbeta, trm, trv);
+        float[] x = a(tx, "batchNormInference"), y = a(ty, "batchNormInference"), gamma = a(tgamma, "batchNormInference");
+        float[] beta = a(tbeta, "batchNormInference"), rm = a(trm, "batchNormInference"), rv = a(trv, "batchNormInference");
+        int n = tx.shape().rows(), c = tx.shape().dim(1), s = tx.size() / (n * c);
+        parallel.forRange(n * c, Math.max(1, GRAIN / s), (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int ch = t % c, b = t * s;
+                float is = (float) (1.0 / Math.sqrt(rv[ch] + eps)), g = gamma[ch] * is, mu = rm[ch], bt = beta[ch];
+                for (int j = 0; j < s; j++) y[b + j] = g * (x[b + j] - mu) + bt;
+            }
+        });
+    }
+
+    @Override public void batchNormBackward(Tensor tdy, Tensor tx, Tensor tgamma, Tensor tmean, Tensor tinv,
+                                            Tensor tdx, Tensor tdgamma, Tensor tdbeta) {
+        Checks.batchNorm(this, "batchNormBackward", tx, tdy, tgamma, tmean, tinv, tdgamma, tdbeta);
+        Checks.sameSize("batchNormBackward", tx, tdx);
+        Checks.owned(this, "batchNormBackward", tdx);
+        float[] dy = a(tdy, "batchNormBackward"), x = a(tx, "batchNormBackward"), gamma = a(tgamma, "batchNormBackward");
+        float[] mean = a(tmean, "batchNormBackward"), inv = a(tinv, "batchNormBackward"), dx = a(tdx, "batchNormBackward");
+        float[] dgamma = a(tdgamma, "batchNormBackward"), dbeta = a(tdbeta, "batchNormBackward");
+        int n = tx.shape().rows(), c = tx.shape().dim(1), s = tx.size() / (n * c);
+        float m = (float) n * s;
+        parallel.forRange(c, Math.max(1, GRAIN / (n * s)), (lo, hi) -> {
+            for (int ch = lo; ch < hi; ch++) {
+                float mu = mean[ch], is = inv[ch];
+                double sdy = 0, sdyx = 0;
+                for (int i = 0; i < n; i++) for (int j = 0, b = (i * c + ch) * s; j < s; j++) {
+                    sdy += dy[b + j];
+                    sdyx += dy[b + j] * ((x[b + j] - mu) * is);
+                }
+                float db = (float) sdy, dg = (float) sdyx, k = gamma[ch] * is / m;
+                for (int i = 0; i < n; i++) for (int j = 0, b = (i * c + ch) * s; j < s; j++) {
+                    float xhat = (x[b + j] - mu) * is;
+                    dx[b + j] = k * (m * dy[b + j] - db - xhat * dg);
+                }
+                dgamma[ch] = dg;
+                dbeta[ch] = db;
+            }
+        });
+    }
+
+    @Override public void dropout(Tensor tx, float ratio, long seed, Tensor tmask, Tensor ty) {
+        Checks.dropout(this, tx, ratio, tmask, ty);
+        float[] x = a(tx, "dropout"), mask = a(tmask, "dropout"), y = a(ty, "dropout");
+        float keep = 1f / (1f - ratio);
+        parallel.forRange(x.length, GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                float m = DropoutHash.uniform(seed, i) >= ratio ? keep : 0f;
+                mask[i] = m;
+                y[i] = x[i] * m;
+            }
+        });
+    }
+
+    // ---- optimizers ----------------------------------------------------------------
+
+    @Override public void optimizerStep(UpdateRule rule, Tensor tp, Tensor tg, Tensor ts1, Tensor ts2) {
+        Checks.optimizerStep(this, rule, tp, tg, ts1, ts2);
+        String op = "optimizerStep";
+        float[] p = a(tp, op), g = a(tg, op);
+        float[] s1 = rule.stateCount() >= 1 ? a(ts1, op) : null, s2 = rule.stateCount() >= 2 ? a(ts2, op) : null;
+        float lr = rule.lr(), ra = rule.a(), rb = rule.b(), eps = rule.eps();
+        Parallel.Range body = switch (rule.kind()) {
+            case SGD -> (lo, hi) -> { for (int i = lo; i < hi; i++) p[i] -= lr * g[i]; };
+            case MOMENTUM -> (lo, hi) -> {
+                for (int i = lo; i < hi; i++) { s1[i] = ra * s1[i] - lr * g[i]; p[i] += s1[i]; }
+            };
+            case NESTEROV -> (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    s1[i] = ra * s1[i] - lr * g[i];
+                    p[i] += ra * ra * s1[i] - (1 + ra) * lr * g[i];
+                }
+            };
+            case ADAGRAD -> (lo, hi) -> {
+                for (int i = lo; i < hi; i++) { s1[i] += g[i] * g[i]; p[i] -= lr * g[i] / ((float) Math.sqrt(s1[i]) + eps); }
+            };
+            case RMSPROP -> (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    s1[i] = ra * s1[i] + (1 - ra) * g[i] * g[i];
+                    p[i] -= lr * g[i] / ((float) Math.sqrt(s1[i]) + eps);
+                }
+            };
+            case ADAM -> (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    s1[i] += (1 - ra) * (g[i] - s1[i]);
+                    s2[i] += (1 - rb) * (g[i] * g[i] - s2[i]);
+                    p[i] -= lr * s1[i] / ((float) Math.sqrt(s2[i]) + eps);
+                }
+            };
+        };
+        parallel.forRange(p.length, GRAIN, body);
+    }
+
+    @Override public void synchronize() { /* every CPU op has finished when it returns */ }
+
+    @Override public void close() {
+        parallel.close();
+        blas.close();
+    }
+}
