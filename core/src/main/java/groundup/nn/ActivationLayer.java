@@ -1,0 +1,36 @@
+package groundup.nn;
+
+import groundup.backend.Activation;
+import groundup.backend.Backend;
+import groundup.tensor.Shape;
+import groundup.tensor.Tensor;
+
+/** ReLU or sigmoid, elementwise; see {@link Relu} and {@link Sigmoid}. */
+abstract class ActivationLayer implements Layer {
+    private final Backend b;
+    private final Activation f;
+    private Tensor x, y, dx;
+
+    ActivationLayer(Backend b, Activation f) {
+        this.b = b;
+        this.f = f;
+    }
+
+    @Override public Shape outputShape(Shape input) { return input; }
+
+    @Override public Tensor forward(Tensor x, Mode mode) {
+        this.x = x;
+        y = Buffers.ensure(b, y, x.shape());
+        b.activation(f, x, y);
+        return y;
+    }
+
+    @Override public Tensor backward(Tensor dy) {
+        dx = Buffers.ensure(b, dx, dy.shape());
+        // ReLU's derivative needs its input, sigmoid's its output
+        b.activationBackward(f, f == Activation.RELU ? x : y, dy, dx);
+        return dx;
+    }
+
+    @Override public void close() { Buffers.close(y, dx); }
+}

@@ -1,0 +1,184 @@
+package groundup.nn;
+
+import groundup.backend.Backend;
+import groundup.tensor.Shape;
+import groundup.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A network: layers in a row, then a loss. Every network of the book is one of these
+ * (see {@link Networks}); {@link #builder} composes new ones.
+ */
+public final class Sequential implements AutoCloseable {
+    private final Backend backend;
+    private final Shape sampleShape;
+    private final List<Layer> layers;
+    private final LossLayer loss;
+    private final String description;
+
+    private Sequential(Backend backend, Shape sampleShape, List<Layer> layers, LossLayer loss, String description) {
+        this.backend = backend;
+        this.sampleShape = sampleShape;
+        this.layers = Collections.unmodifiableList(layers);
+        this.loss = loss;
+        this.description = description;
+        if (!layers.isEmpty()) layers.get(0).skipInputGradient();   // nobody needs dL/d(image)
+    }
+
+    public Backend backend() { return backend; }
+
+    /** The shape of one sample, e.g. (1, 28, 28). */
+    public Shape sampleShape() { return sampleShape; }
+
+    public List<Layer> layers() { return layers; }
+
+    public LossLayer lossLayer() { return loss; }
+
+    /** The network's description (a {@link NetworkSpec} as JSON for the book's networks). */
+    public String description() { return description; }
+
+    /** Scores (N, classes) for a batch (N, sampleShape...). */
+    public Tensor predict(Tensor x, Mode mode) {
+        Tensor h = x;
+        for (Layer l : layers) h = l.forward(h, mode);
+        return h;
+    }
+
+    /** Forward pass and loss; returns the (1) loss tensor. */
+    public Tensor loss(Tensor x, Tensor targets, Mode mode) {
+        return loss.forward(predict(x, mode), targets);
+    }
+
+    /** Backpropagates the last {@link #loss} call, filling every parameter's gradient. */
+    public void backward() { backwardFrom(loss.backward()); }
+
+    /** Backpropagates a given gradient of the scores through the layers of the last forward. */
+    public void backwardFrom(Tensor dscores) {
+        Tensor d = dscores;
+        for (int i = layers.size() - 1; i >= 0 && d != null; i--) d = layers.get(i).backward(d);
+    }
+
+    /** Tells the layers which training step runs next (dropout derives its mask from it). */
+    public void reseed(long step) {
+        for (Layer l : layers) l.reseed(step);
+    }
+
+    public List<Parameter> parameters() {
+        List<Parameter> ps = new ArrayList<>();
+        for (Layer l : layers) ps.addAll(l.parameters());
+        return ps;
+    }
+
+    public List<Layer.NamedTensor> state() {
+        List<Layer.NamedTensor> s = new ArrayList<>();
+        for (Layer l : layers) s.addAll(l.state());
+        return s;
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (Parameter p : parameters()) n += p.value().size();
+        return n;
+    }
+
+    /** One line per layer with its output shape for one sample. */
+    public String summary() {
+        StringBuilder sb = new StringBuilder();
+        Shape s = batchShape(1);
+        sb.append(String.format("%-40s %s%n", "input", s));
+        for (Layer l : layers) {
+            s = l.outputShape(s);
+            sb.append(String.format("%-40s %s%n", l.describe(), s));
+        }
+        sb.append(String.format("%-40s%n%,d parameters", loss.describe(), parameterCount()));
+        return sb.toString();
+    }
+
+    /** (batch, sampleShape...). */
+    public Shape batchShape(int batch) {
+        int[] d = sampleShape.dims(), out = new int[d.length + 1];
+        out[0] = batch;
+        System.arraycopy(d, 0, out, 1, d.length);
+        return Shape.of(out);
+    }
+
+    @Override public void close() {
+        for (Layer l : layers) l.close();
+        loss.close();
+    }
+
+    public static Builder builder(Backend backend, Shape sampleShape, long seed) {
+        return new Builder(backend, sampleShape, seed);
+    }
+
+    /** Composes a network layer by layer, tracking the shape so each layer's size is inferred. */
+    public static final class Builder {
+        private final Backend b;
+        private final Shape sampleShape;
+        private final Random rnd;
+        private final long seed;
+        private final List<Layer> layers = new ArrayList<>();
+        private Shape shape;   // the current output shape for a batch of 1
+        private Init init = Init.he();
+        private String description;
+        private int convs, affines, norms, drops;
+
+        private Builder(Backend b, Shape sampleShape, long seed) {
+            this.b = b;
+            this.sampleShape = sampleShape;
+            this.rnd = new Random(seed);
+            this.seed = seed;
+            int[] d = sampleShape.dims(), s = new int[d.length + 1];
+            s[0] = 1;
+            System.arraycopy(d, 0, s, 1, d.length);
+            this.shape = Shape.of(s);
+        }
+
+        /** The initializer of the weights added from here on (default He). */
+        public Builder init(Init init) { this.init = init; return this; }
+
+        public Builder description(String d) { this.description = d; return this; }
+
+        private Builder add(Layer l) {
+            shape = l.outputShape(shape);
+            layers.add(l);
+            return this;
+        }
+
+        public Builder conv(int filters, int kernel, int stride, int pad) {
+            if (shape.rank() != 4) throw new IllegalArgumentException("conv after " + shape + ": needs (N, C, H, W)");
+            return add(new Convolution(b, shape.dim(1), filters, kernel, kernel, stride, pad, init, rnd, "conv" + (++convs)));
+        }
+
+        public Builder affine(int out) { return add(new Affine(b, shape.cols(), out, init, rnd, "affine" + (++affines))); }
+
+        public Builder relu() { return add(new Relu(b)); }
+
+        public Builder sigmoid() { return add(new Sigmoid(b)); }
+
+        public Builder pool(int size, int stride) { return add(new Pooling(b, size, size, stride, 0)); }
+
+        /** The book's batch norm: momentum 0.9, eps 1e-6; per channel after a conv, per feature after an Affine. */
+        public Builder batchNorm() {
+            return add(new BatchNormalization(b, shape.dim(1), 0.9f, 1e-6f, "bn" + (++norms)));
+        }
+
+        public Builder dropout(float ratio) { return add(new Dropout(b, ratio, seed * 31 + (++drops))); }
+
+        public Sequential softmaxWithLoss() { return build(new SoftmaxWithLoss(b)); }
+
+        public Sequential meanSquaredError() { return build(new MeanSquaredError(b)); }
+
+        private Sequential build(LossLayer loss) {
+            StringBuilder d = new StringBuilder();
+            if (description == null) {
+                for (Layer l : layers) d.append(d.length() > 0 ? " | " : "").append(l.describe());
+                d.append(" | ").append(loss.describe());
+            }
+            return new Sequential(b, sampleShape, new ArrayList<>(layers), loss, description != null ? description : d.toString());
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package groundup.optim;
+
+import groundup.backend.Backend;
+import groundup.backend.UpdateRule;
+import groundup.nn.Layer;
+import groundup.nn.Parameter;
+import groundup.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The book's optimizers (chapter 6) with their defaults, as one fused backend step per
+ * parameter. Weight decay is L2 on weights only ({@link Parameter#decays}): the loss gains
+ * 0.5*lambda*|W|^2 and the gradient lambda*W, added just before the step.
+ */
+public final class Optimizer implements AutoCloseable {
+
+    public enum Kind {
+        SGD(0.01f), MOMENTUM(0.01f), NESTEROV(0.01f), ADAGRAD(0.01f), RMSPROP(0.01f), ADAM(0.001f);
+
+        /** The book's default learning rate. */
+        public final float defaultLr;
+
+        Kind(float lr) { this.defaultLr = lr; }
+
+        public static Kind parse(String name) {
+            try {
+                return valueOf(name.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown optimizer '" + name + "'; choose one of "
+                        + java.util.Arrays.stream(values()).map(k -> k.name().toLowerCase(Locale.ROOT)).toList());
+            }
+        }
+    }
+
+    public static final float MOMENTUM = 0.9f, RMS_DECAY = 0.99f, BETA1 = 0.9f, BETA2 = 0.999f, EPS = 1e-7f;
+
+    private final Backend b;
+    private final Kind kind;
+    private final float lr, weightDecay;
+    private final Map<Parameter, Tensor[]> state = new IdentityHashMap<>();
+    private long steps;
+
+    public Optimizer(Backend b, Kind kind, float lr, float weightDecay) {
+        if (!(lr > 0) || Float.isInfinite(lr)) throw new IllegalArgumentException("learning rate " + lr + " must be positive");
+        if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weight decay " + weightDecay + " must be zero or positive");
+        }
+        this.b = b;
+        this.kind = kind;
+        this.lr = lr;
+        this.weightDecay = weightDecay;
+    }
+
+    public Kind kind() { return kind; }
+
+    public float lr() { return lr; }
+
+    public float weightDecay() { return weightDecay; }
+
+    /** Steps taken so far (Adam's t). */
+    public long steps() { return steps; }
+
+    private UpdateRule rule(long t) {
+        return switch (kind) {
+            case SGD -> UpdateRule.sgd(lr);
+            case MOMENTUM -> UpdateRule.momentum(lr, MOMENTUM);
+            case NESTEROV -> UpdateRule.nesterov(lr, MOMENTUM);
+            case ADAGRAD -> UpdateRule.adagrad(lr, EPS);
+            case RMSPROP -> UpdateRule.rmsprop(lr, RMS_DECAY, EPS);
+            case ADAM -> UpdateRule.adam(lr, BETA1, BETA2, EPS, t);
+        };
+    }
+
+    /** One update of every parameter from its current gradient. */
+    public void step(List<Parameter> params) {
+        steps++;
+        UpdateRule rule = rule(steps);
+        for (Parameter p : params) {
+            Tensor[] s = slots(p, rule.stateCount());
+            if (weightDecay > 0 && p.decays()) b.axpy(weightDecay, p.value(), p.grad());
+            b.optimizerStep(rule, p.value(), p.grad(), s[0], s[1]);
+        }
+    }
+
+    /** 0.5 * lambda * sum of |W|^2 over the decaying parameters: the loss term of weight decay. */
+    public double decayLoss(List<Parameter> params) {
+        if (weightDecay == 0) return 0;
+        double s = 0;
+        for (Parameter p : params) if (p.decays()) s += b.dot(p.value(), p.value());
+        return 0.5 * weightDecay * s;
+    }
+
+    private Tensor[] slots(Parameter p, int count) {
+        return state.computeIfAbsent(p, k -> {
+            Tensor[] s = new Tensor[2];
+            for (int i = 0; i < count; i++) s[i] = b.allocate(k.value().shape());
+            return s;
+        });
+    }
+
+    /** The state tensors for checkpoints, named "&lt;param&gt;.opt0", ".opt1"; allocated if not yet. */
+    public List<Layer.NamedTensor> state(List<Parameter> params) {
+        int count = rule(Math.max(1, steps)).stateCount();
+        List<Layer.NamedTensor> out = new ArrayList<>();
+        for (Parameter p : params) {
+            Tensor[] s = slots(p, count);
+            for (int i = 0; i < count; i++) out.add(new Layer.NamedTensor(p.name() + ".opt" + i, s[i]));
+        }
+        return out;
+    }
+
+    /** Sets the step count, when resuming from a checkpoint. */
+    public void restoreSteps(long steps) { this.steps = steps; }
+
+    @Override public void close() {
+        for (Tensor[] s : state.values()) for (Tensor t : s) if (t != null) t.close();
+        state.clear();
+    }
+}

@@ -1,0 +1,161 @@
+package groundup.testing;
+
+import static groundup.testing.Tensors.random;
+import static groundup.testing.Tensors.upload;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import groundup.backend.Backend;
+import groundup.nn.Affine;
+import groundup.nn.BatchNormalization;
+import groundup.nn.Convolution;
+import groundup.nn.Dropout;
+import groundup.nn.GradientCheck;
+import groundup.nn.Init;
+import groundup.nn.Layer;
+import groundup.nn.MeanSquaredError;
+import groundup.nn.SoftmaxWithLoss;
+import groundup.nn.Mode;
+import groundup.nn.NetworkSpec;
+import groundup.nn.Networks;
+import groundup.nn.Pooling;
+import groundup.nn.Relu;
+import groundup.nn.Sequential;
+import groundup.nn.Sigmoid;
+import groundup.tensor.Shape;
+import groundup.tensor.Tensor;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A numerical gradient check for every layer and every book network, run by each backend
+ * module. Inputs are random; ReLU inputs keep clear of the kink at 0 so that a step of h
+ * never crosses it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class LayerGradientContract {
+    private static final double H = 1e-2, ATOL = 1e-3, MAX_ERROR = 2e-2;
+    protected Backend b;
+
+    protected abstract Backend createBackend();
+
+    @BeforeAll void open() { b = createBackend(); }
+
+    @AfterAll void shut() { if (b != null) b.close(); }
+
+    private static void assertPasses(List<GradientCheck.Result> results, String what) {
+        assertPasses(results, what, MAX_ERROR);
+    }
+
+    private static void assertPasses(List<GradientCheck.Result> results, String what, double maxError) {
+        assertTrue(!results.isEmpty(), what + ": nothing was checked");
+        StringBuilder bad = new StringBuilder();
+        for (GradientCheck.Result r : results) {
+            if (!(r.maxError() < maxError) || r.skipped() * 2 > r.checked()) bad.append("\n  ").append(r);
+        }
+        assertTrue(bad.length() == 0, what + ": gradients disagree (all results: " + results + ")" + bad);
+    }
+
+    private void checkLayer(Layer layer, float[] x, int... dims) {
+        try (layer; Tensor t = upload(b, x, dims)) {
+            assertPasses(GradientCheck.layer(layer, t, Mode.TRAIN, 40, H, ATOL, new Random(99)), layer.describe());
+        }
+    }
+
+    /** Random values with |v| >= 0.2, so ReLU's kink is never within H. */
+    private static float[] awayFromZero(Random r, int n) {
+        float[] a = random(r, n);
+        for (int i = 0; i < n; i++) a[i] = Math.copySign(0.2f + Math.abs(a[i]), a[i]);
+        return a;
+    }
+
+    @Test void affine() {
+        Random r = new Random(1);
+        checkLayer(new Affine(b, 7, 5, Init.xavier(), r, "fc"), random(r, 3 * 7), 3, 7);
+        checkLayer(new Affine(b, 12, 3, Init.he(), r, "fc4d"), random(r, 2 * 12), 2, 3, 2, 2);
+    }
+
+    @Test void reluAndSigmoid() {
+        Random r = new Random(2);
+        checkLayer(new Relu(b), awayFromZero(r, 4 * 9), 4, 9);
+        checkLayer(new Sigmoid(b), random(r, 4 * 9), 4, 9);
+    }
+
+    @Test void convolution() {
+        Random r = new Random(3);
+        checkLayer(new Convolution(b, 2, 3, 3, 3, 1, 0, Init.he(), r, "c1"), random(r, 2 * 2 * 5 * 5), 2, 2, 5, 5);
+        checkLayer(new Convolution(b, 3, 4, 3, 2, 2, 1, Init.he(), r, "c2"), random(r, 2 * 3 * 6 * 7), 2, 3, 6, 7);
+        checkLayer(new Convolution(b, 1, 2, 4, 4, 1, 0, Init.he(), r, "c3"), random(r, 4 * 16), 4, 1, 4, 4);
+    }
+
+    @Test void pooling() {
+        Random r = new Random(4);
+        // distinct values at least 0.05 apart: no window's winner changes within H
+        int n = 2 * 3 * 6 * 6;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = i * 0.05f;
+        for (int i = n - 1; i > 0; i--) { int j = r.nextInt(i + 1); float t = x[i]; x[i] = x[j]; x[j] = t; }
+        checkLayer(new Pooling(b, 2, 2, 2, 0), x, 2, 3, 6, 6);
+        checkLayer(new Pooling(b, 3, 3, 1, 0), x, 2, 3, 6, 6);
+    }
+
+    @Test void batchNormalization() {
+        Random r = new Random(5);
+        checkLayer(new BatchNormalization(b, 3, 0.9f, 1e-6f, "bn4d"), random(r, 4 * 3 * 2 * 2), 4, 3, 2, 2);
+        checkLayer(new BatchNormalization(b, 5, 0.9f, 1e-6f, "bn2d"), random(r, 6 * 5), 6, 5);
+    }
+
+    @Test void dropout() {
+        Random r = new Random(6);
+        checkLayer(new Dropout(b, 0.5f, 7L), random(r, 5 * 8), 5, 8);
+    }
+
+    private void checkNetwork(NetworkSpec spec, int batch, int samples) {
+        Random r = new Random(7);
+        try (Sequential net = Networks.create(spec, b, 11L)) {
+            Shape xs = net.batchShape(batch);
+            try (Tensor x = upload(b, random(r, xs.size()), xs.dims())) {
+                // Whole networks in float32: the forward pass's rounding and the ReLU kinks a step
+                // crosses bound what a numerical gradient can show, so 10% is the bar here. The
+                // per-layer checks above hold each layer to 2%; this one catches wrong composition
+                // (a layer skipped, gradients routed to the wrong place): off by 100% or more.
+                List<GradientCheck.Result> res = GradientCheck.network(net, x, samples, 1e-3, 1e-2, new Random(8));
+                assertEquals(net.parameters().size(), res.size());
+                assertPasses(res, spec.net(), 0.1);
+            }
+        }
+    }
+
+    @Test void softmaxWithLossAndMeanSquaredError() {
+        Random r = new Random(9);
+        float[] labels = {3, 0, 4};
+        float[] onehot = new float[15];
+        for (int i = 0; i < 3; i++) onehot[i * 5 + (int) labels[i]] = 1;
+        try (Tensor z = upload(b, random(r, 15), 3, 5); Tensor t = upload(b, labels, 3); Tensor t1 = upload(b, onehot, 3, 5);
+             SoftmaxWithLoss sm = new SoftmaxWithLoss(b); MeanSquaredError mse = new MeanSquaredError(b)) {
+            assertPasses(List.of(GradientCheck.lossLayer(sm, z, t, 15, H, ATOL, new Random(1))), "SoftmaxWithLoss");
+            assertPasses(List.of(GradientCheck.lossLayer(mse, z, t1, 15, H, ATOL, new Random(1))), "MeanSquaredError");
+        }
+    }
+
+    @Test void twoLayerNet() { checkNetwork(NetworkSpec.of("two-layer"), 3, 5); }
+
+    @Test void multiLayerNetWithBatchNormAndDropout() {
+        checkNetwork(new NetworkSpec("mlp", List.of(20, 15), true, 0.3f), 4, 5);
+    }
+
+    @Test void simpleConvNet() { checkNetwork(NetworkSpec.of("simple-cnn"), 2, 5); }
+
+    @Test void deepConvNet() { checkNetwork(NetworkSpec.of("deep-cnn"), 2, 5); }
+
+    @Test void bookNetworksHaveTheBooksParameterCounts() {
+        try (Sequential s = Networks.create(NetworkSpec.of("simple-cnn"), b, 1); Sequential d = Networks.create(NetworkSpec.of("deep-cnn"), b, 1)) {
+            assertEquals(433_890, s.parameterCount(), s.summary());
+            assertEquals(123_552, d.parameterCount(), d.summary());
+        }
+    }
+}

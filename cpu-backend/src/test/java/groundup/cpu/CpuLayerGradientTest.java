@@ -1,0 +1,9 @@
+package groundup.cpu;
+
+import groundup.backend.Backend;
+import groundup.testing.LayerGradientContract;
+
+/** Numerical gradient checks of every layer and network on the CPU backend. */
+class CpuLayerGradientTest extends LayerGradientContract {
+    @Override protected Backend createBackend() { return new CpuBackend(2); }
+}
