@@ -18,6 +18,7 @@ public final class Sequential implements AutoCloseable {
     private final List<Layer> layers;
     private final LossLayer loss;
     private final String description;
+    private Tensor lastScores;
 
     private Sequential(Backend backend, Shape sampleShape, List<Layer> layers, LossLayer loss, String description) {
         this.backend = backend;
@@ -49,8 +50,12 @@ public final class Sequential implements AutoCloseable {
 
     /** Forward pass and loss; returns the (1) loss tensor. */
     public Tensor loss(Tensor x, Tensor targets, Mode mode) {
-        return loss.forward(predict(x, mode), targets);
+        lastScores = predict(x, mode);
+        return loss.forward(lastScores, targets);
     }
+
+    /** The scores of the last {@link #loss} call, (N, classes). */
+    public Tensor lastScores() { return lastScores; }
 
     /** Backpropagates the last {@link #loss} call, filling every parameter's gradient. */
     public void backward() { backwardFrom(loss.backward()); }

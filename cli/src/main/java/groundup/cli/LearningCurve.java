@@ -1,0 +1,105 @@
+package groundup.cli;
+
+import groundup.train.EpochStats;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+import javax.imageio.ImageIO;
+
+/** Draws loss and accuracy per epoch (train and test) side by side into a PNG. */
+final class LearningCurve {
+    private static final Color TRAIN = new Color(0x1f77b4), TEST = new Color(0xd62728);
+
+    private LearningCurve() {}
+
+    static void write(Path file, String title, List<EpochStats> epochs) throws IOException {
+        int w = 1000, h = 420;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        g.drawString(title, 20, 24);
+        panel(g, 40, 50, 440, 320, "loss", epochs, EpochStats::trainLoss, EpochStats::testLoss, false);
+        panel(g, 540, 50, 440, 320, "accuracy (%)", epochs, s -> 100 * s.trainAccuracy(), s -> 100 * s.testAccuracy(), true);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        g.setColor(TRAIN);
+        g.fillRect(380, 398, 14, 4);
+        g.drawString("train (running, over the epoch)", 400, 405);
+        g.setColor(TEST);
+        g.fillRect(640, 398, 14, 4);
+        g.drawString("test (end of epoch)", 660, 405);
+        g.dispose();
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "curve", ".png.tmp");
+        try {
+            ImageIO.write(img, "png", tmp.toFile());
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void panel(Graphics2D g, int x0, int y0, int pw, int ph, String name, List<EpochStats> es,
+                              ToDoubleFunction<EpochStats> a, ToDoubleFunction<EpochStats> b, boolean accuracy) {
+        double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+        for (EpochStats s : es) {
+            for (double v : new double[] {a.applyAsDouble(s), b.applyAsDouble(s)}) {
+                if (Double.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+            }
+        }
+        if (lo > hi) { lo = 0; hi = 1; }
+        double pad = Math.max(1e-6, (hi - lo) * 0.08);
+        lo = accuracy ? Math.max(0, lo - pad) : Math.max(0, lo - pad);
+        hi = accuracy ? Math.min(100, hi + pad) : hi + pad;
+        g.setColor(new Color(0xf4f4f4));
+        g.fillRect(x0, y0, pw, ph);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        for (int i = 0; i <= 4; i++) {
+            int y = y0 + ph - i * ph / 4;
+            g.setColor(new Color(0xdddddd));
+            g.drawLine(x0, y, x0 + pw, y);
+            g.setColor(Color.DARK_GRAY);
+            g.drawString(String.format(accuracy ? "%.2f" : "%.3f", lo + (hi - lo) * i / 4), x0 + 4, y - 2);
+        }
+        g.setColor(Color.BLACK);
+        g.drawRect(x0, y0, pw, ph);
+        g.drawString(name + " per epoch", x0 + pw / 2 - 40, y0 - 6);
+        int n = es.size();
+        for (int i = 0; i < n; i++) {
+            int x = xOf(i, n, x0, pw);
+            g.drawString(Integer.toString(es.get(i).epoch()), x - 4, y0 + ph + 15);
+        }
+        series(g, es, a, TRAIN, x0, y0, pw, ph, lo, hi);
+        series(g, es, b, TEST, x0, y0, pw, ph, lo, hi);
+    }
+
+    private static int xOf(int i, int n, int x0, int pw) { return n == 1 ? x0 + pw / 2 : x0 + 20 + i * (pw - 40) / (n - 1); }
+
+    private static void series(Graphics2D g, List<EpochStats> es, ToDoubleFunction<EpochStats> f, Color c,
+                               int x0, int y0, int pw, int ph, double lo, double hi) {
+        g.setColor(c);
+        g.setStroke(new BasicStroke(2f));
+        int px = -1, py = -1, n = es.size();
+        for (int i = 0; i < n; i++) {
+            double v = f.applyAsDouble(es.get(i));
+            if (!Double.isFinite(v)) continue;
+            int x = xOf(i, n, x0, pw), y = (int) (y0 + ph - (v - lo) / (hi - lo) * ph);
+            g.fillOval(x - 3, y - 3, 7, 7);
+            if (px >= 0) g.drawLine(px, py, x, y);
+            px = x;
+            py = y;
+        }
+        g.setStroke(new BasicStroke(1f));
+    }
+}

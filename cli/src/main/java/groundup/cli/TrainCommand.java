@@ -1,0 +1,196 @@
+package groundup.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.reflect.TypeToken;
+import groundup.backend.Backend;
+import groundup.data.Dataset;
+import groundup.data.Mnist;
+import groundup.io.Checkpoint;
+import groundup.io.InvalidFileException;
+import groundup.nn.NetworkSpec;
+import groundup.nn.Networks;
+import groundup.nn.Sequential;
+import groundup.optim.Optimizer;
+import groundup.train.EpochStats;
+import groundup.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Trains a book network on MNIST; writes a checkpoint after every epoch, a learning curve and a summary.")
+final class TrainCommand implements Callable<Integer> {
+    static final String CHECKPOINT = "checkpoint.safetensors", CURVE = "learning-curve.png", SUMMARY = "summary.json";
+    private static final String HISTORY = "groundup.history", EPOCH = "groundup.epoch", SEED = "groundup.seed", HYPER = "groundup.hyper";
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+
+    @Option(names = "--net", paramLabel = "NAME", description = "two-layer, mlp, simple-cnn or deep-cnn (default: ${DEFAULT-VALUE}).")
+    String net = "simple-cnn";
+    @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE}, the book's).") int epochs = 20;
+    @Option(names = "--batch", description = "Mini-batch size (default: ${DEFAULT-VALUE}).") int batch = 100;
+    @Option(names = "--optimizer", paramLabel = "NAME",
+            description = "sgd, momentum, nesterov, adagrad, rmsprop or adam (default: ${DEFAULT-VALUE}).")
+    String optimizer = "adam";
+    @Option(names = "--lr", description = "Learning rate (default: the book's for the optimizer: adam 0.001, others 0.01).") Float lr;
+    @Option(names = "--weight-decay", description = "L2 weight decay lambda (default: ${DEFAULT-VALUE}).") float weightDecay = 0f;
+    @Option(names = "--seed", description = "Seed of initialization, shuffling and dropout (default: ${DEFAULT-VALUE}).") long seed = 1;
+    @Option(names = "--hidden", split = ",", paramLabel = "N,N,...", description = "mlp hidden sizes (default: 100,100,100,100).")
+    List<Integer> hidden;
+    @Option(names = "--batchnorm", description = "mlp: batch norm after each hidden Affine.") boolean batchNorm;
+    @Option(names = "--dropout", description = "mlp: dropout ratio after each hidden ReLU (default: 0).") float dropout = 0f;
+    @Option(names = "--train-limit", paramLabel = "N", description = "Train on the first N images only (quick runs).") Integer trainLimit;
+    @Option(names = "--test-limit", paramLabel = "N", description = "Test on the first N images only.") Integer testLimit;
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/NET).") Path out;
+    @Option(names = "--summary", paramLabel = "FILE", description = "Also write the JSON summary to FILE.") Path summary;
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run whose checkpoint is in DIR (its settings win).")
+    Path resume;
+    @Option(names = "--force", description = "Start over even if --out already holds a checkpoint (it is replaced).") boolean force;
+    @Mixin DataOption data;
+    @Mixin BackendOption backendOption;
+
+    /** Every flag and path is checked here, before any work: a bad one costs nothing and overwrites nothing. */
+    private void validate() throws IOException {
+        if (resume != null) {
+            Path ck = resume.resolve(CHECKPOINT);
+            if (!Files.isRegularFile(ck)) throw new IllegalArgumentException("--resume " + resume + ": no " + CHECKPOINT + " there");
+            Checkpoint.Header h = Checkpoint.readHeader(ck);
+            Map<String, String> m = h.metadata();
+            if (!m.containsKey(HYPER) || !m.containsKey(EPOCH)) throw new InvalidFileException(ck, "holds no training state to resume from");
+            Map<String, String> hyper = GSON.fromJson(m.get(HYPER), new TypeToken<Map<String, String>>() { }.getType());
+            NetworkSpec spec = NetworkSpec.fromJson(h.network());
+            net = spec.net();
+            hidden = spec.hidden();
+            batchNorm = spec.batchNorm();
+            dropout = spec.dropout();
+            optimizer = hyper.get("optimizer");
+            lr = Float.parseFloat(hyper.get("lr"));
+            weightDecay = Float.parseFloat(hyper.get("weight_decay"));
+            batch = Integer.parseInt(hyper.get("batch"));
+            seed = Long.parseLong(m.get(SEED));
+            if (out == null) out = resume;
+        }
+        if (!NetworkSpec.NAMES.contains(net)) throw new IllegalArgumentException("--net " + net + ": unknown network; choose one of " + NetworkSpec.NAMES);
+        if (epochs <= 0) throw new IllegalArgumentException("--epochs " + epochs + ": must be positive");
+        if (batch <= 0) throw new IllegalArgumentException("--batch " + batch + ": must be positive");
+        Optimizer.Kind.parse(optimizer);
+        if (lr != null && !(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("--lr " + lr + ": must be positive");
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) throw new IllegalArgumentException("--weight-decay " + weightDecay + ": must be zero or positive");
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout " + dropout + ": must be in [0, 1)");
+        if (hidden != null) for (int hsz : hidden) if (hsz <= 0) throw new IllegalArgumentException("--hidden " + hidden + ": sizes must be positive");
+        if (trainLimit != null && trainLimit <= 0) throw new IllegalArgumentException("--train-limit " + trainLimit + ": must be positive");
+        if (testLimit != null && testLimit <= 0) throw new IllegalArgumentException("--test-limit " + testLimit + ": must be positive");
+        if (out == null) out = Path.of("runs", net);
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + ": exists and is not a directory");
+        if (resume == null && !force && Files.exists(out.resolve(CHECKPOINT))) {
+            throw new IllegalArgumentException("--out " + out + " already holds a checkpoint; use --resume " + out
+                    + " to continue it, --force to replace it, or another --out");
+        }
+        if (summary != null && summary.toAbsolutePath().getParent() != null && !Files.isDirectory(summary.toAbsolutePath().getParent())) {
+            throw new IllegalArgumentException("--summary " + summary + ": directory " + summary.toAbsolutePath().getParent() + " does not exist");
+        }
+    }
+
+    @Override public Integer call() throws Exception {
+        validate();
+        Mnist.Split split = data.load();
+        Dataset train = trainLimit == null ? split.train() : split.train().head(Math.min(trainLimit, split.train().count()));
+        Dataset test = testLimit == null ? split.test() : split.test().head(Math.min(testLimit, split.test().count()));
+        Files.createDirectories(out);
+        Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
+        float rate = lr != null ? lr : kind.defaultLr;
+        NetworkSpec spec = new NetworkSpec(net, hidden != null ? hidden : NetworkSpec.of(net).hidden(), batchNorm, dropout);
+        try (Backend b = backendOption.open();
+             Sequential model = Networks.create(spec, b, seed);
+             Optimizer opt = new Optimizer(b, kind, rate, weightDecay)) {
+            List<EpochStats> history = new ArrayList<>();
+            int first = 1;
+            if (resume != null) {
+                Checkpoint.Header h = Checkpoint.load(resume.resolve(CHECKPOINT), model, opt);
+                first = Integer.parseInt(h.metadata().get(EPOCH)) + 1;
+                history.addAll(GSON.fromJson(h.metadata().get(HISTORY), new TypeToken<List<EpochStats>>() { }.getType()));
+                if (first > epochs) {
+                    System.out.println("the run in " + resume + " already has " + (first - 1) + " epochs (--epochs " + epochs + ")");
+                    return 0;
+                }
+            }
+            System.out.println("backend: " + b.describe());
+            System.out.println("network: " + net + ", " + String.format(Locale.ROOT, "%,d", model.parameterCount()) + " parameters; "
+                    + kind.name().toLowerCase(Locale.ROOT) + " lr " + rate + (weightDecay > 0 ? " weight decay " + weightDecay : "")
+                    + ", batch " + batch + ", epochs " + first + ".." + epochs + ", seed " + seed);
+            System.out.println("data: " + train.count() + " training and " + test.count() + " test images from " + data.dir());
+            try (Trainer trainer = new Trainer(model, opt, train, test, batch, seed, new ProgressBar(System.err, epochs))) {
+                trainer.restoreSteps(opt.steps());
+                for (int e = first; e <= epochs; e++) {
+                    history.add(trainer.epoch(e));
+                    Checkpoint.save(out.resolve(CHECKPOINT), model, opt, metadata(e, history, rate));
+                    LearningCurve.write(out.resolve(CURVE), net + " on " + b.name() + ": " + kind.name().toLowerCase(Locale.ROOT)
+                            + " lr " + rate + ", batch " + batch, history);
+                    writeSummary(b, spec, rate, history);
+                }
+            }
+            EpochStats last = history.get(history.size() - 1);
+            System.out.printf(Locale.ROOT, "final test accuracy: %.2f%% (%d images) after %d epochs%n", 100 * last.testAccuracy(), test.count(), epochs);
+            System.out.println("wrote " + out.resolve(CHECKPOINT) + ", " + out.resolve(CURVE) + ", " + out.resolve(SUMMARY));
+            return 0;
+        }
+    }
+
+    private Map<String, String> metadata(int epoch, List<EpochStats> history, float rate) {
+        Map<String, String> hyper = new LinkedHashMap<>();
+        hyper.put("optimizer", optimizer.toLowerCase(Locale.ROOT));
+        hyper.put("lr", Float.toString(rate));
+        hyper.put("weight_decay", Float.toString(weightDecay));
+        hyper.put("batch", Integer.toString(batch));
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(EPOCH, Integer.toString(epoch));
+        m.put(SEED, Long.toString(seed));
+        m.put(HYPER, new Gson().toJson(hyper));
+        m.put(HISTORY, new Gson().newBuilder().serializeSpecialFloatingPointValues().create().toJson(history));
+        return m;
+    }
+
+    private void writeSummary(Backend b, NetworkSpec spec, float rate, List<EpochStats> history) throws IOException {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("backend", b.name());
+        s.put("backend_detail", b.describe());
+        s.put("net", spec.net());
+        s.put("network", spec);
+        Map<String, Object> hp = new LinkedHashMap<>();
+        hp.put("optimizer", optimizer.toLowerCase(Locale.ROOT));
+        hp.put("lr", rate);
+        hp.put("weight_decay", weightDecay);
+        hp.put("batch", batch);
+        hp.put("epochs", epochs);
+        hp.put("seed", seed);
+        hp.put("train_images", trainLimit);
+        hp.put("test_images", testLimit);
+        s.put("hyperparameters", hp);
+        s.put("epochs", history);
+        s.put("final_test_accuracy", history.get(history.size() - 1).testAccuracy());
+        String json = GSON.toJson(s);
+        atomicWrite(out.resolve(SUMMARY), json);
+        if (summary != null) atomicWrite(summary, json);
+    }
+
+    static void atomicWrite(Path file, String text) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(tmp, text);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package groundup.train;
+
+import groundup.data.Dataset;
+import groundup.nn.Mode;
+import groundup.nn.Sequential;
+import groundup.tensor.Shape;
+import groundup.tensor.Tensor;
+
+/** Loss and accuracy of a network over a whole dataset, in inference mode. */
+public final class Evaluator implements AutoCloseable {
+    private final Sequential net;
+    private final Dataset data;
+    private final int batch;
+    private final Batcher batcher;
+    private final float[] one = new float[1], predicted;
+    private Tensor argmax, tailArgmax;
+
+    public record Score(double loss, double accuracy) {}
+
+    public Evaluator(Sequential net, Dataset data, int batch) {
+        this.net = net;
+        this.data = data;
+        this.batch = batch;
+        this.batcher = new Batcher(net.backend(), data, batch);
+        this.predicted = new float[batch];
+    }
+
+    public Score run() {
+        double lossSum = 0;
+        long correct = 0;
+        int n = data.count();
+        for (int start = 0; start < n; start += batch) {
+            int m = Math.min(batch, n - start);
+            Tensor x = batcher.load(null, start, m);
+            Tensor loss = net.loss(x, batcher.labels(), Mode.INFERENCE);
+            net.backend().download(loss, one, 0);
+            lossSum += one[0] * (double) m;
+            correct += countCorrect(net.lastScores(), m);
+        }
+        return new Score(lossSum / n, correct / (double) n);
+    }
+
+    private int countCorrect(Tensor scores, int m) {
+        Tensor a;
+        if (m == batch) {
+            if (argmax == null) argmax = net.backend().allocate(Shape.of(m));
+            a = argmax;
+        } else {
+            if (tailArgmax == null || tailArgmax.size() != m) {
+                if (tailArgmax != null) tailArgmax.close();
+                tailArgmax = net.backend().allocate(Shape.of(m));
+            }
+            a = tailArgmax;
+        }
+        net.backend().argmaxRows(scores, a);
+        net.backend().download(a, predicted, 0);
+        float[] labels = batcher.hostLabels();
+        int c = 0;
+        for (int i = 0; i < m; i++) if (predicted[i] == labels[i]) c++;
+        return c;
+    }
+
+    @Override public void close() {
+        batcher.close();
+        if (argmax != null) argmax.close();
+        if (tailArgmax != null) tailArgmax.close();
+    }
+}

@@ -1,0 +1,140 @@
+package groundup.train;
+
+import groundup.data.Dataset;
+import groundup.nn.Mode;
+import groundup.nn.Sequential;
+import groundup.optim.Optimizer;
+import groundup.tensor.Shape;
+import groundup.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Epochs of shuffled mini-batches: each epoch is one pass over a fresh permutation of the
+ * training set (not sampling with replacement, as the book's Trainer does). The permutation
+ * of epoch e depends only on (seed, e) and dropout's masks only on (seed, step), so a run
+ * restarted at an epoch boundary continues exactly. After the first step a step allocates
+ * nothing: batches, activations and gradients live in tensors made once.
+ */
+public final class Trainer implements AutoCloseable {
+
+    /** Called on the training thread; keep it quick. */
+    public interface Listener {
+        /** After each step: progress within the epoch and running figures. */
+        default void step(int epoch, int done, int total, double loss, double accuracy, double imagesPerSecond) { }
+
+        default void epoch(EpochStats stats) { }
+    }
+
+    private final Sequential net;
+    private final Optimizer opt;
+    private final Dataset train, test;
+    private final int batch;
+    private final long seed;
+    private final Listener listener;
+    private final Batcher batcher;
+    private final Evaluator evaluator;
+    private final int[] order;
+    private final float[] one = new float[1], predicted;
+    private Tensor argmax;
+    private long step;
+
+    public Trainer(Sequential net, Optimizer opt, Dataset train, Dataset test, int batch, long seed, Listener listener) {
+        if (batch <= 0) throw new IllegalArgumentException("batch size " + batch + " must be positive");
+        this.net = net;
+        this.opt = opt;
+        this.train = train;
+        this.test = test;
+        this.batch = batch;
+        this.seed = seed;
+        this.listener = listener == null ? new Listener() { } : listener;
+        this.batcher = new Batcher(net.backend(), train, batch);
+        this.evaluator = test == null ? null : new Evaluator(net, test, batch);
+        this.order = new int[train.count()];
+        this.predicted = new float[batch];
+    }
+
+    /** Training steps taken so far (the optimizer's count). */
+    public long steps() { return step; }
+
+    /** Sets where a resumed run starts counting steps. */
+    public void restoreSteps(long steps) { this.step = steps; }
+
+    /** The permutation of the training set for an epoch (1-based): a function of (seed, epoch) alone. */
+    static void permutation(int[] order, long seed, int epoch) {
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Random rnd = new Random(seed * 0x5DEECE66DL + epoch);
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+
+    /** Runs epochs first..last (1-based, inclusive). */
+    public List<EpochStats> run(int first, int last) {
+        List<EpochStats> all = new ArrayList<>();
+        for (int e = first; e <= last; e++) all.add(epoch(e));
+        return all;
+    }
+
+    public EpochStats epoch(int epoch) {
+        permutation(order, seed, epoch);
+        int n = train.count(), steps = (n + batch - 1) / batch;
+        double lossSum = 0;
+        long correct = 0, seen = 0;
+        long t0 = System.nanoTime();
+        for (int k = 0; k < steps; k++) {
+            int start = k * batch, m = Math.min(batch, n - start);
+            Tensor x = batcher.load(order, start, m);
+            net.reseed(seed * 0x9E3779B97F4A7C15L + step);
+            Tensor loss = net.loss(x, batcher.labels(), Mode.TRAIN);
+            correct += countCorrect(m);                      // waits for the forward pass
+            net.backend().download(loss, one, 0);
+            if (!Float.isFinite(one[0])) {
+                throw new TrainingDivergedException("training diverged: the loss is " + one[0] + " at epoch " + epoch
+                        + ", step " + (k + 1) + " of " + steps + " (global step " + (step + 1) + "); try a lower --lr");
+            }
+            net.backward();
+            opt.step(net.parameters());
+            step++;
+            lossSum += one[0] * (double) m;
+            seen += m;
+            double secs = (System.nanoTime() - t0) / 1e9;
+            listener.step(epoch, (int) seen, n, lossSum / seen, correct / (double) seen, seen / secs);
+        }
+        net.backend().synchronize();
+        double secs = (System.nanoTime() - t0) / 1e9;
+        double trainLoss = lossSum / n + opt.decayLoss(net.parameters());
+        Evaluator.Score s = evaluator == null ? new Evaluator.Score(Double.NaN, Double.NaN) : evaluator.run();
+        EpochStats stats = new EpochStats(epoch, trainLoss, correct / (double) n, s.loss(), s.accuracy(), secs, n / secs);
+        listener.epoch(stats);
+        return stats;
+    }
+
+    private int countCorrect(int m) {
+        if (m != batch) {
+            try (Tensor a = net.backend().allocate(Shape.of(m))) {    // only for a short last batch
+                return countInto(a, m);
+            }
+        }
+        if (argmax == null) argmax = net.backend().allocate(Shape.of(batch));
+        return countInto(argmax, m);
+    }
+
+    private int countInto(Tensor a, int m) {
+        net.backend().argmaxRows(net.lastScores(), a);
+        net.backend().download(a, predicted, 0);
+        float[] labels = batcher.hostLabels();
+        int c = 0;
+        for (int i = 0; i < m; i++) if (predicted[i] == labels[i]) c++;
+        return c;
+    }
+
+    @Override public void close() {
+        batcher.close();
+        if (evaluator != null) evaluator.close();
+        if (argmax != null) argmax.close();
+    }
+}
