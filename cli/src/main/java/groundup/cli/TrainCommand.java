@@ -103,6 +103,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         validate();
+        try (Backend b = backendOption.open()) {     // a backend that cannot load fails before any data moves
+            return train(b);
+        }
+    }
+
+    private int train(Backend b) throws Exception {
         Mnist.Split split = data.load();
         Dataset train = trainLimit == null ? split.train() : split.train().head(Math.min(trainLimit, split.train().count()));
         Dataset test = testLimit == null ? split.test() : split.test().head(Math.min(testLimit, split.test().count()));
@@ -110,8 +116,7 @@ final class TrainCommand implements Callable<Integer> {
         Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
         float rate = lr != null ? lr : kind.defaultLr;
         NetworkSpec spec = new NetworkSpec(net, hidden != null ? hidden : NetworkSpec.of(net).hidden(), batchNorm, dropout);
-        try (Backend b = backendOption.open();
-             Sequential model = Networks.create(spec, b, seed);
+        try (Sequential model = Networks.create(spec, b, seed);
              Optimizer opt = new Optimizer(b, kind, rate, weightDecay)) {
             List<EpochStats> history = new ArrayList<>();
             int first = 1;

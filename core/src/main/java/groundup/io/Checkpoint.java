@@ -206,6 +206,7 @@ public final class Checkpoint {
                 Entry e = h.entries().get(t.name());
                 ByteBuffer buf = ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, buf, h.dataStart() + e.begin(), file);
+                buf.flip();
                 float[] host = new float[t.value().size()];
                 buf.asFloatBuffer().get(host);
                 data.add(host);

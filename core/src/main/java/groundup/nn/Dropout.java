@@ -9,21 +9,22 @@ import groundup.tensor.Tensor;
  * survivors are scaled by 1/(1-ratio); at inference the layer is the identity. (The book
  * scales by (1-ratio) at inference instead; both give the same expected activations, the
  * inverted form keeps inference free of the ratio.) The mask is a pure function of
- * (seed, step, index), so a run replays exactly and every backend draws the same mask.
+ * (trainer seed, step, layer, index), so a run replays exactly and every backend draws the same mask.
  */
 public final class Dropout implements Layer {
     private final Backend b;
     private final float ratio;
-    private final long seed;
+    private final long stream;
     private long step;
     private boolean dropped;
     private Tensor mask, y, dx;
 
-    public Dropout(Backend b, float ratio, long seed) {
+    /** {@code stream} tells apart the dropout layers of one network (their index). */
+    public Dropout(Backend b, float ratio, long stream) {
         if (!(ratio >= 0 && ratio < 1)) throw new IllegalArgumentException("Dropout ratio " + ratio + " must be in [0, 1)");
         this.b = b;
         this.ratio = ratio;
-        this.seed = seed;
+        this.stream = stream;
     }
 
     @Override public Shape outputShape(Shape input) { return input; }
@@ -35,7 +36,7 @@ public final class Dropout implements Layer {
         if (!dropped) return x;
         mask = Buffers.ensure(b, mask, x.shape());
         y = Buffers.ensure(b, y, x.shape());
-        b.dropout(x, ratio, seed * 0x9E3779B97F4A7C15L + step, mask, y);
+        b.dropout(x, ratio, step * 0x9E3779B97F4A7C15L + stream, mask, y);
         return y;
     }
 

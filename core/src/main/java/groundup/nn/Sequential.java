@@ -124,7 +124,6 @@ public final class Sequential implements AutoCloseable {
         private final Backend b;
         private final Shape sampleShape;
         private final Random rnd;
-        private final long seed;
         private final List<Layer> layers = new ArrayList<>();
         private Shape shape;   // the current output shape for a batch of 1
         private Init init = Init.he();
@@ -135,7 +134,6 @@ public final class Sequential implements AutoCloseable {
             this.b = b;
             this.sampleShape = sampleShape;
             this.rnd = new Random(seed);
-            this.seed = seed;
             int[] d = sampleShape.dims(), s = new int[d.length + 1];
             s[0] = 1;
             System.arraycopy(d, 0, s, 1, d.length);
@@ -171,7 +169,8 @@ public final class Sequential implements AutoCloseable {
             return add(new BatchNormalization(b, shape.dim(1), 0.9f, 1e-6f, "bn" + (++norms)));
         }
 
-        public Builder dropout(float ratio) { return add(new Dropout(b, ratio, seed * 31 + (++drops))); }
+        /** Dropout's masks depend on the trainer's (seed, step) and the layer's index, not on the init seed. */
+        public Builder dropout(float ratio) { return add(new Dropout(b, ratio, ++drops)); }
 
         public Sequential softmaxWithLoss() { return build(new SoftmaxWithLoss(b)); }
 

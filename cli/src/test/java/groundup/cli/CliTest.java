@@ -1,0 +1,80 @@
+package groundup.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import groundup.data.Mnist;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line's answers to bad input: one line naming the flag or file, a non-zero exit, nothing overwritten. */
+class CliTest {
+    @TempDir Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        System.setErr(new PrintStream(err, true));
+        try {
+            int code = Main.execute(args);
+            return new Run(code, out.toString(), err.toString());
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private static void fails(String flagOrFile, String... args) {
+        Run r = run(args);
+        assertTrue(r.code() != 0, "exit code for " + String.join(" ", args));
+        assertTrue(r.err().contains(flagOrFile), "error names " + flagOrFile + ": " + r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+    }
+
+    @Test void badFlagsFailUpFrontWithOneLine() {
+        String data = dir.resolve("nodata").toString();   // never reached: flags are checked first
+        fails("--net", "train", "--net", "resnet", "--data", data);
+        fails("--epochs", "train", "--epochs", "0", "--data", data);
+        fails("--batch", "train", "--batch", "-1", "--data", data);
+        fails("--lr", "train", "--lr", "-0.1", "--data", data);
+        fails("optimizer", "train", "--optimizer", "adamw", "--data", data);
+        fails("--weight-decay", "train", "--weight-decay", "-1", "--data", data);
+        fails("--dropout", "train", "--net", "mlp", "--dropout", "1.5", "--data", data);
+        fails("backend", "train", "--backend", "tpu", "--epochs", "1", "--data", data, "--out", dir.resolve("o").toString(), "--train-limit", "1");
+        assertTrue(Files.notExists(dir.resolve("o").resolve(TrainCommand.CHECKPOINT)));
+    }
+
+    @Test void anExistingCheckpointIsNeverOverwrittenWithoutForce() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("run"));
+        byte[] precious = {1, 2, 3};
+        Files.write(out.resolve(TrainCommand.CHECKPOINT), precious);
+        fails("--out", "train", "--out", out.toString(), "--data", dir.toString());
+        assertArrayEquals(precious, Files.readAllBytes(out.resolve(TrainCommand.CHECKPOINT)));
+    }
+
+    @Test void corruptDataFilesAreNamed() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("mnist"));
+        for (String f : new String[] {Mnist.TRAIN_IMAGES, Mnist.TRAIN_LABELS, Mnist.TEST_IMAGES, Mnist.TEST_LABELS}) {
+            Files.write(data.resolve(f), ByteBuffer.allocate(8).putInt(0x803).putInt(1).array());
+        }
+        // the wrong SHA-256 makes fetch try to replace them; with no network here that fails and says so
+        Run r = run("eval", "--checkpoint", dir.resolve("missing.safetensors").toString(), "--data", data.toString());
+        assertTrue(r.code() != 0 && r.err().contains("missing.safetensors"), r.err());
+    }
+
+    @Test void evalAndPredictRefuseFilesThatAreNotCheckpointsOrImages() throws Exception {
+        Path junk = dir.resolve("junk.safetensors");
+        Files.writeString(junk, "this is not a checkpoint at all");
+        fails("junk.safetensors", "eval", "--checkpoint", junk.toString(), "--data", dir.toString());
+        fails("junk.safetensors", "predict", "--checkpoint", junk.toString(), junk.toString());
+    }
+}

@@ -1,0 +1,136 @@
+package groundup.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import groundup.backend.Backend;
+import groundup.cpu.CpuBackend;
+import groundup.data.Dataset;
+import groundup.io.Checkpoint;
+import groundup.io.InvalidFileException;
+import groundup.nn.NetworkSpec;
+import groundup.nn.Networks;
+import groundup.nn.Parameter;
+import groundup.nn.Sequential;
+import groundup.optim.Optimizer;
+import groundup.train.EpochStats;
+import groundup.train.Trainer;
+import groundup.train.TrainingDivergedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Training on a synthetic task: it learns, it is deterministic, it resumes exactly, it stops on divergence. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TrainingTest {
+    private Backend b;
+    private final Dataset train = Synthetic.make(2000, 1), test = Synthetic.make(500, 2);
+    @TempDir Path dir;
+
+    @BeforeAll void open() { b = new CpuBackend(2); }
+
+    @AfterAll void shut() { b.close(); }
+
+    private List<EpochStats> train(Sequential net, Optimizer opt, int first, int last) {
+        try (Trainer t = new Trainer(net, opt, train, test, 50, 7, null)) {
+            t.restoreSteps(opt.steps());
+            return t.run(first, last);
+        }
+    }
+
+    private static List<float[]> params(Sequential net) {
+        List<float[]> out = new ArrayList<>();
+        for (Parameter p : net.parameters()) out.add(p.value().toArray());
+        return out;
+    }
+
+    @Test void everyBookNetworkLearnsTheSyntheticTask() {
+        for (String name : List.of("two-layer", "mlp", "simple-cnn")) {
+            Optimizer.Kind kind = name.equals("two-layer") ? Optimizer.Kind.SGD : Optimizer.Kind.ADAM;
+            float lr = name.equals("two-layer") ? 0.1f : 0.001f;
+            try (Sequential net = Networks.create(NetworkSpec.of(name), b, 3); Optimizer opt = new Optimizer(b, kind, lr, 0)) {
+                int epochs = name.equals("two-layer") ? 8 : 3;   // plain SGD from N(0, 0.01^2) starts slowly
+                List<EpochStats> s = train(net, opt, 1, epochs);
+                EpochStats last = s.get(epochs - 1);
+                assertTrue(last.trainLoss() < s.get(0).trainLoss() * 0.8, name + ": loss must fall: " + s);
+                assertTrue(last.testAccuracy() > 0.9, name + ": test accuracy must be far above chance (0.1): " + s);
+            }
+        }
+    }
+
+    @Test void sameSeedGivesIdenticalParametersAndAnotherSeedDoesNot() {
+        NetworkSpec spec = new NetworkSpec("mlp", List.of(32, 16), true, 0.2f);   // batch norm and dropout: every source of randomness
+        List<float[]> a, c, d;
+        try (Sequential n1 = Networks.create(spec, b, 5); Optimizer o1 = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f)) {
+            train(n1, o1, 1, 2);
+            a = params(n1);
+        }
+        try (Sequential n2 = Networks.create(spec, b, 5); Optimizer o2 = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f)) {
+            train(n2, o2, 1, 2);
+            c = params(n2);
+        }
+        try (Sequential n3 = Networks.create(spec, b, 6); Optimizer o3 = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f)) {
+            train(n3, o3, 1, 2);
+            d = params(n3);
+        }
+        for (int i = 0; i < a.size(); i++) assertArrayEquals(a.get(i), c.get(i), "parameter " + i + " differs between two runs");
+        assertTrue(!java.util.Arrays.equals(a.get(0), d.get(0)), "another seed must give other parameters");
+    }
+
+    @Test void resumingFromACheckpointGivesTheSameParametersAsTrainingStraight() throws Exception {
+        NetworkSpec spec = new NetworkSpec("mlp", List.of(32, 16), true, 0.2f);
+        List<float[]> straight;
+        try (Sequential n = Networks.create(spec, b, 5); Optimizer o = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f)) {
+            train(n, o, 1, 3);
+            straight = params(n);
+        }
+        Path ck = dir.resolve("ck.safetensors");
+        try (Sequential n = Networks.create(spec, b, 5); Optimizer o = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f)) {
+            train(n, o, 1, 1);
+            Checkpoint.save(ck, n, o, Map.of("groundup.epoch", "1"));
+        }
+        try (Sequential n = Networks.create(spec, b, 99); Optimizer o = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f)) {
+            Checkpoint.load(ck, n, o);   // the seed of the fresh network must not matter
+            train(n, o, 2, 3);
+            List<float[]> resumed = params(n);
+            for (int i = 0; i < straight.size(); i++) assertArrayEquals(straight.get(i), resumed.get(i), "parameter " + i + " after resume");
+        }
+    }
+
+    @Test void checkpointsRoundTripAndRefuseAnotherNetwork() throws Exception {
+        Path ck = dir.resolve("rt.safetensors");
+        try (Sequential a = Networks.create(NetworkSpec.of("simple-cnn"), b, 1); Sequential c = Networks.create(NetworkSpec.of("simple-cnn"), b, 2);
+             Sequential other = Networks.create(NetworkSpec.of("two-layer"), b, 1)) {
+            Checkpoint.save(ck, a, null, Map.of());
+            assertNotEquals(params(a).get(0)[0], params(c).get(0)[0]);
+            Checkpoint.load(ck, c, null);
+            for (int i = 0; i < params(a).size(); i++) assertArrayEquals(params(a).get(i), params(c).get(i));
+            float[] before = params(other).get(0);
+            InvalidFileException e = assertThrows(InvalidFileException.class, () -> Checkpoint.load(ck, other, null));
+            assertTrue(e.getMessage().contains("was saved from network") && e.getMessage().contains(ck.toString()), e.getMessage());
+            assertArrayEquals(before, params(other).get(0), "a refused checkpoint must not touch the network");
+            byte[] bytes = Files.readAllBytes(ck);
+            Path cut = dir.resolve("cut.safetensors");
+            Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+            e = assertThrows(InvalidFileException.class, () -> Checkpoint.load(cut, c, null));
+            assertTrue(e.getMessage().contains("data_offsets"), e.getMessage());
+        }
+    }
+
+    @Test void divergenceStopsTrainingNamingEpochAndStep() {
+        try (Sequential net = Networks.create(NetworkSpec.of("two-layer"), b, 3); Optimizer opt = new Optimizer(b, Optimizer.Kind.SGD, 1e30f, 0)) {
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> train(net, opt, 1, 2));
+            assertTrue(e.getMessage().contains("epoch 1, step"), e.getMessage());
+        }
+    }
+}
