@@ -96,7 +96,8 @@ public abstract class BackendContract {
 
     @Test void gemmMatchesReferenceOverShapesAndFlags() {
         Random r = new Random(3);
-        int[][] shapes = {{1, 1, 1}, {1, 7, 3}, {5, 1, 9}, {3, 4, 1}, {17, 13, 11}, {64, 33, 65}, {2, 100, 257}};
+        // the last two are large enough for the CPU backend to split C by rows, then by columns
+        int[][] shapes = {{1, 1, 1}, {1, 7, 3}, {5, 1, 9}, {3, 4, 1}, {17, 13, 11}, {64, 33, 65}, {2, 100, 257}, {301, 97, 229}, {13, 817, 401}};
         List<int[]> all = new ArrayList<>(List.of(shapes));
         for (int i = 0; i < 6; i++) all.add(new int[] {1 + r.nextInt(90), 1 + r.nextInt(90), 1 + r.nextInt(90)});
         for (int[] s : all) {

@@ -8,41 +8,102 @@ import org.bytedeco.openblas.global.openblas_full;
  *
  * <p>Why staging buffers: JavaCPP's float[] overload copies every array in and out through
  * freshly malloc'ed memory on each call (measured 3.0 ms against 0.75 ms for the SimpleConvNet
- * conv GEMM on 2 cores), while Java kernels over off-heap memory run 3-5x slower than over
+ * conv GEMM on 2 cores), while Java kernels over off-heap memory ran 3-5x slower than over
  * arrays. So tensors stay Java arrays and GEMM copies its operands into three off-heap
  * buffers that grow to the largest call and are then reused: no allocation per step.
+ *
+ * <p>Why OpenBLAS runs single-threaded and we split the work: its own threads handle the
+ * long-K, small-M*N GEMMs of weight gradients badly (DeepConvNet's conv2 dW, 16x144 with
+ * K = 78,400: 7 ms on one thread, 35-80 ms on two), and they spin after each call, taking
+ * the cores from the Java kernels that follow. Each of our workers instead runs a
+ * single-threaded SGEMM on its own block of C's rows (or columns, when C is wide and short),
+ * and the staging copies are split the same way.
  */
 final class BlasGemm implements AutoCloseable {
     private static final int ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
 
+    private final Parallel parallel;
+    private final int threads;
     private FloatPointer pa = new FloatPointer(1), pb = new FloatPointer(1), pc = new FloatPointer(1);
+    // per-worker views of the staging buffers: a FloatPointer's position is not thread-safe
+    private FloatPointer[] va, vb, vc;
 
-    BlasGemm(int threads) {
-        openblas_full.openblas_set_num_threads(threads);
+    BlasGemm(Parallel parallel) {
+        this.parallel = parallel;
+        this.threads = parallel.threads();
+        openblas_full.openblas_set_num_threads(1);
+        views();
     }
 
     String describe() {
-        return "OpenBLAS " + openblas_full.openblas_get_config().getString().trim()
-                + " (" + openblas_full.openblas_get_num_threads() + " threads)";
+        return "OpenBLAS " + openblas_full.openblas_get_config().getString().trim() + " (single-threaded per worker)";
+    }
+
+    private void views() {
+        va = new FloatPointer[threads];
+        vb = new FloatPointer[threads];
+        vc = new FloatPointer[threads];
+        for (int t = 0; t < threads; t++) {
+            va[t] = new FloatPointer(pa);
+            vb[t] = new FloatPointer(pb);
+            vc[t] = new FloatPointer(pc);
+        }
     }
 
     /** c (m, n) = alpha * op(a) * op(b) + beta * c, all row-major with leading dims lda, ldb, ldc. */
     void sgemm(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int lda, float[] b, int ldb,
                float beta, float[] c, int ldc) {
         int sa = (ta ? k : m) * lda, sb = (tb ? n : k) * ldb, sc = m * ldc;
-        pa = ensure(pa, sa);
-        pb = ensure(pb, sb);
-        pc = ensure(pc, sc);
-        pa.position(0).put(a, 0, sa);
-        pb.position(0).put(b, 0, sb);
-        if (beta != 0f) pc.position(0).put(c, 0, sc);
-        openblas_full.cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k,
-                alpha, pa.position(0), lda, pb.position(0), ldb, beta, pc.position(0), ldc);
-        pc.position(0).get(c, 0, sc);
+        boolean grown = false;
+        if (pa.capacity() < sa) { pa = grow(pa, sa); grown = true; }
+        if (pb.capacity() < sb) { pb = grow(pb, sb); grown = true; }
+        if (pc.capacity() < sc) { pc = grow(pc, sc); grown = true; }
+        if (grown) views();
+        boolean byRows = m >= n;
+        int parts = Math.min(threads, Math.max(1, (int) Math.min(Integer.MAX_VALUE, 2L * m * n * k / 4_000_000)));
+        int span = byRows ? m : n, chunk = (span + parts - 1) / parts;
+        parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                copyIn(va[t], a, sa, t, parts);
+                copyIn(vb[t], b, sb, t, parts);
+                if (beta != 0f) copyIn(vc[t], c, sc, t, parts);
+            }
+        });
+        parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int from = t * chunk, len = Math.min(span, from + chunk) - from;
+                if (len <= 0) continue;
+                if (byRows) {
+                    // rows [from, from+len) of C need rows of op(a): row offset, or column offset when transposed
+                    va[t].position(ta ? from : (long) from * lda);
+                    vb[t].position(0);
+                    vc[t].position((long) from * ldc);
+                    openblas_full.cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, len, n, k,
+                            alpha, va[t], lda, vb[t], ldb, beta, vc[t], ldc);
+                } else {
+                    va[t].position(0);
+                    vb[t].position(tb ? (long) from * ldb : from);
+                    vc[t].position(from);
+                    openblas_full.cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, len, k,
+                            alpha, va[t], lda, vb[t], ldb, beta, vc[t], ldc);
+                }
+            }
+        });
+        parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                long from = (long) sc * t / parts, to = (long) sc * (t + 1) / parts;
+                vc[t].position(from).get(c, (int) from, (int) (to - from));
+            }
+        });
     }
 
-    private static FloatPointer ensure(FloatPointer p, long n) {
-        if (p.capacity() >= n) return p;
+    /** Part t of parts of the copy of src[0, size) into the staging buffer behind view. */
+    private static void copyIn(FloatPointer view, float[] src, int size, int t, int parts) {
+        long from = (long) size * t / parts, to = (long) size * (t + 1) / parts;
+        view.position(from).put(src, (int) from, (int) (to - from));
+    }
+
+    private static FloatPointer grow(FloatPointer p, long n) {
         p.close();
         return new FloatPointer(Math.max(n, p.capacity() * 3 / 2));
     }

@@ -25,13 +25,13 @@ public final class CpuBackend implements Backend {
     public CpuBackend(int threads) {
         if (threads <= 0) throw new IllegalArgumentException("groundup.threads must be positive, got " + threads);
         this.parallel = new Parallel(threads);
-        this.blas = new BlasGemm(threads);
+        this.blas = new BlasGemm(parallel);
     }
 
     @Override public String name() { return "cpu"; }
 
     @Override public String describe() {
-        return "cpu: " + parallel.threads() + " threads, " + blas.describe() + ", Java " + Runtime.version();
+        return "cpu: " + parallel.threads() + " threads (groundup.threads), " + blas.describe() + ", Java " + Runtime.version();
     }
 
     private float[] a(Tensor t, String op) { return (float[]) t.handle(this, op); }
@@ -128,26 +128,34 @@ public final class CpuBackend implements Backend {
         float[] col = a(tcol, "col2im"), dx = a(tdx, "col2im");
         int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw();
         int s = g.stride(), p = g.pad(), c = g.c(), rowLen = c * kh * kw;
-        // one task per input plane (n, ch): planes are disjoint, so no two tasks add to one element
-        parallel.forRange(g.n() * c, Math.max(1, GRAIN / (oh * ow * kh * kw)), (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                int n = t / c, ch = t % c, plane = t * h * w;
-                java.util.Arrays.fill(dx, plane, plane + h * w, 0f);
-                for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        int src = ((n * oh + oy) * ow + ox) * rowLen + ch * kh * kw;
-                        for (int ky = 0; ky < kh; ky++) {
-                            int iy = oy * s - p + ky;
-                            if (iy < 0 || iy >= h) continue;
-                            for (int kx = 0; kx < kw; kx++) {
-                                int ix = ox * s - p + kx;
-                                if (ix >= 0 && ix < w) dx[plane + iy * w + ix] += col[src + ky * kw + kx];
-                            }
+        // one task per image: reads col row by row (sequentially) and scatters into that image's
+        // c*h*w block of dx, which stays in cache; images are disjoint, so no two tasks add to one element
+        parallel.forRange(g.n(), 1, (lo, hi) -> {
+            for (int n = lo; n < hi; n++) col2imImage(col, dx, n, c, h, w, kh, kw, s, p, oh, ow);
+        });
+    }
+
+    /** col2im of one image (a static method of its own, so that the JIT compiles it as a unit). */
+    private static void col2imImage(float[] col, float[] dx, int n, int c, int h, int w, int kh, int kw, int s, int p, int oh, int ow) {
+        int imageSize = c * h * w, base = n * imageSize, rowLen = c * kh * kw;
+        java.util.Arrays.fill(dx, base, base + imageSize, 0f);
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                int src = ((n * oh + oy) * ow + ox) * rowLen;
+                for (int ch = 0; ch < c; ch++) {
+                    int plane = base + ch * h * w;
+                    for (int ky = 0; ky < kh; ky++) {
+                        int iy = oy * s - p + ky;
+                        if (iy < 0 || iy >= h) continue;
+                        int row = plane + iy * w, k = src + (ch * kh + ky) * kw;
+                        for (int kx = 0; kx < kw; kx++) {
+                            int ix = ox * s - p + kx;
+                            if (ix >= 0 && ix < w) dx[row + ix] += col[k + kx];
                         }
                     }
                 }
             }
-        });
+        }
     }
 
     @Override public void maxPool(Tensor tx, ConvGeometry g, Tensor ty, Tensor targ) {

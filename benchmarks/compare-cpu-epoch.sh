@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Seconds per SimpleConvNet training epoch (60,000 images, batch 100, Adam lr 0.001) on this
+# machine's CPU: GroundUp's CPU backend and PyTorch, run alternately ROUNDS times in one run so
+# both see the same machine state. Prints each round, then medians with their range and the
+# ratio. Needs python3 with torch (Debian: apt-get install python3-torch) and MNIST
+# (./groundup fetch-mnist).
+#
+#   benchmarks/compare-cpu-epoch.sh [ROUNDS] [THREADS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds="${1:-3}"
+threads="${2:-$(nproc)}"
+data="${GROUNDUP_DATA:-$HOME/.cache/groundup/mnist}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+./groundup fetch-mnist >/dev/null
+gu=(); pt=()
+for r in $(seq 1 "$rounds"); do
+  JAVA_OPTS="-Dgroundup.threads=$threads" ./groundup train --net simple-cnn --epochs 1 --backend cpu --seed "$r" \
+    --out "$tmp/gu$r" --summary "$tmp/gu$r.json" --data "$data" >/dev/null 2>&1
+  g=$(python3 -c "import json;print(json.load(open('$tmp/gu$r.json'))['epochs'][0]['seconds'])")
+  p=$(python3 benchmarks/pytorch/simple_cnn_epoch.py "$data" --threads "$threads" --seed "$r" | python3 -c "import json,sys;print(json.load(sys.stdin)['seconds'])")
+  gu+=("$g"); pt+=("$p")
+  printf 'round %d: groundup %.2f s, pytorch %.2f s\n' "$r" "$g" "$p"
+done
+python3 - "$threads" "${gu[*]}" "${pt[*]}" <<'PY'
+import statistics, sys, torch, subprocess
+threads, gu, pt = sys.argv[1], [float(v) for v in sys.argv[2].split()], [float(v) for v in sys.argv[3].split()]
+mg, mp = statistics.median(gu), statistics.median(pt)
+print(f"SimpleConvNet, one epoch of 60,000 images, batch 100, {threads} threads, {len(gu)} rounds alternating")
+print(f"  GroundUp cpu backend: median {mg:.2f} s  (range {min(gu):.2f}-{max(gu):.2f})")
+print(f"  PyTorch {torch.__version__} (CPU, eager): median {mp:.2f} s  (range {min(pt):.2f}-{max(pt):.2f})")
+print(f"  PyTorch / GroundUp time: {mp / mg:.2f}  (above 1: GroundUp is faster)")
+PY
