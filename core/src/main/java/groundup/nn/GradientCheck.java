@@ -23,10 +23,11 @@ public final class GradientCheck {
     private GradientCheck() {}
 
     /** The worst entry of one tensor. */
-    public record Result(String name, int checked, int skipped, double maxError, int worstIndex, double numerical, double analytic) {
+    public record Result(String name, int checked, int skipped, double maxError, int worstIndex, double numerical, double analytic,
+                         double largestAnalytic) {
         @Override public String toString() {
-            return String.format("%s: %d entries (%d skipped at a kink), max error %.2e at %d (numerical %.6g, analytic %.6g)",
-                    name, checked, skipped, maxError, worstIndex, numerical, analytic);
+            return String.format("%s: %d entries (%d skipped at a kink), max error %.2e at %d (numerical %.6g, analytic %.6g; largest |analytic| %.3g)",
+                    name, checked, skipped, maxError, worstIndex, numerical, analytic, largestAnalytic);
         }
     }
 
@@ -152,6 +153,6 @@ public final class GradientCheck {
                 wa = ana;
             }
         }
-        return new Result(name, count, skipped, worst, wi, wn, wa);
+        return new Result(name, count, skipped, worst, wi, wn, wa, floor * 100);
     }
 }

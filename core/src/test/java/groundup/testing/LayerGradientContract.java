@@ -55,7 +55,9 @@ public abstract class LayerGradientContract {
         assertTrue(!results.isEmpty(), what + ": nothing was checked");
         StringBuilder bad = new StringBuilder();
         for (GradientCheck.Result r : results) {
-            if (!(r.maxError() < maxError) || r.skipped() * 2 > r.checked()) bad.append("\n  ").append(r);
+            // a tensor whose gradient is zero everywhere (a bias feeding batch norm) has no signal to check
+            boolean tooManySkipped = r.skipped() * 2 > r.checked() && r.largestAnalytic() > 1e-3;
+            if (!(r.maxError() < maxError) || tooManySkipped) bad.append("\n  ").append(r);
         }
         assertTrue(bad.length() == 0, what + ": gradients disagree (all results: " + results + ")" + bad);
     }
