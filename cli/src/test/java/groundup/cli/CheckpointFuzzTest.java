@@ -1,0 +1,74 @@
+package groundup.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import groundup.backend.Backend;
+import groundup.cpu.CpuBackend;
+import groundup.io.Checkpoint;
+import groundup.io.InvalidFileException;
+import groundup.nn.NetworkSpec;
+import groundup.nn.Networks;
+import groundup.nn.Parameter;
+import groundup.nn.Sequential;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The checkpoint reader fed random, truncated, bit-flipped and oversized-header bytes throws
+ * only InvalidFileException (never an OutOfMemoryError, an index error or a hang), and a
+ * refused file leaves the network as it was.
+ */
+class CheckpointFuzzTest {
+    @TempDir Path dir;
+
+    @Test void corruptCheckpointsAreRefusedCleanly() throws Exception {
+        try (Backend b = new CpuBackend(1); Sequential net = Networks.create(NetworkSpec.of("two-layer"), b, 1)) {
+            Path good = dir.resolve("good.safetensors");
+            Checkpoint.save(good, net, null, Map.of());
+            byte[] bytes = Files.readAllBytes(good);
+            float[] before = net.parameters().get(0).value().toArray();
+            Random r = new Random(42);
+            Path f = dir.resolve("fuzz.safetensors");
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                for (int i = 0; i < 400; i++) {
+                    byte[] x;
+                    switch (i % 5) {
+                        case 0 -> { x = new byte[r.nextInt(200)]; r.nextBytes(x); }                       // noise
+                        case 1 -> x = java.util.Arrays.copyOf(bytes, r.nextInt(bytes.length));           // truncated
+                        case 2 -> {                                                                      // flips in the header
+                            x = bytes.clone();
+                            int hl = (int) ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+                            for (int k = 0; k < 1 + r.nextInt(3); k++) x[8 + r.nextInt(hl)] ^= (byte) (1 << r.nextInt(8));
+                        }
+                        case 3 -> {                                                                      // absurd header length
+                            x = bytes.clone();
+                            ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN).putLong(0, r.nextLong());
+                        }
+                        default -> {                                                                     // flips anywhere
+                            x = bytes.clone();
+                            x[r.nextInt(x.length)] ^= (byte) (1 << r.nextInt(8));
+                        }
+                    }
+                    Files.write(f, x);
+                    try {
+                        Checkpoint.load(f, net, null);
+                        // a flip inside the float data is a valid file; put the weights back for the next round
+                        Checkpoint.load(good, net, null);
+                    } catch (InvalidFileException expected) {
+                        // the one failure allowed
+                    }
+                }
+            });
+            for (Parameter p : net.parameters()) p.value().backend().synchronize();
+            assertArrayEquals(before, net.parameters().get(0).value().toArray());
+        }
+    }
+}
