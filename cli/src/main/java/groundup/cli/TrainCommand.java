@@ -138,6 +138,7 @@ final class TrainCommand implements Callable<Integer> {
                 trainer.restoreSteps(opt.steps());
                 for (int e = first; e <= epochs; e++) {
                     history.add(trainer.epoch(e));
+                    heapMiB.add(heapAfterGc());
                     Checkpoint.save(out.resolve(CHECKPOINT), model, opt, metadata(e, history, rate));
                     LearningCurve.write(out.resolve(CURVE), net + " on " + b.name() + ": " + kind.name().toLowerCase(Locale.ROOT)
                             + " lr " + rate + ", batch " + batch, history);
@@ -149,6 +150,15 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("wrote " + out.resolve(CHECKPOINT) + ", " + out.resolve(CURVE) + ", " + out.resolve(SUMMARY));
             return 0;
         }
+    }
+
+    private final List<Double> heapMiB = new ArrayList<>();
+
+    /** Java heap in use after a full collection, in MiB: the soak measure of docs/reliability.md (one GC per epoch). */
+    private static double heapAfterGc() {
+        System.gc();
+        Runtime rt = Runtime.getRuntime();
+        return (rt.totalMemory() - rt.freeMemory()) / (1024.0 * 1024.0);
     }
 
     private Map<String, String> metadata(int epoch, List<EpochStats> history, float rate) {
@@ -182,6 +192,7 @@ final class TrainCommand implements Callable<Integer> {
         hp.put("test_images", testLimit);
         s.put("hyperparameters", hp);
         s.put("epochs", history);
+        s.put("heap_mib_after_gc_per_epoch", heapMiB);
         s.put("final_test_accuracy", history.get(history.size() - 1).testAccuracy());
         String json = GSON.toJson(s);
         atomicWrite(out.resolve(SUMMARY), json);
