@@ -13,6 +13,8 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
+        // log records on one line: "INFO groundup.backend: ..."
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
         System.exit(execute(args));
     }
 

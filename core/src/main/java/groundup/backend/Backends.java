@@ -45,6 +45,10 @@ public final class Backends {
             for (BackendProvider p : all) {
                 BackendProvider.Availability a = p.availability();
                 if (a.available()) {
+                    if (all.stream().noneMatch(q -> q.name().equals("cuda"))) {
+                        if (skipped.length() > 0) skipped.append("; ");
+                        skipped.append("no CUDA backend module on the class path");
+                    }
                     LOG.log(System.Logger.Level.INFO, "groundup.backend=auto: using '" + p.name() + "'"
                             + (skipped.length() > 0 ? " (" + skipped + ")" : ""));
                     return p.create();
@@ -65,6 +69,10 @@ public final class Backends {
             }
         }
         List<String> names = all.stream().map(BackendProvider::name).toList();
+        if (name.equals("cuda")) {
+            throw new BackendUnavailableException("backend 'cuda' cannot load: the CUDA backend module (groundup-cuda-backend)"
+                    + " is not on the class path; available here: " + names);
+        }
         throw new BackendUnavailableException("backend '" + name + "' is not known; on the class path: " + names
                 + " (or 'auto')");
     }

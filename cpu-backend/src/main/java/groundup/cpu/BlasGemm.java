@@ -36,7 +36,7 @@ final class BlasGemm implements AutoCloseable {
     }
 
     String describe() {
-        return "OpenBLAS " + openblas_full.openblas_get_config().getString().trim() + " (single-threaded per worker)";
+        return openblas_full.openblas_get_config().getString().trim() + " (single-threaded per worker)";
     }
 
     private void views() {
