@@ -1,0 +1,43 @@
+package groundup.bench;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report from a small JMH result file: units converted, CUDA/CPU and PyTorch ratios, charts written. */
+class ReportTest {
+    @TempDir Path dir;
+
+    private static String run(String bench, String params, double... ms) {
+        StringBuilder raw = new StringBuilder();
+        for (double m : ms) raw.append(raw.length() > 0 ? "," : "").append(m);
+        return "{\"benchmark\":\"groundup.bench." + bench + "\",\"params\":{" + params + "},"
+                + "\"primaryMetric\":{\"score\":1,\"scoreUnit\":\"ms/op\",\"rawData\":[[" + raw + "]]}}";
+    }
+
+    @Test void reportJoinsBackendsAndPytorch() throws Exception {
+        String json = "[" + String.join(",",
+                run("GemmBench.gemm", "\"backend\":\"cpu\",\"shape\":\"1000x1000x1000\"", 20, 21, 19),     // 2 GFLOP in 20 ms: 100 GFLOP/s
+                run("GemmBench.gemm", "\"backend\":\"cuda\",\"shape\":\"1000x1000x1000\"", 0.2, 0.2, 0.2), // 10000 GFLOP/s
+                run("TrainStepBench.step", "\"backend\":\"cpu\",\"net\":\"simple-cnn\",\"batch\":\"100\"", 50, 40, 60),
+                run("ElementwiseBench.relu", "\"backend\":\"cpu\",\"n\":\"1000000\"", 1, 1, 1)) + "]";
+        Path jmh = dir.resolve("jmh.json");
+        Files.writeString(jmh, json);
+        Path torch = dir.resolve("pytorch-cpu.json");
+        Files.writeString(torch, "{\"torch\":\"1.13.1\",\"device\":\"cpu\",\"threads\":2,\"results\":{"
+                + "\"gemm 1000x1000x1000\":{\"median\":50,\"min\":45,\"max\":55,\"unit\":\"GFLOP/s\"},"
+                + "\"train simple-cnn b100\":{\"median\":4000,\"min\":3900,\"max\":4100,\"unit\":\"img/s\"}}}");
+        Report.write(jmh, dir, torch, new Ceilings(10.0));
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.contains("| gemm 1000x1000x1000 | 100.0 GFLOP/s (95.2-105.3) | 10000.0 GFLOP/s"), md);
+        assertTrue(md.contains("| 100.00 |"), "CUDA/CPU speed ratio: " + md);
+        assertTrue(md.contains("| 2.00 |"), "GroundUp/PyTorch GEMM ratio: " + md);
+        assertTrue(md.contains("| train simple-cnn b100 | 2000.0 img/s (1666.7-2500.0)"), md);
+        assertTrue(md.contains("| 0.50 |"), "GroundUp/PyTorch training ratio: " + md);
+        assertTrue(md.contains("8.0 GB/s") && md.contains("80% of memory copy"), md);
+        assertTrue(Files.size(dir.resolve("gemm.png")) > 1000 && Files.size(dir.resolve("train.png")) > 1000);
+    }
+}
