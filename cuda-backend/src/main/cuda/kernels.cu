@@ -1,0 +1,298 @@
+// GroundUp's CUDA kernels: every Backend primitive but GEMM (cuBLAS does that).
+// Conventions: float32, row-major, NCHW; n = element count; grid-stride loops so any grid size
+// covers any n. Shapes in the comments use the Backend's names. Compiled ahead to PTX
+// (cuda-backend/build-ptx.sh), loaded with cuModuleLoadData: no nvcc or NVRTC at run time.
+
+#define LOOP(i, n) for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < (n); \
+                        i += (long long)blockDim.x * gridDim.x)
+
+extern "C" {
+
+__global__ void fill_f32(float* x, long long n, float v) { LOOP(i, n) x[i] = v; }
+
+__global__ void relu_fwd(const float* x, float* y, long long n) {
+    LOOP(i, n) { float v = x[i]; y[i] = v > 0.f ? v : (v != v ? v : 0.f); }   // NaN propagates
+}
+__global__ void relu_bwd(const float* x, const float* dy, float* dx, long long n) { LOOP(i, n) dx[i] = x[i] > 0.f ? dy[i] : 0.f; }
+__global__ void sigmoid_fwd(const float* x, float* y, long long n) { LOOP(i, n) y[i] = 1.f / (1.f + expf(-x[i])); }
+__global__ void sigmoid_bwd(const float* y, const float* dy, float* dx, long long n) { LOOP(i, n) dx[i] = dy[i] * y[i] * (1.f - y[i]); }
+
+__global__ void add_f32(const float* a, const float* b, float* o, long long n) { LOOP(i, n) o[i] = a[i] + b[i]; }
+__global__ void mul_f32(const float* a, const float* b, float* o, long long n) { LOOP(i, n) o[i] = a[i] * b[i]; }
+__global__ void scale_f32(float alpha, const float* x, float* o, long long n) { LOOP(i, n) o[i] = alpha * x[i]; }
+__global__ void axpy_f32(float alpha, const float* x, float* y, long long n) { LOOP(i, n) y[i] += alpha * x[i]; }
+
+// out (R, C) = x (R, C) + v (C)
+__global__ void add_row_vector(const float* x, const float* v, float* o, long long n, int cols) {
+    LOOP(i, n) o[i] = x[i] + v[i % cols];
+}
+
+// y (B, C, R) = x (B, R, C) transposed per batch
+__global__ void batched_transpose(const float* x, float* y, int batch, int rows, int cols) {
+    long long n = (long long)batch * rows * cols;
+    LOOP(i, n) {
+        long long b = i / ((long long)rows * cols);
+        int rem = (int)(i - b * rows * cols), r = rem / cols, c = rem % cols;
+        y[b * rows * cols + (long long)c * rows + r] = x[i];
+    }
+}
+
+// col (N*OH*OW, C*KH*KW) from x (N, C, H, W); one thread per col element
+__global__ void im2col(const float* x, float* col, int N, int C, int H, int W, int KH, int KW, int S, int P, int OH, int OW) {
+    long long rowLen = (long long)C * KH * KW, n = (long long)N * OH * OW * rowLen;
+    LOOP(i, n) {
+        long long row = i / rowLen;
+        int k = (int)(i - row * rowLen);
+        int c = k / (KH * KW), ky = (k / KW) % KH, kx = k % KW;
+        int ox = (int)(row % OW), oy = (int)((row / OW) % OH);
+        long long img = row / ((long long)OH * OW);
+        int iy = oy * S - P + ky, ix = ox * S - P + kx;
+        col[i] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? x[((img * C + c) * H + iy) * W + ix] : 0.f;
+    }
+}
+
+// dx (N, C, H, W) from col: one thread per input element gathers every window entry that
+// read it, so no atomics and a fixed summation order
+__global__ void col2im(const float* col, float* dx, int N, int C, int H, int W, int KH, int KW, int S, int P, int OH, int OW) {
+    long long n = (long long)N * C * H * W, rowLen = (long long)C * KH * KW;
+    LOOP(i, n) {
+        int ix = (int)(i % W), iy = (int)((i / W) % H), c = (int)((i / ((long long)W * H)) % C);
+        long long img = i / ((long long)W * H * C);
+        float sum = 0.f;
+        for (int ky = 0; ky < KH; ky++) {
+            int t = iy + P - ky;
+            if (t < 0 || t % S != 0) continue;
+            int oy = t / S;
+            if (oy >= OH) continue;
+            for (int kx = 0; kx < KW; kx++) {
+                int u = ix + P - kx;
+                if (u < 0 || u % S != 0) continue;
+                int ox = u / S;
+                if (ox >= OW) continue;
+                sum += col[((img * OH + oy) * OW + ox) * rowLen + (c * KH + ky) * KW + kx];
+            }
+        }
+        dx[i] = sum;
+    }
+}
+
+// y, argmax (N, C, OH, OW); argmax holds ky*KW + kx of the winner; padding never wins
+__global__ void max_pool_fwd(const float* x, float* y, float* arg, int N, int C, int H, int W, int KH, int KW, int S, int P,
+                             int OH, int OW) {
+    long long n = (long long)N * C * OH * OW;
+    LOOP(i, n) {
+        int ox = (int)(i % OW), oy = (int)((i / OW) % OH);
+        long long plane = i / ((long long)OW * OH);
+        const float* in = x + plane * H * W;
+        float best = 0.f;
+        int bestK = -1;
+        for (int ky = 0; ky < KH && bestK != -2; ky++) {
+            int iy = oy * S - P + ky;
+            if (iy < 0 || iy >= H) continue;
+            for (int kx = 0; kx < KW; kx++) {
+                int ix = ox * S - P + kx;
+                if (ix < 0 || ix >= W) continue;
+                float v = in[iy * W + ix];
+                if (bestK < 0 || v > best || v != v) {
+                    best = v;
+                    bestK = ky * KW + kx;
+                    if (v != v) { bestK = -2 - bestK; break; }   // NaN wins and ends the search
+                }
+            }
+        }
+        if (bestK <= -2) bestK = -2 - bestK;
+        y[i] = best;
+        arg[i] = (float)bestK;
+    }
+}
+
+// dx must be zero; adds each dy at its window's winner (atomics: windows may overlap)
+__global__ void max_pool_bwd(const float* dy, const float* arg, float* dx, int N, int C, int H, int W, int KW, int S, int P,
+                             int OH, int OW) {
+    long long n = (long long)N * C * OH * OW;
+    LOOP(i, n) {
+        int ox = (int)(i % OW), oy = (int)((i / OW) % OH);
+        long long plane = i / ((long long)OW * OH);
+        int k = (int)arg[i], iy = oy * S - P + k / KW, ix = ox * S - P + k % KW;
+        atomicAdd(dx + plane * H * W + iy * W + ix, dy[i]);
+    }
+}
+
+// partial column sums: block (bx, chunk) sums rows [chunk*rowsPer, ...) of columns bx*256+tid
+__global__ void sum_rows_partial(const float* x, double* partial, int rows, int cols, int rowsPer) {
+    int c = blockIdx.x * blockDim.x + threadIdx.x, chunk = blockIdx.y;
+    if (c >= cols) return;
+    int r0 = chunk * rowsPer, r1 = min(rows, r0 + rowsPer);
+    double s = 0;
+    for (int r = r0; r < r1; r++) s += x[(long long)r * cols + c];
+    partial[(long long)chunk * cols + c] = s;
+}
+__global__ void sum_rows_final(const double* partial, float* out, int chunks, int cols) {
+    LOOP(c, cols) {
+        double s = 0;
+        for (int k = 0; k < chunks; k++) s += partial[(long long)k * cols + c];
+        out[c] = (float)s;
+    }
+}
+
+// one block: partial[blockIdx.x] = sum of a[i]*b[i] over its grid-stride share, in double
+__global__ void dot_partial(const float* a, const float* b, double* partial, long long n) {
+    __shared__ double sh[256];
+    double s = 0;
+    LOOP(i, n) s += (double)a[i] * b[i];
+    sh[threadIdx.x] = s;
+    __syncthreads();
+    for (int k = blockDim.x / 2; k > 0; k >>= 1) {
+        if (threadIdx.x < k) sh[threadIdx.x] += sh[threadIdx.x + k];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) partial[blockIdx.x] = sh[0];
+}
+
+__global__ void argmax_rows(const float* x, float* out, int rows, int cols) {
+    LOOP(r, rows) {
+        const float* p = x + r * (long long)cols;
+        int best = 0;
+        for (int c = 1; c < cols; c++) if (p[c] > p[best]) best = c;
+        out[r] = (float)best;
+    }
+}
+
+// probs (N, C) and per-row losses; a label that is not a class index gives a NaN loss
+__global__ void softmax_xent_rows(const float* z, const float* labels, float* probs, double* rowLoss, int rows, int cols) {
+    LOOP(r, rows) {
+        const float* p = z + r * (long long)cols;
+        float* q = probs + r * (long long)cols;
+        float m = p[0];
+        for (int c = 1; c < cols; c++) m = fmaxf(m, p[c]);
+        double sum = 0;
+        for (int c = 0; c < cols; c++) { float e = expf(p[c] - m); q[c] = e; sum += e; }
+        float inv = (float)(1.0 / sum);
+        for (int c = 0; c < cols; c++) q[c] *= inv;
+        float l = labels[r];
+        int li = (int)l;
+        rowLoss[r] = (l >= 0.f && li < cols && (float)li == l) ? -log((double)q[li] + 1e-7) : nan("");
+    }
+}
+// one block of 256: loss[0] = mean of rowLoss
+__global__ void mean_f64(const double* v, float* out, int n) {
+    __shared__ double sh[256];
+    double s = 0;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) s += v[i];
+    sh[threadIdx.x] = s;
+    __syncthreads();
+    for (int k = blockDim.x / 2; k > 0; k >>= 1) {
+        if (threadIdx.x < k) sh[threadIdx.x] += sh[threadIdx.x + k];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[0] = (float)(sh[0] / n);
+}
+__global__ void softmax_xent_bwd(const float* probs, const float* labels, float* dx, int rows, int cols) {
+    long long n = (long long)rows * cols;
+    float inv = 1.f / rows;
+    LOOP(i, n) {
+        int r = (int)(i / cols), c = (int)(i % cols);
+        dx[i] = (probs[i] - ((int)labels[r] == c ? 1.f : 0.f)) * inv;
+    }
+}
+
+// batch norm over x (N, C, S), one block (256 threads) per channel
+__device__ double block_sum(double v, double* sh) {
+    sh[threadIdx.x] = v;
+    __syncthreads();
+    for (int k = blockDim.x / 2; k > 0; k >>= 1) {
+        if (threadIdx.x < k) sh[threadIdx.x] += sh[threadIdx.x + k];
+        __syncthreads();
+    }
+    double r = sh[0];
+    __syncthreads();
+    return r;
+}
+__global__ void bn_train(const float* x, const float* gamma, const float* beta, float* y, float* mean, float* invStd,
+                         float* runMean, float* runVar, int N, int C, int S, float momentum, float eps) {
+    __shared__ double sh[256];
+    int ch = blockIdx.x;
+    long long m = (long long)N * S;
+    double s = 0;
+    for (long long j = threadIdx.x; j < m; j += blockDim.x) s += x[((j / S) * C + ch) * S + j % S];
+    double mu = block_sum(s, sh) / m, q = 0;
+    for (long long j = threadIdx.x; j < m; j += blockDim.x) { double d = x[((j / S) * C + ch) * S + j % S] - mu; q += d * d; }
+    double var = block_sum(q, sh) / m;
+    float is = (float)(1.0 / sqrt(var + eps)), g = gamma[ch], b = beta[ch], muF = (float)mu;
+    for (long long j = threadIdx.x; j < m; j += blockDim.x) {
+        long long k = ((j / S) * C + ch) * S + j % S;
+        y[k] = g * (x[k] - muF) * is + b;
+    }
+    if (threadIdx.x == 0) {
+        mean[ch] = muF;
+        invStd[ch] = is;
+        runMean[ch] = momentum * runMean[ch] + (1.f - momentum) * muF;
+        runVar[ch] = momentum * runVar[ch] + (1.f - momentum) * (float)var;
+    }
+}
+__global__ void bn_infer(const float* x, const float* gamma, const float* beta, const float* runMean, const float* runVar,
+                         float* y, long long n, int C, int S, float eps) {
+    LOOP(i, n) {
+        int ch = (int)((i / S) % C);
+        float is = 1.f / sqrtf(runVar[ch] + eps);
+        y[i] = gamma[ch] * is * (x[i] - runMean[ch]) + beta[ch];
+    }
+}
+__global__ void bn_bwd(const float* dy, const float* x, const float* gamma, const float* mean, const float* invStd,
+                       float* dx, float* dgamma, float* dbeta, int N, int C, int S) {
+    __shared__ double sh[256];
+    int ch = blockIdx.x;
+    long long m = (long long)N * S;
+    float mu = mean[ch], is = invStd[ch];
+    double a = 0, b = 0;
+    for (long long j = threadIdx.x; j < m; j += blockDim.x) {
+        long long k = ((j / S) * C + ch) * S + j % S;
+        a += dy[k];
+        b += dy[k] * ((x[k] - mu) * is);
+    }
+    float db = (float)block_sum(a, sh), dg = (float)block_sum(b, sh), mf = (float)m, kk = gamma[ch] * is / mf;
+    for (long long j = threadIdx.x; j < m; j += blockDim.x) {
+        long long k = ((j / S) * C + ch) * S + j % S;
+        float xhat = (x[k] - mu) * is;
+        dx[k] = kk * (mf * dy[k] - db - xhat * dg);
+    }
+    if (threadIdx.x == 0) { dgamma[ch] = dg; dbeta[ch] = db; }
+}
+
+// the same counter-based hash as groundup.backend.DropoutHash: identical masks on every backend
+__device__ float dropout_uniform(unsigned long long seed, unsigned long long index) {
+    unsigned long long z = seed + (index + 1ULL) * 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z = z ^ (z >> 31);
+    return (float)(z >> 40) * 5.9604644775390625e-8f;   // 2^-24
+}
+__global__ void dropout_fwd(const float* x, float* mask, float* y, long long n, float ratio, unsigned long long seed) {
+    float keep = 1.f / (1.f - ratio);
+    LOOP(i, n) {
+        float m = dropout_uniform(seed, (unsigned long long)i) >= ratio ? keep : 0.f;
+        mask[i] = m;
+        y[i] = x[i] * m;
+    }
+}
+
+// fused optimizer steps; kind: 0 SGD, 1 Momentum, 2 Nesterov, 3 AdaGrad, 4 RMSprop, 5 Adam (see UpdateRule)
+__global__ void optimizer_step(int kind, float* p, const float* g, float* s1, float* s2, long long n, float lr, float a, float b,
+                               float eps) {
+    LOOP(i, n) {
+        float gi = g[i];
+        switch (kind) {
+            case 0: p[i] -= lr * gi; break;
+            case 1: s1[i] = a * s1[i] - lr * gi; p[i] += s1[i]; break;
+            case 2: s1[i] = a * s1[i] - lr * gi; p[i] += a * a * s1[i] - (1.f + a) * lr * gi; break;
+            case 3: s1[i] += gi * gi; p[i] -= lr * gi / (sqrtf(s1[i]) + eps); break;
+            case 4: s1[i] = a * s1[i] + (1.f - a) * gi * gi; p[i] -= lr * gi / (sqrtf(s1[i]) + eps); break;
+            default:
+                s1[i] += (1.f - a) * (gi - s1[i]);
+                s2[i] += (1.f - b) * (gi * gi - s2[i]);
+                p[i] -= lr * s1[i] / (sqrtf(s2[i]) + eps);
+        }
+    }
+}
+
+}  // extern "C"

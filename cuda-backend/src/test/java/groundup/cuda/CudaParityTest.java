@@ -1,0 +1,135 @@
+package groundup.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import groundup.backend.Backend;
+import groundup.cpu.CpuBackend;
+import groundup.nn.Affine;
+import groundup.nn.BatchNormalization;
+import groundup.nn.Convolution;
+import groundup.nn.Dropout;
+import groundup.nn.Init;
+import groundup.nn.Layer;
+import groundup.nn.Mode;
+import groundup.nn.NetworkSpec;
+import groundup.nn.Networks;
+import groundup.nn.Parameter;
+import groundup.nn.Pooling;
+import groundup.nn.Relu;
+import groundup.nn.Sequential;
+import groundup.nn.Sigmoid;
+import groundup.optim.Optimizer;
+import groundup.tensor.Shape;
+import groundup.tensor.Tensor;
+import groundup.testing.Tensors;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * CPU and CUDA agree: every layer's forward and backward on the same random inputs, and
+ * SimpleConvNet trained 100 steps from the same seed on both gives matching losses.
+ * Skipped with the reason where no GPU is usable.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CudaParityTest {
+    private Backend gpu, cpu;
+
+    private String skipReason;
+
+    @BeforeAll void open() {
+        try {
+            gpu = Gpu.backendOrSkip();
+            cpu = new CpuBackend(2);
+        } catch (org.opentest4j.TestAbortedException e) {
+            skipReason = e.getMessage();
+            System.out.println("[CudaParityTest] " + skipReason);
+        }
+    }
+
+    @org.junit.jupiter.api.BeforeEach void skipWithoutGpu() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(skipReason == null, () -> skipReason);
+    }
+
+    @AfterAll void shut() {
+        if (gpu != null) gpu.close();
+        if (cpu != null) cpu.close();
+    }
+
+    /** Builds the same layer (same seed) on both backends and compares y, dx and every parameter gradient. */
+    private void same(String what, Function<Backend, Layer> make, int... dims) {
+        Random r = new Random(what.hashCode());
+        float[] x = Tensors.random(r, Shape.of(dims).size());
+        try (Layer lc = make.apply(cpu); Layer lg = make.apply(gpu);
+             Tensor xc = Tensors.upload(cpu, x, dims); Tensor xg = Tensors.upload(gpu, x, dims)) {
+            lc.reseed(3);
+            lg.reseed(3);
+            float[] yc = lc.forward(xc, Mode.TRAIN).toArray(), yg = lg.forward(xg, Mode.TRAIN).toArray();
+            Tensors.assertClose(yc, yg, 1e-4, 1e-5, what + " forward");
+            float[] dy = Tensors.random(r, yc.length);
+            int[] ydims = lc.outputShape(Shape.of(dims)).dims();
+            try (Tensor dc = Tensors.upload(cpu, dy, ydims); Tensor dg = Tensors.upload(gpu, dy, ydims)) {
+                Tensor dxc = lc.backward(dc), dxg = lg.backward(dg);
+                Tensors.assertClose(dxc.toArray(), dxg.toArray(), 1e-4, 1e-5, what + " dx");
+                List<Parameter> pc = lc.parameters(), pg = lg.parameters();
+                for (int i = 0; i < pc.size(); i++) {
+                    Tensors.assertClose(pc.get(i).grad().toArray(), pg.get(i).grad().toArray(), 1e-3, 1e-4, what + " " + pc.get(i).name());
+                }
+            }
+        }
+    }
+
+    @Test void everyLayerAgrees() {
+        same("affine", b -> new Affine(b, 20, 7, Init.he(), new Random(1), "fc"), 5, 20);
+        same("relu", Relu::new, 4, 33);
+        same("sigmoid", Sigmoid::new, 4, 33);
+        same("conv", b -> new Convolution(b, 3, 8, 3, 3, 1, 1, Init.he(), new Random(2), "c"), 4, 3, 11, 9);
+        same("conv stride 2", b -> new Convolution(b, 2, 4, 5, 5, 2, 2, Init.he(), new Random(3), "c"), 3, 2, 12, 12);
+        same("pool", b -> new Pooling(b, 2, 2, 2, 0), 4, 3, 10, 10);
+        same("pool overlapping", b -> new Pooling(b, 3, 3, 1, 0), 2, 2, 7, 7);
+        same("batchnorm 4d", b -> new BatchNormalization(b, 3, 0.9f, 1e-6f, "bn"), 6, 3, 5, 5);
+        same("batchnorm 2d", b -> new BatchNormalization(b, 7, 0.9f, 1e-6f, "bn"), 9, 7);
+        same("dropout", b -> new Dropout(b, 0.5f, 1), 8, 50);
+    }
+
+    @Test void simpleConvNetTrainsTheSameHundredSteps() {
+        // tolerance: float32 sums in another order drift apart slowly; 100 Adam steps stay within 1e-3 relative
+        int steps = 100, batch = 32;
+        Random r = new Random(5);
+        float[][] xs = new float[4][], ys = new float[4][];
+        for (int k = 0; k < 4; k++) {
+            xs[k] = new float[batch * 784];
+            ys[k] = new float[batch];
+            for (int i = 0; i < xs[k].length; i++) xs[k][i] = r.nextFloat();
+            for (int i = 0; i < batch; i++) ys[k][i] = r.nextInt(10);
+        }
+        double[] lc = losses(cpu, xs, ys, steps, batch), lg = losses(gpu, xs, ys, steps, batch);
+        for (int s = 0; s < steps; s++) {
+            assertEquals(lc[s], lg[s], 1e-3 * Math.max(1, Math.abs(lc[s])), "loss at step " + (s + 1) + " (cpu " + lc[s] + ", cuda " + lg[s] + ")");
+        }
+        assertTrue(lc[steps - 1] < lc[0], "the loss fell");
+    }
+
+    private static double[] losses(Backend b, float[][] xs, float[][] ys, int steps, int batch) {
+        double[] out = new double[steps];
+        float[] one = new float[1];
+        try (Sequential net = Networks.create(NetworkSpec.of("simple-cnn"), b, 7); Optimizer opt = new Optimizer(b, Optimizer.Kind.ADAM, 1e-3f, 0);
+             Tensor x = b.allocate(net.batchShape(batch)); Tensor y = b.allocate(Shape.of(batch))) {
+            for (int s = 0; s < steps; s++) {
+                b.upload(xs[s % 4], 0, x);
+                b.upload(ys[s % 4], 0, y);
+                net.reseed(s);
+                b.download(net.loss(x, y, Mode.TRAIN), one, 0);
+                out[s] = one[0];
+                net.backward();
+                opt.step(net.parameters());
+            }
+        }
+        return out;
+    }
+}
