@@ -140,8 +140,7 @@ final class TrainCommand implements Callable<Integer> {
                     history.add(trainer.epoch(e));
                     heapMiB.add(heapAfterGc());
                     Checkpoint.save(out.resolve(CHECKPOINT), model, opt, metadata(e, history, rate));
-                    LearningCurve.write(out.resolve(CURVE), net + " on " + b.name() + ": " + kind.name().toLowerCase(Locale.ROOT)
-                            + " lr " + rate + ", batch " + batch, history);
+                    curve(b, kind, rate, history);
                     writeSummary(b, spec, rate, history);
                 }
             }
@@ -153,6 +152,18 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private final List<Double> heapMiB = new ArrayList<>();
+    private boolean curveWarned;
+
+    /** The learning curve needs AWT (the java.desktop module); a runtime without it trains on and says so once. */
+    private void curve(Backend b, Optimizer.Kind kind, float rate, List<EpochStats> history) throws IOException {
+        try {
+            LearningCurve.write(out.resolve(CURVE), net + " on " + b.name() + ": " + kind.name().toLowerCase(Locale.ROOT)
+                    + " lr " + rate + ", batch " + batch, history);
+        } catch (LinkageError | RuntimeException e) {      // no java.desktop, or no usable AWT: a plot is never worth a run
+            if (!curveWarned) System.err.println("groundup train: warning: no learning curve (" + e + "); this Java lacks java.desktop");
+            curveWarned = true;
+        }
+    }
 
     /** Java heap in use after a full collection, in MiB: the soak measure of docs/reliability.md (one GC per epoch). */
     private static double heapAfterGc() {
