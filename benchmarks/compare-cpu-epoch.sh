@@ -14,16 +14,20 @@ data="${GROUNDUP_DATA:-$HOME/.cache/groundup/mnist}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 ./groundup fetch-mnist >/dev/null
+# the python that has torch: $PYTHON, else python3, else Debian's /usr/bin/python3 (python3-torch)
+PY="${PYTHON:-python3}"
+"$PY" -c 'import torch' 2>/dev/null || PY=/usr/bin/python3
+"$PY" -c 'import torch' || { echo "no python with torch found (apt-get install python3-torch, or set PYTHON)" >&2; exit 1; }
 gu=(); pt=()
 for r in $(seq 1 "$rounds"); do
   JAVA_OPTS="-Dgroundup.threads=$threads" ./groundup train --net simple-cnn --epochs 1 --backend cpu --seed "$r" \
     --out "$tmp/gu$r" --summary "$tmp/gu$r.json" --data "$data" >/dev/null 2>&1
   g=$(python3 -c "import json;print(json.load(open('$tmp/gu$r.json'))['epochs'][0]['seconds'])")
-  p=$(python3 benchmarks/pytorch/simple_cnn_epoch.py "$data" --threads "$threads" --seed "$r" | python3 -c "import json,sys;print(json.load(sys.stdin)['seconds'])")
+  p=$("$PY" benchmarks/pytorch/simple_cnn_epoch.py "$data" --threads "$threads" --seed "$r" | python3 -c "import json,sys;print(json.load(sys.stdin)['seconds'])")
   gu+=("$g"); pt+=("$p")
   printf 'round %d: groundup %.2f s, pytorch %.2f s\n' "$r" "$g" "$p"
 done
-python3 - "$threads" "${gu[*]}" "${pt[*]}" <<'PY'
+"$PY" - "$threads" "${gu[*]}" "${pt[*]}" <<'PY'
 import statistics, sys, torch, subprocess
 threads, gu, pt = sys.argv[1], [float(v) for v in sys.argv[2].split()], [float(v) for v in sys.argv[3].split()]
 mg, mp = statistics.median(gu), statistics.median(pt)

@@ -13,7 +13,7 @@ import java.util.Random;
  * warm up, then time {@code reps} rounds of enough calls to last about 0.2 s each, and print
  * the median GFLOP/s with the range. The backend comes from -Dgroundup.backend (default auto).
  *
- * <pre>java -jar benchmarks/target/groundup-benchmarks.jar [reps]</pre>
+ * <pre>java -jar benchmarks/target/groundup-benchmarks.jar gemm [reps]</pre>
  */
 public final class GemmHarness {
     private GemmHarness() {}

@@ -80,7 +80,7 @@ final class Report {
                 double gf = cpu.unit().equals("GFLOP/s") ? cpu.median() : r.flopsOrBytes() / (cpu.median() * 1e6);
                 share = String.format(Locale.ROOT, "%.0f%% of best GEMM", 100 * gf / bestGemm);
             } else if (cpu != null && r.ceilingKind().equals("bytes")) {
-                share = String.format(Locale.ROOT, "%.0f%% of memory copy", 100 * cpu.median() / ceilings.memoryGBs());
+                share = String.format(Locale.ROOT, "%.0f%% of memory stream", 100 * cpu.median() / ceilings.memoryGBs());
             }
             md.append("| ").append(r.key())
                     .append(" | ").append(cpu == null ? "" : cpu.text())

@@ -31,7 +31,7 @@ public final class Suite {
 
     static final Profile QUICK = new Profile("quick", 2, 3, 1.0,
             new String[] {"256x256x256", "1024x1024x1024", "57600x30x25", "78400x16x144"},
-            new String[] {"simple", "deep2"}, new String[] {"simple"}, new String[] {"4194304"},
+            new String[] {"simple", "deep2"}, new String[] {"simple"}, new String[] {"16777216"},
             new String[] {"simple-cnn", "deep-cnn"}, new String[] {"100"});
 
     static final Profile FULL = new Profile("full", 3, 5, 2.0,
@@ -42,6 +42,7 @@ public final class Suite {
             new String[] {"simple-cnn", "deep-cnn"}, new String[] {"100", "1000"});
 
     public static void main(String[] args) throws Exception {
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
         String cmd = args.length > 0 ? args[0] : "quick";
         if (cmd.equals("gemm")) {
             GemmHarness.main(java.util.Arrays.copyOfRange(args, 1, args.length));

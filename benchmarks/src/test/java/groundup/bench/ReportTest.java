@@ -37,7 +37,7 @@ class ReportTest {
         assertTrue(md.contains("| 2.00 |"), "GroundUp/PyTorch GEMM ratio: " + md);
         assertTrue(md.contains("| train simple-cnn b100 | 2000.0 img/s (1666.7-2500.0)"), md);
         assertTrue(md.contains("| 0.50 |"), "GroundUp/PyTorch training ratio: " + md);
-        assertTrue(md.contains("8.0 GB/s") && md.contains("80% of memory copy"), md);
+        assertTrue(md.contains("8.0 GB/s") && md.contains("80% of memory stream"), md);
         assertTrue(Files.size(dir.resolve("gemm.png")) > 1000 && Files.size(dir.resolve("train.png")) > 1000);
     }
 }

@@ -51,7 +51,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dropout", description = "mlp: dropout ratio after each hidden ReLU (default: 0).") float dropout = 0f;
     @Option(names = "--train-limit", paramLabel = "N", description = "Train on the first N images only (quick runs).") Integer trainLimit;
     @Option(names = "--test-limit", paramLabel = "N", description = "Test on the first N images only.") Integer testLimit;
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/NET).") Path out;
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: a new runs/NET-YYYYMMDD-HHMMSS).") Path out;
     @Option(names = "--summary", paramLabel = "FILE", description = "Also write the JSON summary to FILE.") Path summary;
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run whose checkpoint is in DIR (its settings win).")
     Path resume;
@@ -90,7 +90,11 @@ final class TrainCommand implements Callable<Integer> {
         if (hidden != null) for (int hsz : hidden) if (hsz <= 0) throw new IllegalArgumentException("--hidden " + hidden + ": sizes must be positive");
         if (trainLimit != null && trainLimit <= 0) throw new IllegalArgumentException("--train-limit " + trainLimit + ": must be positive");
         if (testLimit != null && testLimit <= 0) throw new IllegalArgumentException("--test-limit " + testLimit + ": must be positive");
-        if (out == null) out = Path.of("runs", net);
+        if (out == null) {
+            // a fresh directory per run: running the same command twice never touches an earlier run
+            String stamp = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            out = Path.of("runs", net + "-" + stamp);
+        }
         if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + ": exists and is not a directory");
         if (resume == null && !force && Files.exists(out.resolve(CHECKPOINT))) {
             throw new IllegalArgumentException("--out " + out + " already holds a checkpoint; use --resume " + out
