@@ -71,6 +71,29 @@ class CliTest {
         assertTrue(r.code() != 0 && r.err().contains("missing.safetensors"), r.err());
     }
 
+    private Path png(String name, int size, int value) throws Exception {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(size, size, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < size; y++) for (int x = 0; x < size; x++) img.getRaster().setSample(x, y, 0, (x * 7 + y * value) & 0xFF);
+        Path f = dir.resolve(name);
+        javax.imageio.ImageIO.write(img, "png", f.toFile());
+        return f;
+    }
+
+    @Test void predictClassifiesEachPngAndNamesABadOne() throws Exception {
+        Path ck = dir.resolve("net.safetensors");
+        try (groundup.backend.Backend b = new groundup.cpu.CpuBackend(1);
+             groundup.nn.Sequential net = groundup.nn.Networks.create(groundup.nn.NetworkSpec.of("two-layer"), b, 1)) {
+            groundup.io.Checkpoint.save(ck, net, null, java.util.Map.of());
+        }
+        Path a = png("a.png", 28, 3), c = png("c.png", 28, 11);
+        Run r = run("predict", "--backend", "cpu", "--checkpoint", ck.toString(), a.toString(), c.toString());
+        assertEquals(0, r.code(), r.err());
+        java.util.List<String> lines = r.out().strip().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        assertTrue(lines.get(0).matches(".*a\\.png: [0-9] \\([0-9.]+%\\)"), lines.get(0));
+        fails("wrong.png", "predict", "--backend", "cpu", "--checkpoint", ck.toString(), png("wrong.png", 30, 1).toString());
+    }
+
     @Test void evalAndPredictRefuseFilesThatAreNotCheckpointsOrImages() throws Exception {
         Path junk = dir.resolve("junk.safetensors");
         Files.writeString(junk, "this is not a checkpoint at all");
