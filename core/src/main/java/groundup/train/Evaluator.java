@@ -3,7 +3,6 @@ package groundup.train;
 import groundup.data.Dataset;
 import groundup.nn.Mode;
 import groundup.nn.Sequential;
-import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
 
 /** Loss and accuracy of a network over a whole dataset, in inference mode. */
@@ -12,8 +11,8 @@ public final class Evaluator implements AutoCloseable {
     private final Dataset data;
     private final int batch;
     private final Batcher batcher;
-    private final float[] one = new float[1], predicted;
-    private Tensor argmax, tailArgmax;
+    private final float[] one = new float[1];
+    private final CorrectCounter counter;
 
     public record Score(double loss, double accuracy) {}
 
@@ -22,7 +21,7 @@ public final class Evaluator implements AutoCloseable {
         this.data = data;
         this.batch = batch;
         this.batcher = new Batcher(net.backend(), data, batch);
-        this.predicted = new float[batch];
+        this.counter = new CorrectCounter(net.backend(), batch);
     }
 
     public Score run() {
@@ -35,34 +34,13 @@ public final class Evaluator implements AutoCloseable {
             Tensor loss = net.loss(x, batcher.labels(), Mode.INFERENCE);
             net.backend().download(loss, one, 0);
             lossSum += one[0] * (double) m;
-            correct += countCorrect(net.lastScores(), m);
+            correct += counter.count(net.lastScores(), batcher.hostLabels(), m);
         }
         return new Score(lossSum / n, correct / (double) n);
     }
 
-    private int countCorrect(Tensor scores, int m) {
-        Tensor a;
-        if (m == batch) {
-            if (argmax == null) argmax = net.backend().allocate(Shape.of(m));
-            a = argmax;
-        } else {
-            if (tailArgmax == null || tailArgmax.size() != m) {
-                if (tailArgmax != null) tailArgmax.close();
-                tailArgmax = net.backend().allocate(Shape.of(m));
-            }
-            a = tailArgmax;
-        }
-        net.backend().argmaxRows(scores, a);
-        net.backend().download(a, predicted, 0);
-        float[] labels = batcher.hostLabels();
-        int c = 0;
-        for (int i = 0; i < m; i++) if (predicted[i] == labels[i]) c++;
-        return c;
-    }
-
     @Override public void close() {
         batcher.close();
-        if (argmax != null) argmax.close();
-        if (tailArgmax != null) tailArgmax.close();
+        counter.close();
     }
 }

@@ -4,7 +4,6 @@ import groundup.data.Dataset;
 import groundup.nn.Mode;
 import groundup.nn.Sequential;
 import groundup.optim.Optimizer;
-import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,8 +35,8 @@ public final class Trainer implements AutoCloseable {
     private final Batcher batcher;
     private final Evaluator evaluator;
     private final int[] order;
-    private final float[] one = new float[1], predicted;
-    private Tensor argmax;
+    private final float[] one = new float[1];
+    private final CorrectCounter counter;
     private long step;
 
     public Trainer(Sequential net, Optimizer opt, Dataset train, Dataset test, int batch, long seed, Listener listener) {
@@ -52,7 +51,7 @@ public final class Trainer implements AutoCloseable {
         this.batcher = new Batcher(net.backend(), train, batch);
         this.evaluator = test == null ? null : new Evaluator(net, test, batch);
         this.order = new int[train.count()];
-        this.predicted = new float[batch];
+        this.counter = new CorrectCounter(net.backend(), batch);
     }
 
     /** Training steps taken so far (the optimizer's count). */
@@ -90,7 +89,7 @@ public final class Trainer implements AutoCloseable {
             Tensor x = batcher.load(order, start, m);
             net.reseed(seed * 0x9E3779B97F4A7C15L + step);
             Tensor loss = net.loss(x, batcher.labels(), Mode.TRAIN);
-            correct += countCorrect(m);                      // waits for the forward pass
+            correct += counter.count(net.lastScores(), batcher.hostLabels(), m);   // waits for the forward pass
             net.backend().download(loss, one, 0);
             if (!Float.isFinite(one[0])) {
                 throw new TrainingDivergedException("training diverged: the loss is " + one[0] + " at epoch " + epoch
@@ -113,28 +112,9 @@ public final class Trainer implements AutoCloseable {
         return stats;
     }
 
-    private int countCorrect(int m) {
-        if (m != batch) {
-            try (Tensor a = net.backend().allocate(Shape.of(m))) {    // only for a short last batch
-                return countInto(a, m);
-            }
-        }
-        if (argmax == null) argmax = net.backend().allocate(Shape.of(batch));
-        return countInto(argmax, m);
-    }
-
-    private int countInto(Tensor a, int m) {
-        net.backend().argmaxRows(net.lastScores(), a);
-        net.backend().download(a, predicted, 0);
-        float[] labels = batcher.hostLabels();
-        int c = 0;
-        for (int i = 0; i < m; i++) if (predicted[i] == labels[i]) c++;
-        return c;
-    }
-
     @Override public void close() {
         batcher.close();
         if (evaluator != null) evaluator.close();
-        if (argmax != null) argmax.close();
+        counter.close();
     }
 }
