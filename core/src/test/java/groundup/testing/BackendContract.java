@@ -19,10 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The contract every {@link Backend} passes: each primitive against {@link Reference} on
@@ -30,37 +27,13 @@ import org.junit.jupiter.api.TestInstance;
  * bad arguments. A backend module runs it by subclassing and supplying {@link #createBackend};
  * a backend that cannot run here (CUDA without a GPU) skips itself there with the reason.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class BackendContract {
+public abstract class BackendContract extends BackendTestBase {
     /** float32 tolerances: sums of up to a few thousand products. */
     protected static final double RTOL = 1e-4, ATOL = 1e-5;
 
-    protected Backend b;
     private final List<Tensor> live = new ArrayList<>();
 
-    /** The backend under test; call Assumptions.assumeTrue(..., reason) here to skip. */
-    protected abstract Backend createBackend();
-
-    private String skipReason;
-
-    /** A backend that cannot run here skips every test, each reported with the reason. */
-    @BeforeAll void open() {
-        try {
-            b = createBackend();
-        } catch (org.opentest4j.TestAbortedException e) {
-            skipReason = e.getMessage();
-            System.out.println("[" + getClass().getSimpleName() + "] " + skipReason);
-        }
-    }
-
-    @org.junit.jupiter.api.BeforeEach void skipWithoutBackend() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(skipReason == null, () -> skipReason);
-    }
-
-    @AfterAll void shut() {
-        live.forEach(Tensor::close);
-        if (b != null) b.close();
-    }
+    @Override protected void closeResources() { live.forEach(Tensor::close); }
 
     private Tensor t(float[] data, int... dims) {
         Tensor x = upload(b, data, dims);

@@ -26,40 +26,15 @@ import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * A numerical gradient check for every layer and every book network, run by each backend
  * module. Inputs are random; ReLU inputs keep clear of the kink at 0 so that a step of h
  * never crosses it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class LayerGradientContract {
+public abstract class LayerGradientContract extends BackendTestBase {
     private static final double H = 1e-2, ATOL = 1e-3, MAX_ERROR = 2e-2;
-    protected Backend b;
-
-    protected abstract Backend createBackend();
-
-    private String skipReason;
-
-    /** A backend that cannot run here skips every test, each reported with the reason. */
-    @BeforeAll void open() {
-        try {
-            b = createBackend();
-        } catch (org.opentest4j.TestAbortedException e) {
-            skipReason = e.getMessage();
-            System.out.println("[" + getClass().getSimpleName() + "] " + skipReason);
-        }
-    }
-
-    @org.junit.jupiter.api.BeforeEach void skipWithoutBackend() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(skipReason == null, () -> skipReason);
-    }
-
-    @AfterAll void shut() { if (b != null) b.close(); }
 
     private static void assertPasses(List<GradientCheck.Result> results, String what) {
         assertPasses(results, what, MAX_ERROR);
