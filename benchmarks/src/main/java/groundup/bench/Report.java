@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -165,5 +164,4 @@ final class Report {
                 + root.get("threads").getAsInt() + " threads (" + f.getFileName() + ")";
     }
 
-    static String fmt(double[] v) { return Arrays.toString(v); }
 }

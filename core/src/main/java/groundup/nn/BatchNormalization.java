@@ -19,6 +19,7 @@ public final class BatchNormalization implements Layer {
     private final float momentum, eps;
     private final Parameter gamma, beta;
     private final Tensor runMean, runVar, mean, invStd;
+    private final String[] names;        // of the running statistics in checkpoints
     private Tensor x, y, dx;
 
     public BatchNormalization(Backend b, int channels, float momentum, float eps, String name) {
@@ -37,8 +38,6 @@ public final class BatchNormalization implements Layer {
         this.invStd = b.allocate(c);
         this.names = new String[] {name + ".running_mean", name + ".running_var"};
     }
-
-    private final String[] names;
 
     @Override public Shape outputShape(Shape input) {
         if (input.rank() < 2 || input.dim(1) != channels) {
