@@ -11,6 +11,7 @@ import groundup.io.InvalidFileException;
 import groundup.nn.NetworkSpec;
 import groundup.nn.Networks;
 import groundup.nn.Sequential;
+import groundup.optim.LrSchedule;
 import groundup.optim.Optimizer;
 import groundup.train.EpochStats;
 import groundup.train.Trainer;
@@ -43,6 +44,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "sgd, momentum, nesterov, adagrad, rmsprop or adam (default: ${DEFAULT-VALUE}).")
     String optimizer = "adam";
     @Option(names = "--lr", description = "Learning rate (default: the book's for the optimizer: adam 0.001, others 0.01).") Float lr;
+    @Option(names = "--lr-schedule", paramLabel = "NAME",
+            description = "constant (the book's) or cosine (decays to ~0 over --epochs) (default: ${DEFAULT-VALUE}).")
+    String lrSchedule = "constant";
     @Option(names = "--weight-decay", description = "L2 weight decay lambda (default: ${DEFAULT-VALUE}).") float weightDecay = 0f;
     @Option(names = "--seed", description = "Seed of initialization, shuffling and dropout (default: ${DEFAULT-VALUE}).") long seed = 1;
     @Option(names = "--hidden", split = ",", paramLabel = "N,N,...", description = "mlp hidden sizes (default: 100,100,100,100).")
@@ -75,6 +79,14 @@ final class TrainCommand implements Callable<Integer> {
             dropout = spec.dropout();
             optimizer = hyper.get("optimizer");
             lr = Float.parseFloat(hyper.get("lr"));
+            lrSchedule = hyper.getOrDefault("lr_schedule", "constant");     // checkpoints before schedules: constant
+            if (LrSchedule.parse(lrSchedule) != LrSchedule.CONSTANT) {
+                int planned = Integer.parseInt(hyper.get("schedule_epochs"));
+                if (epochs != planned) {
+                    throw new IllegalArgumentException("--epochs " + epochs + ": the run in " + resume + " has a " + lrSchedule
+                            + " learning-rate schedule planned over " + planned + " epochs; resume it with --epochs " + planned);
+                }
+            }
             weightDecay = Float.parseFloat(hyper.get("weight_decay"));
             batch = Integer.parseInt(hyper.get("batch"));
             seed = Long.parseLong(m.get(SEED));
@@ -84,6 +96,12 @@ final class TrainCommand implements Callable<Integer> {
         if (epochs <= 0) throw new IllegalArgumentException("--epochs " + epochs + ": must be positive");
         if (batch <= 0) throw new IllegalArgumentException("--batch " + batch + ": must be positive");
         Optimizer.Kind.parse(optimizer);
+        try {
+            LrSchedule.parse(lrSchedule);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--lr-schedule " + lrSchedule + ": unknown schedule; choose one of "
+                    + java.util.Arrays.stream(LrSchedule.values()).map(LrSchedule::id).toList());
+        }
         if (lr != null && !(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("--lr " + lr + ": must be positive");
         if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) throw new IllegalArgumentException("--weight-decay " + weightDecay + ": must be zero or positive");
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout " + dropout + ": must be in [0, 1)");
@@ -121,7 +139,8 @@ final class TrainCommand implements Callable<Integer> {
         float rate = lr != null ? lr : kind.defaultLr;
         NetworkSpec spec = new NetworkSpec(net, hidden != null ? hidden : NetworkSpec.of(net).hidden(), batchNorm, dropout);
         try (Sequential model = Networks.create(spec, b, seed);
-             Optimizer opt = new Optimizer(b, kind, rate, weightDecay)) {
+             Optimizer opt = new Optimizer(b, kind, rate, weightDecay, LrSchedule.parse(lrSchedule),
+                     (long) epochs * ((train.count() + batch - 1) / batch))) {
             List<EpochStats> history = new ArrayList<>();
             int first = 1;
             if (resume != null) {
@@ -135,7 +154,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             System.out.println("backend: " + b.describe());
             System.out.println("network: " + net + ", " + String.format(Locale.ROOT, "%,d", model.parameterCount()) + " parameters; "
-                    + kind.name().toLowerCase(Locale.ROOT) + " lr " + rate + (weightDecay > 0 ? " weight decay " + weightDecay : "")
+                    + kind.name().toLowerCase(Locale.ROOT) + " lr " + rate + scheduleNote() + (weightDecay > 0 ? " weight decay " + weightDecay : "")
                     + ", batch " + batch + ", epochs " + first + ".." + epochs + ", seed " + seed);
             System.out.println("data: " + train.count() + " training and " + test.count() + " test images from " + data.dir());
             try (Trainer trainer = new Trainer(model, opt, train, test, batch, seed, new ProgressBar(System.err, epochs))) {
@@ -155,6 +174,12 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** " (cosine)" for a scheduled rate; nothing for the book's constant one. */
+    private String scheduleNote() {
+        LrSchedule sc = LrSchedule.parse(lrSchedule);
+        return sc == LrSchedule.CONSTANT ? "" : " (" + sc.id() + ")";
+    }
+
     private final List<Double> heapMiB = new ArrayList<>();
     private boolean curveWarned;
 
@@ -162,7 +187,7 @@ final class TrainCommand implements Callable<Integer> {
     private void curve(Backend b, Optimizer.Kind kind, float rate, List<EpochStats> history) throws IOException {
         try {
             LearningCurve.write(out.resolve(CURVE), net + " on " + b.name() + ": " + kind.name().toLowerCase(Locale.ROOT)
-                    + " lr " + rate + ", batch " + batch, history);
+                    + " lr " + rate + scheduleNote() + ", batch " + batch, history);
         } catch (LinkageError | RuntimeException e) {      // no java.desktop, or no usable AWT: a plot is never worth a run
             if (!curveWarned) System.err.println("groundup train: warning: no learning curve (" + e + "); this Java lacks java.desktop");
             curveWarned = true;
@@ -180,6 +205,8 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, String> hyper = new LinkedHashMap<>();
         hyper.put("optimizer", optimizer.toLowerCase(Locale.ROOT));
         hyper.put("lr", Float.toString(rate));
+        hyper.put("lr_schedule", LrSchedule.parse(lrSchedule).id());
+        hyper.put("schedule_epochs", Integer.toString(epochs));
         hyper.put("weight_decay", Float.toString(weightDecay));
         hyper.put("batch", Integer.toString(batch));
         Map<String, String> m = new LinkedHashMap<>();
@@ -199,6 +226,7 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, Object> hp = new LinkedHashMap<>();
         hp.put("optimizer", optimizer.toLowerCase(Locale.ROOT));
         hp.put("lr", rate);
+        hp.put("lr_schedule", LrSchedule.parse(lrSchedule).id());
         hp.put("weight_decay", weightDecay);
         hp.put("batch", batch);
         hp.put("epochs", epochs);

@@ -47,10 +47,25 @@ class CliTest {
         fails("--batch", "train", "--batch", "-1", "--data", data);
         fails("--lr", "train", "--lr", "-0.1", "--data", data);
         fails("optimizer", "train", "--optimizer", "adamw", "--data", data);
+        fails("--lr-schedule", "train", "--lr-schedule", "linear", "--data", data);
         fails("--weight-decay", "train", "--weight-decay", "-1", "--data", data);
         fails("--dropout", "train", "--net", "mlp", "--dropout", "1.5", "--data", data);
         fails("backend", "train", "--backend", "tpu", "--epochs", "1", "--data", data, "--out", dir.resolve("o").toString(), "--train-limit", "1");
         assertTrue(Files.notExists(dir.resolve("o").resolve(TrainCommand.CHECKPOINT)));
+    }
+
+    @Test void aCosineRunResumesOnlyToItsPlannedLength() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("cosine"));
+        try (groundup.backend.Backend b = new groundup.cpu.CpuBackend(1);
+             groundup.nn.Sequential net = groundup.nn.Networks.create(groundup.nn.NetworkSpec.of("two-layer"), b, 1)) {
+            String hyper = "{\"optimizer\":\"sgd\",\"lr\":\"0.1\",\"lr_schedule\":\"cosine\",\"schedule_epochs\":\"5\","
+                    + "\"weight_decay\":\"0.0\",\"batch\":\"100\"}";
+            groundup.io.Checkpoint.save(run.resolve(TrainCommand.CHECKPOINT), net, null, java.util.Map.of(
+                    "groundup.epoch", "2", "groundup.seed", "1", "groundup.hyper", hyper, "groundup.history", "[]"));
+        }
+        byte[] before = Files.readAllBytes(run.resolve(TrainCommand.CHECKPOINT));
+        fails("--epochs 5", "train", "--resume", run.toString(), "--epochs", "8", "--data", dir.resolve("nodata").toString());
+        assertArrayEquals(before, Files.readAllBytes(run.resolve(TrainCommand.CHECKPOINT)));
     }
 
     @Test void anExistingCheckpointIsNeverOverwrittenWithoutForce() throws Exception {

@@ -15,6 +15,7 @@ import groundup.nn.NetworkSpec;
 import groundup.nn.Networks;
 import groundup.nn.Parameter;
 import groundup.nn.Sequential;
+import groundup.optim.LrSchedule;
 import groundup.optim.Optimizer;
 import groundup.train.EpochStats;
 import groundup.train.Trainer;
@@ -87,24 +88,50 @@ class TrainingTest {
         assertTrue(!java.util.Arrays.equals(a.get(0), d.get(0)), "another seed must give other parameters");
     }
 
+    /** Adam with weight decay, its rate on {@code schedule} over three epochs of the synthetic set (40 steps each). */
+    private Optimizer adam(LrSchedule schedule) {
+        return new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f, schedule, 3 * 40);
+    }
+
     @Test void resumingFromACheckpointGivesTheSameParametersAsTrainingStraight() throws Exception {
         NetworkSpec spec = new NetworkSpec("mlp", List.of(32, 16), true, 0.2f);
-        List<float[]> straight;
-        try (Sequential n = Networks.create(spec, b, 5); Optimizer o = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f)) {
+        for (LrSchedule schedule : LrSchedule.values()) {   // cosine: the resumed step count must also restore the rate
+            List<float[]> straight;
+            try (Sequential n = Networks.create(spec, b, 5); Optimizer o = adam(schedule)) {
+                train(n, o, 1, 3);
+                straight = params(n);
+            }
+            Path ck = dir.resolve("ck-" + schedule.id() + ".safetensors");
+            try (Sequential n = Networks.create(spec, b, 5); Optimizer o = adam(schedule)) {
+                train(n, o, 1, 1);
+                Checkpoint.save(ck, n, o, Map.of("groundup.epoch", "1"));
+            }
+            try (Sequential n = Networks.create(spec, b, 99); Optimizer o = adam(schedule)) {
+                Checkpoint.load(ck, n, o);   // the seed of the fresh network must not matter
+                train(n, o, 2, 3);
+                List<float[]> resumed = params(n);
+                for (int i = 0; i < straight.size(); i++) {
+                    assertArrayEquals(straight.get(i), resumed.get(i), schedule.id() + ": parameter " + i + " after resume");
+                }
+            }
+        }
+    }
+
+    @Test void aCosineScheduleChangesTheStepsAndStillLearns() {
+        NetworkSpec spec = NetworkSpec.of("mlp");
+        List<float[]> constant, cosine;
+        try (Sequential n = Networks.create(spec, b, 5); Optimizer o = adam(LrSchedule.CONSTANT)) {
             train(n, o, 1, 3);
-            straight = params(n);
+            constant = params(n);
         }
-        Path ck = dir.resolve("ck.safetensors");
-        try (Sequential n = Networks.create(spec, b, 5); Optimizer o = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f)) {
-            train(n, o, 1, 1);
-            Checkpoint.save(ck, n, o, Map.of("groundup.epoch", "1"));
+        try (Sequential n = Networks.create(spec, b, 5); Optimizer o = adam(LrSchedule.COSINE)) {
+            assertEquals(0.001f, o.currentLr(), "first step at the base rate");
+            List<EpochStats> s = train(n, o, 1, 3);
+            assertTrue(o.currentLr() < 1e-6f, "the rate after the last step is near zero: " + o.currentLr());
+            assertTrue(s.get(2).testAccuracy() > 0.9, "still learns: " + s);
+            cosine = params(n);
         }
-        try (Sequential n = Networks.create(spec, b, 99); Optimizer o = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f)) {
-            Checkpoint.load(ck, n, o);   // the seed of the fresh network must not matter
-            train(n, o, 2, 3);
-            List<float[]> resumed = params(n);
-            for (int i = 0; i < straight.size(); i++) assertArrayEquals(straight.get(i), resumed.get(i), "parameter " + i + " after resume");
-        }
+        assertTrue(!java.util.Arrays.equals(constant.get(0), cosine.get(0)), "the schedule must change the updates");
     }
 
     @Test void checkpointsRoundTripAndRefuseAnotherNetwork() throws Exception {

@@ -41,10 +41,21 @@ public final class Optimizer implements AutoCloseable {
     private final Backend b;
     private final Kind kind;
     private final float lr, weightDecay;
+    private final LrSchedule schedule;
+    private final long scheduleSteps;
     private final Map<Parameter, Tensor[]> state = new IdentityHashMap<>();
     private long steps;
 
+    /** The book's optimizer: a constant learning rate. */
     public Optimizer(Backend b, Kind kind, float lr, float weightDecay) {
+        this(b, kind, lr, weightDecay, LrSchedule.CONSTANT, 0);
+    }
+
+    /**
+     * @param scheduleSteps the run's length in steps, over which {@code schedule} moves the rate
+     *                      (ignored by {@link LrSchedule#CONSTANT})
+     */
+    public Optimizer(Backend b, Kind kind, float lr, float weightDecay, LrSchedule schedule, long scheduleSteps) {
         if (!(lr > 0) || Float.isInfinite(lr)) throw new IllegalArgumentException("learning rate " + lr + " must be positive");
         if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weight decay " + weightDecay + " must be zero or positive");
@@ -53,11 +64,24 @@ public final class Optimizer implements AutoCloseable {
         this.kind = kind;
         this.lr = lr;
         this.weightDecay = weightDecay;
+        this.schedule = schedule;
+        this.scheduleSteps = scheduleSteps;
+        if (schedule != LrSchedule.CONSTANT && scheduleSteps < 1) {
+            throw new IllegalArgumentException(schedule.id() + " schedule over " + scheduleSteps + " steps: must be 1 or more");
+        }
     }
 
     public Kind kind() { return kind; }
 
+    /** The base learning rate. */
     public float lr() { return lr; }
+
+    /** The learning rate of the next step. */
+    public float currentLr() { return schedule.rate(lr, steps + 1, scheduleSteps); }
+
+    public LrSchedule schedule() { return schedule; }
+
+    public long scheduleSteps() { return scheduleSteps; }
 
     public float weightDecay() { return weightDecay; }
 
@@ -65,6 +89,7 @@ public final class Optimizer implements AutoCloseable {
     public long steps() { return steps; }
 
     private UpdateRule rule(long t) {
+        float lr = schedule.rate(this.lr, t, scheduleSteps);
         return switch (kind) {
             case SGD -> UpdateRule.sgd(lr);
             case MOMENTUM -> UpdateRule.momentum(lr, MOMENTUM);
