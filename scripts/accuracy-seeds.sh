@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Trains one network once per seed with the same settings and prints, per seed, the final
-# and the best epoch's test accuracy, then the median and range of the final ones: the
-# figures behind the accuracy table in docs/benchmarks.md. Extra arguments go to `train`.
+# and the best epoch's test accuracy, then the median and range of the final ones and a plot
+# of test accuracy per epoch (`groundup compare`): the figures behind the accuracy tables in
+# docs/benchmarks.md. Extra arguments go to `train`; TARGET (98.9) is the accuracy counted.
 #
 #   scripts/accuracy-seeds.sh NET "SEEDS" [train flags...]
 #   scripts/accuracy-seeds.sh simple-cnn "1 2 3 4 5 6"                       # the book's settings
 #   scripts/accuracy-seeds.sh simple-cnn "1 2 3" --lr-schedule cosine
 #
-# Runs are kept under runs/seeds-NET-STAMP/sSEED (checkpoint, learning curve, summary).
+# Runs are kept under runs/seeds-NET-STAMP/sSEED (checkpoint, learning curve, summary), the
+# table and plot beside them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 net="${1:?usage: scripts/accuracy-seeds.sh NET \"SEEDS\" [train flags...]}"
@@ -20,18 +22,5 @@ for s in $seeds; do
   ./groundup train --net "$net" --seed "$s" --out "$dir/s$s" "$@" > "$dir/s$s.log" 2>&1 || { echo "seed $s failed: see $dir/s$s.log" >&2; exit 1; }
   grep '^final test accuracy' "$dir/s$s.log" | sed "s/^/seed $s: /"
 done
-python3 - "$dir" $seeds <<'PY' | tee "$dir/table.md"
-import json, statistics, sys
-d, seeds = sys.argv[1], sys.argv[2:]
-finals = []
-print("| seed | epochs | final test accuracy | best epoch (test) | s/epoch (median) |")
-print("|---|---|---|---|---|")
-for s in seeds:
-    e = json.load(open(f"{d}/s{s}/summary.json"))["epochs"]
-    best = max(e, key=lambda x: x["testAccuracy"])
-    finals.append(100 * e[-1]["testAccuracy"])
-    secs = statistics.median(x["seconds"] for x in e)
-    print(f"| {s} | {len(e)} | {finals[-1]:.2f}% | {100 * best['testAccuracy']:.2f}% (epoch {best['epoch']}) | {secs:.1f} |")
-print(f"\nfinal test accuracy over {len(finals)} seeds: median {statistics.median(finals):.2f}%, "
-      f"range {min(finals):.2f}-{max(finals):.2f}%, mean {statistics.mean(finals):.3f}%")
-PY
+runs=(); for s in $seeds; do runs+=("$dir/s$s"); done
+./groundup compare --target "${TARGET:-98.9}" --plot "$dir/test-accuracy.png" "${runs[@]}" | tee "$dir/table.md"

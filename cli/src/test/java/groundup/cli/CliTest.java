@@ -68,6 +68,42 @@ class CliTest {
         assertArrayEquals(before, Files.readAllBytes(run.resolve(TrainCommand.CHECKPOINT)));
     }
 
+    /** A summary.json as train writes it, with the given test accuracies per epoch. */
+    private Path summary(String name, int seed, String schedule, double... testAcc) throws Exception {
+        Path run = Files.createDirectories(dir.resolve(name));
+        StringBuilder epochs = new StringBuilder();
+        for (int e = 0; e < testAcc.length; e++) {
+            if (e > 0) epochs.append(',');
+            epochs.append("{\"epoch\":").append(e + 1).append(",\"trainLoss\":0.1,\"trainAccuracy\":0.9,\"testLoss\":0.1,\"testAccuracy\":")
+                    .append(testAcc[e]).append(",\"seconds\":").append(10 + e).append(",\"imagesPerSecond\":6000}");
+        }
+        Files.writeString(run.resolve(TrainCommand.SUMMARY), "{\"backend\":\"cpu\",\"net\":\"simple-cnn\",\"hyperparameters\":{\"optimizer\":\"adam\","
+                + "\"lr\":0.001,\"lr_schedule\":\"" + schedule + "\",\"batch\":100,\"seed\":" + seed + ",\"train_images\":null},\"epochs\":[" + epochs + "]}");
+        return run;
+    }
+
+    @Test void compareGroupsRunsBySettingsAndCountsTheTarget() throws Exception {
+        Path a = summary("a", 1, "constant", 0.97, 0.991, 0.985), b = summary("b", 2, "constant", 0.97, 0.98, 0.989);
+        Path c = summary("c", 1, "cosine", 0.97, 0.988, 0.992);
+        Path png = dir.resolve("runs.png");
+        Run r = run("compare", "--target", "98.9", "--plot", png.toString(), a.toString(), b.toString(), c.resolve(TrainCommand.SUMMARY).toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("| a (seed 1) | lr_schedule constant | 3 | 98.50% | 99.10% (epoch 2) | 11.00 |"), r.out());
+        assertTrue(r.out().contains("lr_schedule constant: 2 runs, final test accuracy median 98.70% (range 98.50-98.90%), mean 98.700%; "
+                + "1 of 2 end at 98.90% or more, 2 reach it at some epoch"), r.out());
+        assertTrue(r.out().contains("lr_schedule cosine: 1 runs, final test accuracy median 99.20%"), r.out());
+        assertTrue(javax.imageio.ImageIO.read(png.toFile()).getWidth() > 0, "a readable PNG");
+    }
+
+    @Test void compareNamesARunItCannotRead() throws Exception {
+        fails("nowhere", "compare", dir.resolve("nowhere").toString());
+        Path bad = Files.createDirectories(dir.resolve("bad"));
+        Files.writeString(bad.resolve(TrainCommand.SUMMARY), "{\"net\": [1, 2");
+        fails("summary.json", "compare", bad.toString());
+        Files.writeString(bad.resolve(TrainCommand.SUMMARY), "{\"something\": \"else\"}");
+        fails("not a GroundUp run summary", "compare", bad.toString());
+    }
+
     @Test void anExistingCheckpointIsNeverOverwrittenWithoutForce() throws Exception {
         Path out = Files.createDirectories(dir.resolve("run"));
         byte[] precious = {1, 2, 3};

@@ -132,7 +132,9 @@ public abstract class BackendContract extends BackendTestBase {
                 new ConvGeometry(1, 2, 4, 4, 6, 6, 1, 1),       // kernel = padded input
                 new ConvGeometry(3, 2, 9, 8, 3, 3, 2, 1),
                 new ConvGeometry(2, 4, 7, 5, 2, 3, 3, 2),
-                new ConvGeometry(4, 1, 28, 28, 5, 5, 1, 0)));   // SimpleConvNet's conv, small batch
+                new ConvGeometry(4, 1, 28, 28, 5, 5, 1, 0),     // SimpleConvNet's conv, small batch
+                new ConvGeometry(2, 3, 10, 9, 3, 3, 1, 1),      // DeepConvNet's 3x3 pad 1: interior and border pixels
+                new ConvGeometry(2, 3, 7, 6, 3, 3, 1, 2)));     // its conv4's pad 2: rows and columns wholly outside
         Random r = new Random(seed);
         for (int i = 0; i < 8; i++) {
             int h = 1 + r.nextInt(12), w = 1 + r.nextInt(12), pad = r.nextInt(3);
