@@ -94,64 +94,70 @@ public final class CpuBackend implements Backend {
     @Override public void im2col(Tensor tx, ConvGeometry g, Tensor tcol) {
         Checks.im2col(this, tx, g, tcol);
         float[] x = a(tx, "im2col"), col = a(tcol, "im2col");
-        int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw();
-        int s = g.stride(), p = g.pad(), c = g.c(), rowLen = c * kh * kw;
-        // one task per output row (n, oy): ow rows of col, each c*kh*kw long and contiguous
+        int oh = g.outH(), ow = g.outW(), rowLen = g.c() * g.kh() * g.kw();
+        // one task per output row (n, oy): its ow rows of col, ow*rowLen floats (16 KB for
+        // DeepConvNet's conv2), stay in L1 while they are filled column by column, so the
+        // inner loop runs along ox, long and branch-free, instead of along a 3-wide kernel row
         parallel.forRange(g.n() * oh, Math.max(1, GRAIN / (ow * rowLen)), (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                int n = t / oh, oy = t % oh;
-                for (int ox = 0; ox < ow; ox++) {
-                    int dst = (t * ow + ox) * rowLen;
-                    for (int ch = 0; ch < c; ch++) {
-                        int plane = (n * c + ch) * h * w;
-                        for (int ky = 0; ky < kh; ky++) {
-                            int iy = oy * s - p + ky;
-                            int d = dst + (ch * kh + ky) * kw;
-                            if (iy < 0 || iy >= h) {
-                                for (int kx = 0; kx < kw; kx++) col[d + kx] = 0f;
-                                continue;
-                            }
-                            int src = plane + iy * w;
-                            for (int kx = 0; kx < kw; kx++) {
-                                int ix = ox * s - p + kx;
-                                col[d + kx] = ix >= 0 && ix < w ? x[src + ix] : 0f;
-                            }
-                        }
-                    }
+            for (int t = lo; t < hi; t++) im2colRow(x, col, g, t / oh, t % oh);
+        });
+    }
+
+    /** First ox whose input column ox*s - p + kx lies inside [0, w), and one past the last (clamped to [0, ow]). */
+    private static int firstOx(int kx, int s, int p, int ow) { return Math.min(ow, Math.max(0, Math.floorDiv(p - kx + s - 1, s))); }
+
+    private static int endOx(int kx, int s, int p, int w, int ow, int first) {
+        return Math.max(first, Math.min(ow, Math.floorDiv(w - 1 + p - kx, s) + 1));
+    }
+
+    /** The ow rows of col for output row oy of image n. */
+    private static void im2colRow(float[] x, float[] col, ConvGeometry g, int n, int oy) {
+        int c = g.c(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), s = g.stride(), p = g.pad(), ow = g.outW();
+        int rowLen = c * kh * kw, base = (n * g.outH() + oy) * ow * rowLen;
+        for (int ch = 0; ch < c; ch++) {
+            int plane = (n * c + ch) * h * w;
+            for (int ky = 0; ky < kh; ky++) {
+                int iy = oy * s - p + ky, src = plane + iy * w;
+                boolean rowInside = iy >= 0 && iy < h;
+                for (int kx = 0; kx < kw; kx++) {
+                    int k = base + (ch * kh + ky) * kw + kx;
+                    int first = rowInside ? firstOx(kx, s, p, ow) : ow, end = rowInside ? endOx(kx, s, p, w, ow, first) : ow;
+                    int ox = 0;
+                    for (; ox < first; ox++) col[k + ox * rowLen] = 0f;
+                    for (int ix = first * s - p + kx; ox < end; ox++, ix += s) col[k + ox * rowLen] = x[src + ix];
+                    for (; ox < ow; ox++) col[k + ox * rowLen] = 0f;
                 }
             }
-        });
+        }
     }
 
     @Override public void col2im(Tensor tcol, ConvGeometry g, Tensor tdx) {
         Checks.col2im(this, tcol, g, tdx);
         float[] col = a(tcol, "col2im"), dx = a(tdx, "col2im");
-        int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw();
-        int s = g.stride(), p = g.pad(), c = g.c(), rowLen = c * kh * kw;
-        // one task per image: reads col row by row (sequentially) and scatters into that image's
-        // c*h*w block of dx, which stays in cache; images are disjoint, so no two tasks add to one element
+        // one task per image: images are disjoint in dx, so no two tasks add to one element;
+        // within an image the loops mirror im2colRow (inner loop along ox, over an L1-sized block of col)
         parallel.forRange(g.n(), 1, (lo, hi) -> {
-            for (int n = lo; n < hi; n++) col2imImage(col, dx, n, c, h, w, kh, kw, s, p, oh, ow);
+            for (int n = lo; n < hi; n++) col2imImage(col, dx, g, n);
         });
     }
 
     /** col2im of one image (a static method of its own, so that the JIT compiles it as a unit). */
-    private static void col2imImage(float[] col, float[] dx, int n, int c, int h, int w, int kh, int kw, int s, int p, int oh, int ow) {
-        int imageSize = c * h * w, base = n * imageSize, rowLen = c * kh * kw;
-        java.util.Arrays.fill(dx, base, base + imageSize, 0f);
+    private static void col2imImage(float[] col, float[] dx, ConvGeometry g, int n) {
+        int c = g.c(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), s = g.stride(), p = g.pad(), oh = g.outH(), ow = g.outW();
+        int imageSize = c * h * w, rowLen = c * kh * kw;
+        java.util.Arrays.fill(dx, n * imageSize, (n + 1) * imageSize, 0f);
         for (int oy = 0; oy < oh; oy++) {
-            for (int ox = 0; ox < ow; ox++) {
-                int src = ((n * oh + oy) * ow + ox) * rowLen;
-                for (int ch = 0; ch < c; ch++) {
-                    int plane = base + ch * h * w;
-                    for (int ky = 0; ky < kh; ky++) {
-                        int iy = oy * s - p + ky;
-                        if (iy < 0 || iy >= h) continue;
-                        int row = plane + iy * w, k = src + (ch * kh + ky) * kw;
-                        for (int kx = 0; kx < kw; kx++) {
-                            int ix = ox * s - p + kx;
-                            if (ix >= 0 && ix < w) dx[row + ix] += col[k + kx];
-                        }
+            int base = (n * oh + oy) * ow * rowLen;
+            for (int ch = 0; ch < c; ch++) {
+                int plane = (n * c + ch) * h * w;
+                for (int ky = 0; ky < kh; ky++) {
+                    int iy = oy * s - p + ky;
+                    if (iy < 0 || iy >= h) continue;
+                    int dst = plane + iy * w;
+                    for (int kx = 0; kx < kw; kx++) {
+                        int k = base + (ch * kh + ky) * kw + kx;
+                        int first = firstOx(kx, s, p, ow), end = endOx(kx, s, p, w, ow, first);
+                        for (int ox = first, ix = first * s - p + kx; ox < end; ox++, ix += s) dx[dst + ix] += col[k + ox * rowLen];
                     }
                 }
             }
