@@ -120,6 +120,8 @@ final class Report {
                 yield new Row("Convolution (im2col + GEMM)", "conv " + layer + " " + method + " b" + b, new LinkedHashMap<>(),
                         method.equals("forward") ? fwd : 2 * fwd, "flops");
             }
+            case "Im2colBench" -> new Row("im2col and col2im (ms)", method + " " + p.get("layer").getAsString() + " b" + p.get("batch").getAsString(),
+                    new LinkedHashMap<>(), 0, "");
             case "PoolBench" -> new Row("Max pooling 2x2", "pool " + p.get("input").getAsString() + " " + method, new LinkedHashMap<>(), 0, "");
             case "ElementwiseBench" -> {
                 long n = Long.parseLong(p.get("n").getAsString());

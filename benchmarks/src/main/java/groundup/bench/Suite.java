@@ -74,7 +74,7 @@ public final class Suite {
         System.out.println("machine ceilings: " + ceilings);
         Path json = out.resolve("jmh.json");
         ChainedOptionsBuilder o = new OptionsBuilder()
-                .include(GemmBench.class.getSimpleName()).include(ConvBench.class.getSimpleName())
+                .include(GemmBench.class.getSimpleName()).include(ConvBench.class.getSimpleName()).include(Im2colBench.class.getSimpleName())
                 .include(PoolBench.class.getSimpleName()).include(ElementwiseBench.class.getSimpleName())
                 .include(TrainStepBench.class.getSimpleName()).include(InferenceBench.class.getSimpleName())
                 .param("backend", be).param("shape", p.gemm()).param("layer", p.conv()).param("input", p.pool())
