@@ -56,7 +56,11 @@ final class CompareCommand implements Callable<Integer> {
                     Arrays.stream(fin).average().orElse(0), reach);
         }
         if (plot != null) {
-            RunsChart.write(plot, "test accuracy per epoch", groups, target);
+            try {
+                RunsChart.write(plot, "test accuracy per epoch", groups, target);
+            } catch (LinkageError e) {     // a jlink'd runtime without java.desktop: the table above still stands
+                throw new IllegalStateException("--plot " + plot + ": drawing needs the java.desktop module, which this Java lacks (" + e + ")");
+            }
             System.out.println("wrote " + plot);
         }
         return 0;
