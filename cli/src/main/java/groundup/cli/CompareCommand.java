@@ -33,13 +33,15 @@ final class CompareCommand implements Callable<Integer> {
         List<RunSummary> all = new ArrayList<>();
         for (Path p : runs) all.add(RunSummary.read(p));
         Map<String, List<RunSummary>> groups = groups(all);
-        System.out.println("| run | group | epochs | final test accuracy | best epoch (test) | median s/epoch |");
-        System.out.println("|---|---|---|---|---|---|");
+        System.out.println("| run | group | epochs | final test accuracy | best epoch (test) | best epoch by validation: test | median s/epoch |");
+        System.out.println("|---|---|---|---|---|---|---|");
         for (Map.Entry<String, List<RunSummary>> g : groups.entrySet()) {
             for (RunSummary r : g.getValue()) {
-                EpochStats last = r.last(), best = r.best();
-                System.out.printf(Locale.ROOT, "| %s | %s | %d | %.2f%% | %.2f%% (epoch %d) | %.2f |%n", label(r), g.getKey(), r.epochs().size(),
-                        100 * last.testAccuracy(), 100 * best.testAccuracy(), best.epoch(), median(r.epochs().stream().mapToDouble(EpochStats::seconds).toArray()));
+                EpochStats last = r.last(), best = r.best(), byVal = r.bestByValidation();
+                String val = byVal == null ? "" : String.format(Locale.ROOT, "%.2f%% (epoch %d)", 100 * byVal.testAccuracy(), byVal.epoch());
+                System.out.printf(Locale.ROOT, "| %s | %s | %d | %.2f%% | %.2f%% (epoch %d) | %s | %.2f |%n", label(r), g.getKey(), r.epochs().size(),
+                        100 * last.testAccuracy(), 100 * best.testAccuracy(), best.epoch(), val,
+                        median(r.epochs().stream().mapToDouble(EpochStats::seconds).toArray()));
             }
         }
         System.out.println();

@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 
-/** Draws loss and accuracy per epoch (train and test) side by side into a PNG. */
+/** Draws loss and accuracy per epoch (train, test and, when held out, validation) side by side into a PNG. */
 final class LearningCurve {
-    private static final Color TRAIN = new Color(0x1f77b4), TEST = new Color(0xd62728);
+    private static final Color TRAIN = new Color(0x1f77b4), TEST = new Color(0xd62728), VALIDATION = new Color(0x2ca02c);
 
     private LearningCurve() {}
 
@@ -31,8 +31,10 @@ final class LearningCurve {
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
         g.drawString(title, 20, 24);
-        panel(g, 40, 50, 440, 320, "loss", epochs, EpochStats::trainLoss, EpochStats::testLoss, false);
-        panel(g, 540, 50, 440, 320, "accuracy (%)", epochs, s -> 100 * s.trainAccuracy(), s -> 100 * s.testAccuracy(), true);
+        boolean val = epochs.stream().anyMatch(s -> !Double.isNaN(s.validationAccuracy()));
+        panel(g, 40, 50, 440, 320, "loss", epochs, EpochStats::trainLoss, EpochStats::testLoss, val ? EpochStats::validationLoss : null, false);
+        panel(g, 540, 50, 440, 320, "accuracy (%)", epochs, s -> 100 * s.trainAccuracy(), s -> 100 * s.testAccuracy(),
+                val ? s -> 100 * s.validationAccuracy() : null, true);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         g.setColor(TRAIN);
         g.fillRect(380, 398, 14, 4);
@@ -40,6 +42,11 @@ final class LearningCurve {
         g.setColor(TEST);
         g.fillRect(640, 398, 14, 4);
         g.drawString("test (end of epoch)", 660, 405);
+        if (val) {
+            g.setColor(VALIDATION);
+            g.fillRect(820, 398, 14, 4);
+            g.drawString("validation", 840, 405);
+        }
         g.dispose();
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "curve", ".png.tmp");
         try {
@@ -51,10 +58,11 @@ final class LearningCurve {
     }
 
     private static void panel(Graphics2D g, int x0, int y0, int pw, int ph, String name, List<EpochStats> es,
-                              ToDoubleFunction<EpochStats> a, ToDoubleFunction<EpochStats> b, boolean accuracy) {
+                              ToDoubleFunction<EpochStats> a, ToDoubleFunction<EpochStats> b, ToDoubleFunction<EpochStats> c,
+                              boolean accuracy) {
         double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
         for (EpochStats s : es) {
-            for (double v : new double[] {a.applyAsDouble(s), b.applyAsDouble(s)}) {
+            for (double v : new double[] {a.applyAsDouble(s), b.applyAsDouble(s), c == null ? Double.NaN : c.applyAsDouble(s)}) {
                 if (Double.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
             }
         }
@@ -82,6 +90,7 @@ final class LearningCurve {
         }
         series(g, es, a, TRAIN, x0, y0, pw, ph, lo, hi);
         series(g, es, b, TEST, x0, y0, pw, ph, lo, hi);
+        if (c != null) series(g, es, c, VALIDATION, x0, y0, pw, ph, lo, hi);
     }
 
     private static int xOf(int i, int n, int x0, int pw) { return n == 1 ? x0 + pw / 2 : x0 + 20 + i * (pw - 40) / (n - 1); }

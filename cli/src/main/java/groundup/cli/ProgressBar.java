@@ -40,8 +40,10 @@ final class ProgressBar implements Trainer.Listener {
 
     @Override public void epoch(EpochStats s) {
         if (tty) out.print("\r\u001b[K");
-        out.printf("epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.1f s  %.0f img/s%n",
-                s.epoch(), epochs, s.trainLoss(), 100 * s.trainAccuracy(), s.testLoss(), 100 * s.testAccuracy(),
+        String val = Double.isNaN(s.validationAccuracy()) ? ""
+                : String.format("  val loss %.4f acc %.2f%%", s.validationLoss(), 100 * s.validationAccuracy());
+        out.printf("epoch %d/%d  train loss %.4f acc %.2f%%%s  test loss %.4f acc %.2f%%  %.1f s  %.0f img/s%n",
+                s.epoch(), epochs, s.trainLoss(), 100 * s.trainAccuracy(), val, s.testLoss(), 100 * s.testAccuracy(),
                 s.seconds(), s.imagesPerSecond());
         out.flush();
         lastQuarter = 0;

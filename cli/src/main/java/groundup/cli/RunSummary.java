@@ -28,7 +28,8 @@ record RunSummary(Path file, String net, Map<String, String> settings, List<Epoc
             Map<String, String> settings = new LinkedHashMap<>();
             o.getAsJsonObject("hyperparameters").entrySet().forEach(e ->
                     settings.put(e.getKey(), e.getValue().isJsonNull() ? "all" : e.getValue().getAsString()));
-            settings.putIfAbsent("lr_schedule", "constant");     // summaries from before schedules existed
+            settings.putIfAbsent("lr_schedule", "constant");     // summaries from before schedules and validation existed
+            settings.putIfAbsent("validation_images", "0");
             List<EpochStats> epochs = new Gson().fromJson(o.get("epochs"), new TypeToken<List<EpochStats>>() { }.getType());
             if (epochs.isEmpty()) throw new InvalidFileException(file, "holds no finished epoch yet");
             return new RunSummary(file, o.get("net").getAsString(), settings, epochs);
@@ -38,6 +39,12 @@ record RunSummary(Path file, String net, Map<String, String> settings, List<Epoc
     }
 
     EpochStats last() { return epochs.get(epochs.size() - 1); }
+
+    /** The epoch with the best validation accuracy, or null when the run held out no validation set. */
+    EpochStats bestByValidation() {
+        String v = settings.get("validation_images");
+        return v == null || v.equals("all") || Integer.parseInt(v) == 0 ? null : TrainCommand.bestByValidation(epochs);
+    }
 
     EpochStats best() {
         EpochStats b = epochs.get(0);

@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Trains a book network on MNIST; writes a checkpoint after every epoch, a learning curve and a summary.")
 final class TrainCommand implements Callable<Integer> {
-    static final String CHECKPOINT = "checkpoint.safetensors", CURVE = "learning-curve.png", SUMMARY = "summary.json";
+    static final String CHECKPOINT = "checkpoint.safetensors", BEST = "best.safetensors", CURVE = "learning-curve.png", SUMMARY = "summary.json";
     private static final String HISTORY = "groundup.history", EPOCH = "groundup.epoch", SEED = "groundup.seed", HYPER = "groundup.hyper";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
@@ -53,6 +53,9 @@ final class TrainCommand implements Callable<Integer> {
     List<Integer> hidden;
     @Option(names = "--batchnorm", description = "mlp: batch norm after each hidden Affine.") boolean batchNorm;
     @Option(names = "--dropout", description = "mlp: dropout ratio after each hidden ReLU (default: 0).") float dropout = 0f;
+    @Option(names = "--validation", paramLabel = "N",
+            description = "Hold out the last N training images for validation; best.safetensors keeps the epoch that scores best on them (default: 0, none).")
+    int validation = 0;
     @Option(names = "--train-limit", paramLabel = "N", description = "Train on the first N images only (quick runs).") Integer trainLimit;
     @Option(names = "--test-limit", paramLabel = "N", description = "Test on the first N images only.") Integer testLimit;
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: a new runs/NET-YYYYMMDD-HHMMSS).") Path out;
@@ -89,6 +92,10 @@ final class TrainCommand implements Callable<Integer> {
             }
             weightDecay = Float.parseFloat(hyper.get("weight_decay"));
             batch = Integer.parseInt(hyper.get("batch"));
+            validation = Integer.parseInt(hyper.getOrDefault("validation", "0"));
+            // a resumed run sees the same images as it started with
+            trainLimit = hyper.containsKey("train_limit") ? Integer.valueOf(hyper.get("train_limit")) : null;
+            testLimit = hyper.containsKey("test_limit") ? Integer.valueOf(hyper.get("test_limit")) : null;
             seed = Long.parseLong(m.get(SEED));
             if (out == null) out = resume;
         }
@@ -106,6 +113,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) throw new IllegalArgumentException("--weight-decay " + weightDecay + ": must be zero or positive");
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout " + dropout + ": must be in [0, 1)");
         if (hidden != null) for (int hsz : hidden) if (hsz <= 0) throw new IllegalArgumentException("--hidden " + hidden + ": sizes must be positive");
+        if (validation < 0) throw new IllegalArgumentException("--validation " + validation + ": must be zero or positive");
         if (trainLimit != null && trainLimit <= 0) throw new IllegalArgumentException("--train-limit " + trainLimit + ": must be positive");
         if (testLimit != null && testLimit <= 0) throw new IllegalArgumentException("--test-limit " + testLimit + ": must be positive");
         if (out == null) {
@@ -132,7 +140,12 @@ final class TrainCommand implements Callable<Integer> {
 
     private int train(Backend b) throws Exception {
         Mnist.Split split = data.load();
-        Dataset train = trainLimit == null ? split.train() : split.train().head(Math.min(trainLimit, split.train().count()));
+        Dataset all = trainLimit == null ? split.train() : split.train().head(Math.min(trainLimit, split.train().count()));
+        if (validation >= all.count()) {
+            throw new IllegalArgumentException("--validation " + validation + ": leaves no training images (there are " + all.count() + ")");
+        }
+        Dataset train = validation > 0 ? all.head(all.count() - validation) : all;
+        Dataset val = validation > 0 ? all.tail(validation) : null;
         Dataset test = testLimit == null ? split.test() : split.test().head(Math.min(testLimit, split.test().count()));
         Files.createDirectories(out);
         Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
@@ -156,12 +169,21 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("network: " + net + ", " + String.format(Locale.ROOT, "%,d", model.parameterCount()) + " parameters; "
                     + kind.name().toLowerCase(Locale.ROOT) + " lr " + rate + scheduleNote() + (weightDecay > 0 ? " weight decay " + weightDecay : "")
                     + ", batch " + batch + ", epochs " + first + ".." + epochs + ", seed " + seed);
-            System.out.println("data: " + train.count() + " training and " + test.count() + " test images from " + data.dir());
-            try (Trainer trainer = new Trainer(model, opt, train, test, batch, seed, new ProgressBar(System.err, epochs))) {
+            System.out.println("data: " + train.count() + " training, " + (val == null ? "" : val.count() + " validation (the last of the training file), ")
+                    + test.count() + " test images from " + data.dir());
+            try (Trainer trainer = new Trainer(model, opt, train, val, test, batch, seed, new ProgressBar(System.err, epochs))) {
                 trainer.restoreSteps(opt.steps());
                 for (int e = first; e <= epochs; e++) {
-                    history.add(trainer.epoch(e));
+                    EpochStats st = trainer.epoch(e);
+                    EpochStats best = bestByValidation(history);
+                    history.add(st);
                     heapMiB.add(heapAfterGc());
+                    // best first: a crash between the two writes then redoes this epoch, which rewrites best identically
+                    if (val != null && (best == null || st.validationAccuracy() > best.validationAccuracy())) {
+                        Checkpoint.save(out.resolve(BEST), model, null, Map.of(EPOCH, Integer.toString(e), SEED, Long.toString(seed),
+                                "groundup.validation_accuracy", Double.toString(st.validationAccuracy()),
+                                "groundup.test_accuracy", Double.toString(st.testAccuracy())));
+                    }
                     Checkpoint.save(out.resolve(CHECKPOINT), model, opt, metadata(e, history, rate));
                     curve(b, kind, rate, history);
                     writeSummary(b, spec, rate, history);
@@ -169,6 +191,11 @@ final class TrainCommand implements Callable<Integer> {
             }
             EpochStats last = history.get(history.size() - 1);
             System.out.printf(Locale.ROOT, "final test accuracy: %.2f%% (%d images) after %d epochs%n", 100 * last.testAccuracy(), test.count(), epochs);
+            EpochStats best = validation > 0 ? bestByValidation(history) : null;
+            if (best != null) {
+                System.out.printf(Locale.ROOT, "best epoch by validation: %d (validation %.2f%%, test %.2f%%), in %s%n",
+                        best.epoch(), 100 * best.validationAccuracy(), 100 * best.testAccuracy(), out.resolve(BEST));
+            }
             System.out.println("wrote " + out.resolve(CHECKPOINT) + ", " + out.resolve(CURVE) + ", " + out.resolve(SUMMARY));
             return 0;
         }
@@ -178,6 +205,15 @@ final class TrainCommand implements Callable<Integer> {
     private String scheduleNote() {
         LrSchedule sc = LrSchedule.parse(lrSchedule);
         return sc == LrSchedule.CONSTANT ? "" : " (" + sc.id() + ")";
+    }
+
+    /** The epoch with the highest validation accuracy so far (the earliest on ties), or null without validation. */
+    static EpochStats bestByValidation(List<EpochStats> history) {
+        EpochStats best = null;
+        for (EpochStats s : history) {
+            if (Double.isFinite(s.validationAccuracy()) && (best == null || s.validationAccuracy() > best.validationAccuracy())) best = s;
+        }
+        return best;
     }
 
     private final List<Double> heapMiB = new ArrayList<>();
@@ -209,6 +245,9 @@ final class TrainCommand implements Callable<Integer> {
         hyper.put("schedule_epochs", Integer.toString(epochs));
         hyper.put("weight_decay", Float.toString(weightDecay));
         hyper.put("batch", Integer.toString(batch));
+        hyper.put("validation", Integer.toString(validation));
+        if (trainLimit != null) hyper.put("train_limit", Integer.toString(trainLimit));
+        if (testLimit != null) hyper.put("test_limit", Integer.toString(testLimit));
         Map<String, String> m = new LinkedHashMap<>();
         m.put(EPOCH, Integer.toString(epoch));
         m.put(SEED, Long.toString(seed));
@@ -233,10 +272,16 @@ final class TrainCommand implements Callable<Integer> {
         hp.put("seed", seed);
         hp.put("train_images", trainLimit);
         hp.put("test_images", testLimit);
+        hp.put("validation_images", validation);
         s.put("hyperparameters", hp);
         s.put("epochs", history);
         s.put("heap_mib_after_gc_per_epoch", heapMiB);
         s.put("final_test_accuracy", history.get(history.size() - 1).testAccuracy());
+        EpochStats best = validation > 0 ? bestByValidation(history) : null;
+        if (best != null) {
+            s.put("best_by_validation", Map.of("epoch", best.epoch(), "validation_accuracy", best.validationAccuracy(),
+                    "test_accuracy", best.testAccuracy(), "checkpoint", BEST));
+        }
         String json = GSON.toJson(s);
         atomicWrite(out.resolve(SUMMARY), json);
         if (summary != null) atomicWrite(summary, json);

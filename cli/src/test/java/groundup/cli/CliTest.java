@@ -49,6 +49,7 @@ class CliTest {
         fails("optimizer", "train", "--optimizer", "adamw", "--data", data);
         fails("--lr-schedule", "train", "--lr-schedule", "linear", "--data", data);
         fails("--weight-decay", "train", "--weight-decay", "-1", "--data", data);
+        fails("--validation", "train", "--validation", "-5", "--data", data);
         fails("--dropout", "train", "--net", "mlp", "--dropout", "1.5", "--data", data);
         fails("backend", "train", "--backend", "tpu", "--epochs", "1", "--data", data, "--out", dir.resolve("o").toString(), "--train-limit", "1");
         assertTrue(Files.notExists(dir.resolve("o").resolve(TrainCommand.CHECKPOINT)));
@@ -88,7 +89,7 @@ class CliTest {
         Path png = dir.resolve("runs.png");
         Run r = run("compare", "--target", "98.9", "--plot", png.toString(), a.toString(), b.toString(), c.resolve(TrainCommand.SUMMARY).toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("| a (seed 1) | lr_schedule constant | 3 | 98.50% | 99.10% (epoch 2) | 11.00 |"), r.out());
+        assertTrue(r.out().contains("| a (seed 1) | lr_schedule constant | 3 | 98.50% | 99.10% (epoch 2) |  | 11.00 |"), r.out());
         assertTrue(r.out().contains("lr_schedule constant: 2 runs, final test accuracy median 98.70% (range 98.50-98.90%), mean 98.700%; "
                 + "1 of 2 end at 98.90% or more, 2 reach it at some epoch"), r.out());
         assertTrue(r.out().contains("lr_schedule cosine: 1 runs, final test accuracy median 99.20%"), r.out());

@@ -69,6 +69,23 @@ class TrainingTest {
         }
     }
 
+    @Test void aValidationSetIsScoredEveryEpochApartFromTest() {
+        Dataset all = Synthetic.make(2000, 1), fit = all.head(1500), val = all.tail(500);
+        assertEquals(all.labels()[1500], val.labels()[0], "tail takes the last images");
+        try (Sequential net = Networks.create(NetworkSpec.of("mlp"), b, 3); Optimizer opt = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 0);
+             Trainer t = new Trainer(net, opt, fit, val, test, 50, 7, null)) {
+            List<EpochStats> s = t.run(1, 3);
+            for (EpochStats e : s) {
+                assertTrue(e.validationAccuracy() > 0.5 && e.validationLoss() > 0, "validation scored: " + e);
+                assertNotEquals(e.validationLoss(), e.testLoss(), "validation and test are different sets: " + e);
+            }
+            assertTrue(s.get(2).validationAccuracy() > 0.9, "learns, as seen on held-out data: " + s);
+        }
+        try (Sequential net = Networks.create(NetworkSpec.of("mlp"), b, 3); Optimizer opt = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 0)) {
+            assertTrue(Double.isNaN(train(net, opt, 1, 1).get(0).validationAccuracy()), "no validation set: NaN");
+        }
+    }
+
     @Test void sameSeedGivesIdenticalParametersAndAnotherSeedDoesNot() {
         NetworkSpec spec = new NetworkSpec("mlp", List.of(32, 16), true, 0.2f);   // batch norm and dropout: every source of randomness
         List<float[]> a, c, d;

@@ -33,13 +33,22 @@ public final class Trainer implements AutoCloseable {
     private final long seed;
     private final Listener listener;
     private final Batcher batcher;
-    private final Evaluator evaluator;
+    private final Evaluator evaluator, validator;
     private final int[] order;
     private final float[] one = new float[1];
     private final CorrectCounter counter;
     private long step;
 
     public Trainer(Sequential net, Optimizer opt, Dataset train, Dataset test, int batch, long seed, Listener listener) {
+        this(net, opt, train, null, test, batch, seed, listener);
+    }
+
+    /**
+     * @param validation scored after every epoch like {@code test} (null: none); kept apart
+     *                   from test so that choosing an epoch by it leaves the test figure honest
+     */
+    public Trainer(Sequential net, Optimizer opt, Dataset train, Dataset validation, Dataset test, int batch, long seed,
+                   Listener listener) {
         if (batch <= 0) throw new IllegalArgumentException("batch size " + batch + " must be positive");
         this.net = net;
         this.opt = opt;
@@ -50,6 +59,7 @@ public final class Trainer implements AutoCloseable {
         this.listener = listener == null ? new Listener() { } : listener;
         this.batcher = new Batcher(net.backend(), train, batch);
         this.evaluator = test == null ? null : new Evaluator(net, test, batch);
+        this.validator = validation == null ? null : new Evaluator(net, validation, batch);
         this.order = new int[train.count()];
         this.counter = new CorrectCounter(net.backend(), batch);
     }
@@ -107,7 +117,9 @@ public final class Trainer implements AutoCloseable {
         double secs = (System.nanoTime() - t0) / 1e9;
         double trainLoss = lossSum / n + opt.decayLoss(net.parameters());
         Evaluator.Score s = evaluator == null ? new Evaluator.Score(Double.NaN, Double.NaN) : evaluator.run();
-        EpochStats stats = new EpochStats(epoch, trainLoss, correct / (double) n, s.loss(), s.accuracy(), secs, n / secs);
+        Evaluator.Score v = validator == null ? new Evaluator.Score(Double.NaN, Double.NaN) : validator.run();
+        EpochStats stats = new EpochStats(epoch, trainLoss, correct / (double) n, s.loss(), s.accuracy(), secs, n / secs,
+                v.loss(), v.accuracy());
         listener.epoch(stats);
         return stats;
     }
@@ -115,6 +127,7 @@ public final class Trainer implements AutoCloseable {
     @Override public void close() {
         batcher.close();
         if (evaluator != null) evaluator.close();
+        if (validator != null) validator.close();
         counter.close();
     }
 }
