@@ -8,12 +8,9 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
-import javax.imageio.ImageIO;
 
 /** Draws loss and accuracy per epoch (train, test and, when held out, validation) side by side into a PNG. */
 final class LearningCurve {
@@ -23,14 +20,9 @@ final class LearningCurve {
 
     static void write(Path file, String title, List<EpochStats> epochs) throws IOException {
         int w = 1000, h = 420;
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        BufferedImage img = Png.canvas(w, h, title);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-        g.drawString(title, 20, 24);
         boolean val = epochs.stream().anyMatch(s -> !Double.isNaN(s.validationAccuracy()));
         panel(g, 40, 50, 440, 320, "loss", epochs, EpochStats::trainLoss, EpochStats::testLoss, val ? EpochStats::validationLoss : null, false);
         panel(g, 540, 50, 440, 320, "accuracy (%)", epochs, s -> 100 * s.trainAccuracy(), s -> 100 * s.testAccuracy(),
@@ -48,13 +40,7 @@ final class LearningCurve {
             g.drawString("validation", 840, 405);
         }
         g.dispose();
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "curve", ".png.tmp");
-        try {
-            ImageIO.write(img, "png", tmp.toFile());
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        Png.write(img, file);
     }
 
     private static void panel(Graphics2D g, int x0, int y0, int pw, int ph, String name, List<EpochStats> es,

@@ -8,13 +8,10 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import javax.imageio.ImageIO;
 
 /** Test accuracy per epoch of several runs in one PNG: one line per run, one colour per group. */
 final class RunsChart {
@@ -42,14 +39,9 @@ final class RunsChart {
         double pad = Math.max(0.02, (hi - lo) * 0.06);
         lo = Math.max(0, lo - pad);
         hi = Math.min(100, hi + pad);
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        BufferedImage img = Png.canvas(w, h, title);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-        g.drawString(title, 20, 26);
         g.setColor(new Color(0xf4f4f4));
         g.fillRect(x0, y0, pw, ph);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -96,13 +88,7 @@ final class RunsChart {
             gi++;
         }
         g.dispose();
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "runs", ".png.tmp");
-        try {
-            ImageIO.write(img, "png", tmp.toFile());
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        Png.write(img, file);
     }
 
     private static int xOf(int epoch, int maxEpoch, int x0, int pw) {

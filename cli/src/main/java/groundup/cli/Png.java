@@ -1,0 +1,42 @@
+package groundup.cli;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import javax.imageio.ImageIO;
+
+/** What the command line's charts share: a white canvas with a title, and an atomic PNG write. */
+final class Png {
+    private Png() {}
+
+    /** A w x h white image, anti-aliased, with {@code title} in bold at the top left. */
+    static BufferedImage canvas(int w, int h, String title) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        g.drawString(title, 20, 24);
+        g.dispose();
+        return img;
+    }
+
+    /** Writes through a temporary file in the same directory and renames: a crash never leaves half a PNG. */
+    static void write(BufferedImage img, Path file) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        try {
+            ImageIO.write(img, "png", tmp.toFile());
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
