@@ -1,14 +1,20 @@
 package groundup.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The CPU backend's thread pool: {@code groundup.threads} workers (default: all cores).
- * Kernels split an index range into at most one chunk per worker; ranges smaller than
- * a grain run inline on the calling thread, where a fork would cost more than it saves.
+ * The CPU backend's threads: {@code groundup.threads} of them, the calling thread and
+ * threads-1 workers started once. A parallel loop splits an index range into at most one
+ * chunk per thread; the caller runs the first chunk itself, each worker one of the others,
+ * and the caller waits for the rest. Ranges smaller than a grain run inline.
+ *
+ * <p>Why not a ForkJoinPool: joining a pool task from a thread outside the pool allocates a
+ * wait node each time (about 8 KB per SimpleConvNet training step in all), and a training
+ * step should allocate nothing. Here a loop allocates nothing: the job lives in fields, a
+ * worker learns of it through its volatile generation counter, and the caller learns of the
+ * end through one atomic counter. Waiting threads spin briefly (kernels come back to back
+ * within a step), then park.
  */
 final class Parallel implements AutoCloseable {
 
@@ -18,17 +24,28 @@ final class Parallel implements AutoCloseable {
         void run(int lo, int hi);
     }
 
+    /** How long a waiting thread spins before it parks. */
+    private static final long SPIN_NANOS = 20_000;
+
     private final int threads;
-    private final ForkJoinPool pool;
+    private final Worker[] workers;
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile Throwable failure;
+    private volatile boolean closed;
+    // the current job: written by the caller before it publishes a generation, read by workers after
+    private Range body;
+    private int n, chunk;
+    private Thread caller;
+    private long generation;
 
     Parallel(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads " + threads + " must be 1 or more");
         this.threads = threads;
-        this.pool = threads > 1 ? new ForkJoinPool(threads, p -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setName("groundup-cpu-" + t.getPoolIndex());
-            t.setDaemon(true);
-            return t;
-        }, null, false) : null;
+        this.workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i + 1);
+            workers[i].start();
+        }
     }
 
     int threads() { return threads; }
@@ -36,38 +53,95 @@ final class Parallel implements AutoCloseable {
     /** Runs body over [0, n) in chunks of at least {@code grain} indices. */
     void forRange(int n, int grain, Range body) {
         int chunks = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || pool == null || ForkJoinTask.getPool() == pool) {
+        if (chunks <= 1 || Thread.currentThread() instanceof Worker) {    // small, or nested inside a chunk: inline
             if (n > 0) body.run(0, n);
             return;
         }
-        pool.invoke(new Split(body, 0, n, (n + chunks - 1) / chunks));
-    }
-
-    private static final class Split extends RecursiveAction {
-        private final Range body;
-        private final int lo, hi, chunk;
-
-        Split(Range body, int lo, int hi, int chunk) {
-            this.body = body;
-            this.lo = lo;
-            this.hi = hi;
-            this.chunk = chunk;
-        }
-
-        @Override protected void compute() {
-            if (hi - lo <= chunk) {
-                body.run(lo, hi);
+        synchronized (this) {                  // one job at a time, should two threads share a backend
+            if (this.body != null) {           // nested in the caller's own chunk: inline
+                body.run(0, n);
                 return;
             }
-            int mid = lo + chunk;
-            Split rest = new Split(body, mid, hi, chunk);
-            rest.fork();
-            body.run(lo, mid);
-            rest.join();
+            int chunk = (n + chunks - 1) / chunks, used = (n + chunk - 1) / chunk;
+            this.body = body;
+            this.n = n;
+            this.chunk = chunk;
+            this.caller = Thread.currentThread();
+            this.failure = null;
+            pending.set(used - 1);
+            generation++;
+            for (int w = 0; w < used - 1; w++) workers[w].post(generation);
+            try {
+                body.run(0, chunk);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                awaitWorkers();
+                this.body = null;
+            }
+            Throwable f = failure;
+            if (f instanceof RuntimeException r) throw r;
+            if (f instanceof Error e) throw e;
+            if (f != null) throw new IllegalStateException(f);
+        }
+    }
+
+    private void awaitWorkers() {
+        long start = System.nanoTime();
+        while (pending.get() > 0) {
+            if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+            else LockSupport.park(this);
+        }
+    }
+
+    /** A worker runs chunk {@code index} of each job posted to it. */
+    private final class Worker extends Thread {
+        private final int index;
+        private volatile long posted;
+        private long done;
+
+        Worker(int index) {
+            super("groundup-cpu-" + index);
+            this.index = index;
+            setDaemon(true);
+        }
+
+        void post(long gen) {
+            posted = gen;
+            LockSupport.unpark(this);
+        }
+
+        @Override public void run() {
+            while (true) {
+                long start = System.nanoTime();
+                while (posted == done) {
+                    if (closed) return;
+                    if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                    else LockSupport.park(this);
+                }
+                done = posted;
+                int lo = index * chunk, hi = Math.min(n, lo + chunk);
+                try {
+                    if (lo < hi) body.run(lo, hi);
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
+                }
+            }
         }
     }
 
     @Override public void close() {
-        if (pool != null) pool.shutdownNow();
+        closed = true;
+        for (Worker w : workers) LockSupport.unpark(w);
+        for (Worker w : workers) {
+            try {
+                w.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }
