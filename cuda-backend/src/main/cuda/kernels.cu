@@ -84,9 +84,11 @@ __global__ void max_pool_fwd(const float* x, float* y, float* arg, int N, int C,
         int ox = (int)(i % OW), oy = (int)((i / OW) % OH);
         long long plane = i / ((long long)OW * OH);
         const float* in = x + plane * H * W;
-        float best = 0.f;
+        // as the CPU backend: ties go to the first element in row-major order; a NaN wins and ends the search
+        float best = -INFINITY;
         int bestK = -1;
-        for (int ky = 0; ky < KH && bestK != -2; ky++) {
+        bool nan = false;
+        for (int ky = 0; ky < KH && !nan; ky++) {
             int iy = oy * S - P + ky;
             if (iy < 0 || iy >= H) continue;
             for (int kx = 0; kx < KW; kx++) {
@@ -96,11 +98,10 @@ __global__ void max_pool_fwd(const float* x, float* y, float* arg, int N, int C,
                 if (bestK < 0 || v > best || v != v) {
                     best = v;
                     bestK = ky * KW + kx;
-                    if (v != v) { bestK = -2 - bestK; break; }   // NaN wins and ends the search
+                    if (v != v) { nan = true; break; }
                 }
             }
         }
-        if (bestK <= -2) bestK = -2 - bestK;
         y[i] = best;
         arg[i] = (float)bestK;
     }

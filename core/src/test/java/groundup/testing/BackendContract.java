@@ -168,6 +168,36 @@ public abstract class BackendContract extends BackendTestBase {
         }
     }
 
+    /**
+     * Ties are common (ReLU outputs many zeros): the first element in row-major order wins, on
+     * every backend, so that CPU and CUDA route gradients alike. A NaN wins wherever it sits in
+     * the window, so that it propagates instead of hiding.
+     */
+    @Test void maxPoolTiesGoToTheFirstAndNaNWins() {
+        ConvGeometry g = new ConvGeometry(1, 1, 4, 6, 2, 2, 2, 0);      // six 2x2 windows, outputs (2, 3)
+        float nan = Float.NaN;
+        float[] x = {
+            0, 0,    5, 5,    -0f, 0,
+            0, 0,    5, 2,    -1, -2,
+            1, nan,  3, 3,    1, 2,
+            9, 9,    1, nan,  3, 4};
+        Tensor X = t(x, 1, 1, 4, 6), Y = zeros(g.pooledShape().dims()), A = zeros(g.pooledShape().dims());
+        b.maxPool(X, g, Y, A);
+        float[] y = Y.toArray(), arg = A.toArray();
+        assertEquals(0f, y[0], "all ties");
+        assertEquals(0f, arg[0], "all ties: the first element");
+        assertEquals(5f, y[1], "three 5s");
+        assertEquals(0f, arg[1], "the first 5");
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(y[2]), "-0 and +0 tie: the first, -0, is the output");
+        assertEquals(0f, arg[2], "-0 and +0 tie: the first");
+        assertTrue(Float.isNaN(y[3]), "NaN in the second column of the first row wins over the 9s below it");
+        assertEquals(1f, arg[3], "the NaN's index");
+        assertTrue(Float.isNaN(y[4]), "NaN as the last element of the window");
+        assertEquals(3f, arg[4], "the NaN's index");
+        assertEquals(4f, y[5], "the max as the last element");
+        assertEquals(3f, arg[5], "its index");
+    }
+
     @Test void maxPoolForwardAndBackwardMatchReference() {
         Random r = new Random(8);
         List<ConvGeometry> gs = new ArrayList<>(List.of(
