@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * How close do the memory-bound kernels come to the memory bandwidth? ReLU (reads 4n bytes,
- * writes 4n), axpy (reads 8n, writes 4n) and a fused Adam step (reads p, g, m, v: 16n;
+ * writes 4n), ReLU's backward and axpy (read 8n, write 4n) and a fused Adam step (reads p, g, m, v: 16n;
  * writes p, m, v: 12n). The report turns time into GB/s with those byte counts.
  */
 @State(Scope.Thread)
@@ -42,6 +42,12 @@ public class ElementwiseBench {
 
     @Benchmark public void relu() {
         b.activation(Activation.RELU, x, y);
+        b.synchronize();
+    }
+
+    /** ReLU's backward over random inputs, half of them positive in no pattern (reads 8n, writes 4n). */
+    @Benchmark public void reluBackward() {
+        b.activationBackward(Activation.RELU, x, y, m);
         b.synchronize();
     }
 

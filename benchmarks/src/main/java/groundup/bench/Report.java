@@ -125,7 +125,7 @@ final class Report {
             case "PoolBench" -> new Row("Max pooling 2x2", "pool " + p.get("input").getAsString() + " " + method, new LinkedHashMap<>(), 0, "");
             case "ElementwiseBench" -> {
                 long n = Long.parseLong(p.get("n").getAsString());
-                long bytes = switch (method) { case "relu" -> 8 * n; case "axpy" -> 12 * n; default -> 28 * n; };
+                long bytes = switch (method) { case "relu" -> 8 * n; case "axpy", "reluBackward" -> 12 * n; default -> 28 * n; };
                 yield new Row("Elementwise and optimizer (GB/s)", method + " " + n, new LinkedHashMap<>(), bytes, "bytes");
             }
             case "TrainStepBench" -> new Row("Training step (images/s)", "train " + p.get("net").getAsString() + " b" + p.get("batch").getAsString(),
