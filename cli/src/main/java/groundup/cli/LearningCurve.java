@@ -54,20 +54,9 @@ final class LearningCurve {
         }
         if (lo > hi) { lo = 0; hi = 1; }
         double pad = Math.max(1e-6, (hi - lo) * 0.08);
-        lo = accuracy ? Math.max(0, lo - pad) : Math.max(0, lo - pad);
+        lo = Math.max(0, lo - pad);
         hi = accuracy ? Math.min(100, hi + pad) : hi + pad;
-        g.setColor(new Color(0xf4f4f4));
-        g.fillRect(x0, y0, pw, ph);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        for (int i = 0; i <= 4; i++) {
-            int y = y0 + ph - i * ph / 4;
-            g.setColor(new Color(0xdddddd));
-            g.drawLine(x0, y, x0 + pw, y);
-            g.setColor(Color.DARK_GRAY);
-            g.drawString(String.format(accuracy ? "%.2f" : "%.3f", lo + (hi - lo) * i / 4), x0 + 4, y - 2);
-        }
-        g.setColor(Color.BLACK);
-        g.drawRect(x0, y0, pw, ph);
+        Png.grid(g, x0, y0, pw, ph, lo, hi, 4, accuracy ? "%.2f" : "%.3f", x0 + 4);
         g.drawString(name + " per epoch", x0 + pw / 2 - 40, y0 - 6);
         int n = es.size();
         for (int i = 0; i < n; i++) {

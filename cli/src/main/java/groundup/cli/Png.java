@@ -29,6 +29,25 @@ final class Png {
         return img;
     }
 
+    /**
+     * A plot area at (x0, y0), pw x ph: light background, {@code lines}+1 horizontal grid lines
+     * from lo to hi, each labelled by {@code format} at x = {@code labelX}, and a border.
+     */
+    static void grid(Graphics2D g, int x0, int y0, int pw, int ph, double lo, double hi, int lines, String format, int labelX) {
+        g.setColor(new Color(0xf4f4f4));
+        g.fillRect(x0, y0, pw, ph);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        for (int i = 0; i <= lines; i++) {
+            int y = y0 + ph - i * ph / lines;
+            g.setColor(new Color(0xdddddd));
+            g.drawLine(x0, y, x0 + pw, y);
+            g.setColor(Color.DARK_GRAY);
+            g.drawString(String.format(java.util.Locale.ROOT, format, lo + (hi - lo) * i / lines), labelX, y - 2);
+        }
+        g.setColor(Color.BLACK);
+        g.drawRect(x0, y0, pw, ph);
+    }
+
     /** Writes through a temporary file in the same directory and renames: a crash never leaves half a PNG. */
     static void write(BufferedImage img, Path file) throws IOException {
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");

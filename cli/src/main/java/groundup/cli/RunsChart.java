@@ -3,7 +3,6 @@ package groundup.cli;
 import groundup.train.EpochStats;
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -42,20 +41,11 @@ final class RunsChart {
         BufferedImage img = Png.canvas(w, h, title);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(new Color(0xf4f4f4));
-        g.fillRect(x0, y0, pw, ph);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        for (int i = 0; i <= 5; i++) {
-            int y = y0 + ph - i * ph / 5;
-            g.setColor(new Color(0xdddddd));
-            g.drawLine(x0, y, x0 + pw, y);
-            g.setColor(Color.DARK_GRAY);
-            g.drawString(String.format(Locale.ROOT, "%.2f%%", lo + (hi - lo) * i / 5), 8, y + 4);
-        }
+        Png.grid(g, x0, y0, pw, ph, lo, hi, 5, "%.2f%%", 8);
+        g.setColor(Color.DARK_GRAY);
         for (int e = 1; e <= maxEpoch; e++) g.drawString(Integer.toString(e), xOf(e, maxEpoch, x0, pw) - 4, y0 + ph + 16);
         g.drawString("epoch", x0 + pw / 2 - 15, y0 + ph + 34);
         g.setColor(Color.BLACK);
-        g.drawRect(x0, y0, pw, ph);
         if (target != null) {
             int y = yOf(target, lo, hi, y0, ph);
             g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 5f}, 0f));

@@ -38,7 +38,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--net", paramLabel = "NAME", description = "two-layer, mlp, simple-cnn or deep-cnn (default: ${DEFAULT-VALUE}).")
     String net = "simple-cnn";
-    @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE}, the book's).") int epochs = 20;
+    @Option(names = "--epochs", description = "Epochs (default: 20, the book's; with --resume, the run's own total).")
+    Integer epochsOption;
+    private int epochs;
     @Option(names = "--batch", description = "Mini-batch size (default: ${DEFAULT-VALUE}).") int batch = 100;
     @Option(names = "--optimizer", paramLabel = "NAME",
             description = "sgd, momentum, nesterov, adagrad, rmsprop or adam (default: ${DEFAULT-VALUE}).")
@@ -47,6 +49,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr-schedule", paramLabel = "NAME",
             description = "constant (the book's) or cosine (decays to ~0 over --epochs) (default: ${DEFAULT-VALUE}).")
     String lrSchedule = "constant";
+    private LrSchedule schedule;
     @Option(names = "--weight-decay", description = "L2 weight decay lambda (default: ${DEFAULT-VALUE}).") float weightDecay = 0f;
     @Option(names = "--seed", description = "Seed of initialization, shuffling and dropout (default: ${DEFAULT-VALUE}).") long seed = 1;
     @Option(names = "--hidden", split = ",", paramLabel = "N,N,...", description = "mlp hidden sizes (default: 100,100,100,100).")
@@ -83,12 +86,12 @@ final class TrainCommand implements Callable<Integer> {
             optimizer = hyper.get("optimizer");
             lr = Float.parseFloat(hyper.get("lr"));
             lrSchedule = hyper.getOrDefault("lr_schedule", "constant");     // checkpoints before schedules: constant
-            if (LrSchedule.parse(lrSchedule) != LrSchedule.CONSTANT) {
-                int planned = Integer.parseInt(hyper.get("schedule_epochs"));
-                if (epochs != planned) {
-                    throw new IllegalArgumentException("--epochs " + epochs + ": the run in " + resume + " has a " + lrSchedule
-                            + " learning-rate schedule planned over " + planned + " epochs; resume it with --epochs " + planned);
-                }
+            // the run's own total, unless --epochs asks for more (checkpoints before it was stored: the book's 20)
+            int planned = hyper.containsKey("schedule_epochs") ? Integer.parseInt(hyper.get("schedule_epochs")) : 20;
+            if (epochsOption == null) epochsOption = planned;
+            if (LrSchedule.parse(lrSchedule) != LrSchedule.CONSTANT && epochsOption != planned) {
+                throw new IllegalArgumentException("--epochs " + epochsOption + ": the run in " + resume + " has a " + lrSchedule
+                        + " learning-rate schedule planned over " + planned + " epochs; resume it with --epochs " + planned + " or none");
             }
             weightDecay = Float.parseFloat(hyper.get("weight_decay"));
             batch = Integer.parseInt(hyper.get("batch"));
@@ -99,12 +102,13 @@ final class TrainCommand implements Callable<Integer> {
             seed = Long.parseLong(m.get(SEED));
             if (out == null) out = resume;
         }
+        epochs = epochsOption == null ? 20 : epochsOption;
         if (!NetworkSpec.NAMES.contains(net)) throw new IllegalArgumentException("--net " + net + ": unknown network; choose one of " + NetworkSpec.NAMES);
         if (epochs <= 0) throw new IllegalArgumentException("--epochs " + epochs + ": must be positive");
         if (batch <= 0) throw new IllegalArgumentException("--batch " + batch + ": must be positive");
         Optimizer.Kind.parse(optimizer);
         try {
-            LrSchedule.parse(lrSchedule);
+            schedule = LrSchedule.parse(lrSchedule);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--lr-schedule " + lrSchedule + ": unknown schedule; choose one of "
                     + java.util.Arrays.stream(LrSchedule.values()).map(LrSchedule::id).toList());
@@ -152,7 +156,7 @@ final class TrainCommand implements Callable<Integer> {
         float rate = lr != null ? lr : kind.defaultLr;
         NetworkSpec spec = new NetworkSpec(net, hidden != null ? hidden : NetworkSpec.of(net).hidden(), batchNorm, dropout);
         try (Sequential model = Networks.create(spec, b, seed);
-             Optimizer opt = new Optimizer(b, kind, rate, weightDecay, LrSchedule.parse(lrSchedule),
+             Optimizer opt = new Optimizer(b, kind, rate, weightDecay, schedule,
                      (long) epochs * ((train.count() + batch - 1) / batch))) {
             List<EpochStats> history = new ArrayList<>();
             int first = 1;
@@ -202,10 +206,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** " (cosine)" for a scheduled rate; nothing for the book's constant one. */
-    private String scheduleNote() {
-        LrSchedule sc = LrSchedule.parse(lrSchedule);
-        return sc == LrSchedule.CONSTANT ? "" : " (" + sc.id() + ")";
-    }
+    private String scheduleNote() { return schedule == LrSchedule.CONSTANT ? "" : " (" + schedule.id() + ")"; }
 
     /** The epoch with the highest validation accuracy so far (the earliest on ties), or null without validation. */
     static EpochStats bestByValidation(List<EpochStats> history) {
@@ -241,7 +242,7 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, String> hyper = new LinkedHashMap<>();
         hyper.put("optimizer", optimizer.toLowerCase(Locale.ROOT));
         hyper.put("lr", Float.toString(rate));
-        hyper.put("lr_schedule", LrSchedule.parse(lrSchedule).id());
+        hyper.put("lr_schedule", schedule.id());
         hyper.put("schedule_epochs", Integer.toString(epochs));
         hyper.put("weight_decay", Float.toString(weightDecay));
         hyper.put("batch", Integer.toString(batch));
@@ -265,7 +266,7 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, Object> hp = new LinkedHashMap<>();
         hp.put("optimizer", optimizer.toLowerCase(Locale.ROOT));
         hp.put("lr", rate);
-        hp.put("lr_schedule", LrSchedule.parse(lrSchedule).id());
+        hp.put("lr_schedule", schedule.id());
         hp.put("weight_decay", weightDecay);
         hp.put("batch", batch);
         hp.put("epochs", epochs);

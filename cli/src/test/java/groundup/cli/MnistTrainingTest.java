@@ -48,6 +48,10 @@ class MnistTrainingTest {
         CliTest.Run evBest = CliTest.run("eval", "--checkpoint", out.resolve(TrainCommand.BEST).toString(), "--data", data.toString(),
                 "--backend", "cpu");
         assertEquals(0, evBest.code(), evBest.err());
+        // --resume without --epochs aims at the run's own total (2), which it has already reached
+        CliTest.Run same = CliTest.run("train", "--resume", out.toString(), "--data", data.toString(), "--backend", "cpu");
+        assertEquals(0, same.code(), same.err());
+        assertTrue(same.out().contains("already has 2 epochs (--epochs 2)"), same.out());
         // resuming keeps the run's images: the same limits and validation split, without repeating the flags
         CliTest.Run more = CliTest.run("train", "--resume", out.toString(), "--epochs", "3", "--data", data.toString(), "--backend", "cpu");
         assertEquals(0, more.code(), more.err());

@@ -79,10 +79,6 @@ public final class Optimizer implements AutoCloseable {
     /** The learning rate of the next step. */
     public float currentLr() { return schedule.rate(lr, steps + 1, scheduleSteps); }
 
-    public LrSchedule schedule() { return schedule; }
-
-    public long scheduleSteps() { return scheduleSteps; }
-
     public float weightDecay() { return weightDecay; }
 
     /** Steps taken so far (Adam's t). */
