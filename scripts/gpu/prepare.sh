@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares .carry/ for a run on a lent GPU machine (which has no Java, no Maven, no network):
-# a jlink'd Java 17 runtime, the shaded jars, the test classes, the JUnit console launcher and
-# MNIST, under 64 MiB together. Then, with the device tool:
+# a jlink'd Java 17 runtime, the shaded jars, the test classes, the JUnit console launcher with
+# jqwik, and MNIST, under 64 MiB together. Then, with the device tool:
 #   run(command="bash scripts/gpu/check.sh", carry=[".carry"], timeout_s=600)
 # See docs/gpu.md.
 set -euo pipefail
@@ -14,6 +14,9 @@ cp cli/target/groundup-cli-*.jar "$C/groundup-cli.jar"
 ./mvnw -B -q dependency:copy -Dartifact=info.picocli:picocli:4.7.6 -DoutputDirectory="$PWD/$C" -Dmdep.stripVersion=true
 ./mvnw -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.11.4 -DoutputDirectory="$PWD/$C" \
   -Dmdep.stripVersion=true
+for a in jqwik-api jqwik-engine; do     # the property tests' engine (its own needs are in the console launcher)
+  ./mvnw -B -q dependency:copy -Dartifact=net.jqwik:$a:1.9.2 -DoutputDirectory="$PWD/$C" -Dmdep.stripVersion=true
+done
 (cd core/target/test-classes && jar cf "../../../$C/core-tests.jar" .)
 (cd cuda-backend/target/test-classes && jar cf "../../../$C/cuda-tests.jar" .)
 jdk="${JDK17:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}"

@@ -3,6 +3,11 @@
 // covers any n. Shapes in the comments use the Backend's names. Compiled ahead to PTX
 // (cuda-backend/build-ptx.sh), loaded with cuModuleLoadData: no nvcc or NVRTC at run time.
 
+// The reduction kernels (dot_partial, mean_f64, bn_train, bn_bwd) keep one double per thread in
+// shared memory and halve it in a tree: their blockDim.x is a power of two, at most this.
+// CudaBackend.REDUCE_THREADS is the same number; CudaKernelsTest checks the PTX against it.
+#define REDUCE_THREADS 256
+
 #define LOOP(i, n) for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < (n); \
                         i += (long long)blockDim.x * gridDim.x)
 
@@ -138,7 +143,7 @@ __global__ void sum_rows_final(const double* partial, float* out, int chunks, in
 
 // one block: partial[blockIdx.x] = sum of a[i]*b[i] over its grid-stride share, in double
 __global__ void dot_partial(const float* a, const float* b, double* partial, long long n) {
-    __shared__ double sh[256];
+    __shared__ double sh[REDUCE_THREADS];
     double s = 0;
     LOOP(i, n) s += (double)a[i] * b[i];
     sh[threadIdx.x] = s;
@@ -175,9 +180,9 @@ __global__ void softmax_xent_rows(const float* z, const float* labels, float* pr
         rowLoss[r] = (l >= 0.f && li < cols && (float)li == l) ? -log((double)q[li] + 1e-7) : nan("");
     }
 }
-// one block of 256: loss[0] = mean of rowLoss
+// one block: loss[0] = mean of rowLoss
 __global__ void mean_f64(const double* v, float* out, int n) {
-    __shared__ double sh[256];
+    __shared__ double sh[REDUCE_THREADS];
     double s = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) s += v[i];
     sh[threadIdx.x] = s;
@@ -197,7 +202,7 @@ __global__ void softmax_xent_bwd(const float* probs, const float* labels, float*
     }
 }
 
-// batch norm over x (N, C, S), one block (256 threads) per channel
+// batch norm over x (N, C, S), one block per channel
 __device__ double block_sum(double v, double* sh) {
     sh[threadIdx.x] = v;
     __syncthreads();
@@ -211,7 +216,7 @@ __device__ double block_sum(double v, double* sh) {
 }
 __global__ void bn_train(const float* x, const float* gamma, const float* beta, float* y, float* mean, float* invStd,
                          float* runMean, float* runVar, int N, int C, int S, float momentum, float eps) {
-    __shared__ double sh[256];
+    __shared__ double sh[REDUCE_THREADS];
     int ch = blockIdx.x;
     long long m = (long long)N * S;
     double s = 0;
@@ -241,7 +246,7 @@ __global__ void bn_infer(const float* x, const float* gamma, const float* beta, 
 }
 __global__ void bn_bwd(const float* dy, const float* x, const float* gamma, const float* mean, const float* invStd,
                        float* dx, float* dgamma, float* dbeta, int N, int C, int S) {
-    __shared__ double sh[256];
+    __shared__ double sh[REDUCE_THREADS];
     int ch = blockIdx.x;
     long long m = (long long)N * S;
     float mu = mean[ch], is = invStd[ch];
@@ -277,7 +282,8 @@ __global__ void dropout_fwd(const float* x, float* mask, float* y, long long n, 
     }
 }
 
-// fused optimizer steps; kind: 0 SGD, 1 Momentum, 2 Nesterov, 3 AdaGrad, 4 RMSprop, 5 Adam (see UpdateRule)
+// fused optimizer steps; kind: 0 SGD, 1 Momentum, 2 Nesterov, 3 AdaGrad, 4 RMSprop, 5 Adam (see UpdateRule;
+// CudaBackend.optimizerCode maps the Java kinds); any other code poisons p with NaN rather than guess
 __global__ void optimizer_step(int kind, float* p, const float* g, float* s1, float* s2, long long n, float lr, float a, float b,
                                float eps) {
     LOOP(i, n) {
@@ -288,10 +294,12 @@ __global__ void optimizer_step(int kind, float* p, const float* g, float* s1, fl
             case 2: s1[i] = a * s1[i] - lr * gi; p[i] += a * a * s1[i] - (1.f + a) * lr * gi; break;
             case 3: s1[i] += gi * gi; p[i] -= lr * gi / (sqrtf(s1[i]) + eps); break;
             case 4: s1[i] = a * s1[i] + (1.f - a) * gi * gi; p[i] -= lr * gi / (sqrtf(s1[i]) + eps); break;
-            default:
+            case 5:
                 s1[i] += (1.f - a) * (gi - s1[i]);
                 s2[i] += (1.f - b) * (gi * gi - s2[i]);
                 p[i] -= lr * s1[i] / (sqrtf(s2[i]) + eps);
+                break;
+            default: p[i] = nanf("");
         }
     }
 }

@@ -182,6 +182,7 @@ final class TrainCommand implements Callable<Integer> {
                     EpochStats best = bestByValidation(history);
                     history.add(st);
                     heapMiB.add(heapAfterGc());
+                    if (b.deviceBytesInUse() >= 0) deviceMiB.add(b.deviceBytesInUse() / (1024.0 * 1024.0));
                     // best first: a crash between the two writes then redoes this epoch, which rewrites best identically
                     if (val != null && (best == null || st.validationAccuracy() > best.validationAccuracy())) {
                         Checkpoint.save(out.resolve(BEST), model, null, Map.of(EPOCH, Integer.toString(e), SEED, Long.toString(seed),
@@ -200,7 +201,7 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "best epoch by validation: %d (validation %.2f%%, test %.2f%%), in %s%n",
                         best.epoch(), 100 * best.validationAccuracy(), 100 * best.testAccuracy(), out.resolve(BEST));
             }
-            System.out.println("wrote " + out.resolve(CHECKPOINT) + ", " + out.resolve(CURVE) + ", " + out.resolve(SUMMARY));
+            System.out.println("wrote " + out.resolve(CHECKPOINT) + (curveWritten ? ", " + out.resolve(CURVE) : "") + ", " + out.resolve(SUMMARY));
             return 0;
         }
     }
@@ -217,16 +218,20 @@ final class TrainCommand implements Callable<Integer> {
         return best;
     }
 
-    private final List<Double> heapMiB = new ArrayList<>();
-    private boolean curveWarned;
+    private final List<Double> heapMiB = new ArrayList<>(), deviceMiB = new ArrayList<>();
+    private boolean curveWarned, curveWritten;
 
     /** The learning curve needs AWT (the java.desktop module); a runtime without it trains on and says so once. */
     private void curve(Backend b, Optimizer.Kind kind, float rate, List<EpochStats> history) throws IOException {
         try {
             LearningCurve.write(out.resolve(CURVE), net + " on " + b.name() + ": " + kind.name().toLowerCase(Locale.ROOT)
                     + " lr " + rate + scheduleNote() + ", batch " + batch, history);
-        } catch (LinkageError | RuntimeException e) {      // no java.desktop, or no usable AWT: a plot is never worth a run
-            if (!curveWarned) System.err.println("groundup train: warning: no learning curve (" + e + "); this Java lacks java.desktop");
+            curveWritten = true;
+        } catch (LinkageError | RuntimeException e) {      // a plot is never worth a run: train on, say so once
+            if (!curveWarned) {
+                System.err.println("groundup train: warning: no learning curve: " + (e instanceof LinkageError
+                        ? "drawing needs the java.desktop module, which this Java lacks (" + e + ")" : "drawing it failed (" + e + ")"));
+            }
             curveWarned = true;
         }
     }
@@ -277,6 +282,7 @@ final class TrainCommand implements Callable<Integer> {
         s.put("hyperparameters", hp);
         s.put("epochs", history);
         s.put("heap_mib_after_gc_per_epoch", heapMiB);
+        if (!deviceMiB.isEmpty()) s.put("device_mib_per_epoch", deviceMiB);
         s.put("final_test_accuracy", history.get(history.size() - 1).testAccuracy());
         EpochStats best = validation > 0 ? bestByValidation(history) : null;
         if (best != null) {

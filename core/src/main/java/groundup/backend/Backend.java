@@ -34,6 +34,17 @@ public interface Backend extends AutoCloseable {
     /** Copies {@code dst.size()} floats from {@code src[offset...]} into {@code dst}. */
     void upload(float[] src, int offset, Tensor dst);
 
+    /**
+     * Uploads {@code dst.size()} class indices (as floats) from {@code labels[offset...]}, after
+     * checking on the host that each is an integer in [0, classes): a bad label is an
+     * {@link IllegalArgumentException} naming it and its row, alike on every backend, before
+     * anything is written. The losses take their labels from here.
+     */
+    default void uploadLabels(float[] labels, int offset, int classes, Tensor dst) {
+        Checks.labels("uploadLabels", labels, offset, dst.size(), classes);
+        upload(labels, offset, dst);
+    }
+
     /** Copies all of {@code src} into {@code dst[offset...]}; waits for pending work. */
     void download(Tensor src, float[] dst, int offset);
 
@@ -115,7 +126,9 @@ public interface Backend extends AutoCloseable {
 
     /**
      * probs (N, C) = softmax of each row of logits (row max subtracted); loss (1) = mean
-     * over rows of -log(probs[label] + 1e-7). labels (N) hold class indices as floats.
+     * over rows of -log(probs[label] + 1e-7). labels (N) hold class indices as floats, as
+     * {@link #uploadLabels} checked them; a backend need not check them again (the CPU does and
+     * throws, CUDA cannot without waiting and makes the loss NaN).
      */
     void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss);
 
@@ -150,6 +163,12 @@ public interface Backend extends AutoCloseable {
 
     /** One step of {@code rule} on param; s1, s2 are its state (null where unused). */
     void optimizerStep(UpdateRule rule, Tensor param, Tensor grad, Tensor s1, Tensor s2);
+
+    /**
+     * Bytes of device memory this backend holds now (tensors and its own buffers), for soak
+     * checks; -1 where it has no device memory of its own (the CPU's tensors live on the Java heap).
+     */
+    default long deviceBytesInUse() { return -1; }
 
     /** Waits until every op issued so far has finished. */
     void synchronize();

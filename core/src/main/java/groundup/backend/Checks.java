@@ -130,6 +130,20 @@ public final class Checks {
         }
     }
 
+    /** Each of labels[offset .. offset+n) is an integer class index in [0, classes). */
+    public static void labels(String op, float[] labels, int offset, int n, int classes) {
+        if (classes <= 0) throw fail(op, classes + " classes");
+        if (offset < 0 || n < 0 || offset + n > labels.length) {
+            throw fail(op, n + " labels from offset " + offset + " of an array of " + labels.length);
+        }
+        for (int r = 0; r < n; r++) {
+            float l = labels[offset + r];
+            if (!(l >= 0 && l < classes) || l != (int) l) {
+                throw new IllegalArgumentException(op + ": label " + l + " at row " + r + " is not a class index in [0, " + classes + ")");
+            }
+        }
+    }
+
     public static void batchNorm(Backend b, String op, Tensor x, Tensor y, Tensor... perChannel) {
         owned(b, op, x, y);
         owned(b, op, perChannel);

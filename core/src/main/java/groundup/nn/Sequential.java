@@ -89,6 +89,13 @@ public final class Sequential implements AutoCloseable {
         return n;
     }
 
+    /** The number of scores per sample: the classes of a classifier. */
+    public int classes() {
+        Shape s = batchShape(1);
+        for (Layer l : layers) s = l.outputShape(s);
+        return s.size();
+    }
+
     /** One line per layer with its output shape for one sample. */
     public String summary() {
         StringBuilder sb = new StringBuilder();

@@ -13,12 +13,14 @@ import groundup.tensor.Tensor;
 final class Batcher implements AutoCloseable {
     private final Backend b;
     private final Dataset data;
-    private final int batch, per;
+    private final int batch, per, classes;
     private final float[] hostX, hostY;
     private Tensor x, y, tailX, tailY;
 
-    Batcher(Backend b, Dataset data, int batch) {
+    /** classes: the network's outputs; a label outside [0, classes) is an error on upload. */
+    Batcher(Backend b, Dataset data, int batch, int classes) {
         this.b = b;
+        this.classes = classes;
         this.data = data;
         this.batch = batch;
         this.per = data.sampleShape().size();
@@ -51,7 +53,7 @@ final class Batcher implements AutoCloseable {
         }
         Tensor tx = n == batch ? x : tailX, ty = n == batch ? y : tailY;
         b.upload(hostX, 0, tx);
-        b.upload(hostY, 0, ty);
+        b.uploadLabels(hostY, 0, classes, ty);
         current = ty;
         return tx;
     }

@@ -20,7 +20,7 @@ public final class Evaluator implements AutoCloseable {
         this.net = net;
         this.data = data;
         this.batch = batch;
-        this.batcher = new Batcher(net.backend(), data, batch);
+        this.batcher = new Batcher(net.backend(), data, batch, net.classes());
         this.counter = new CorrectCounter(net.backend(), batch);
     }
 

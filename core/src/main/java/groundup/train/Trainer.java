@@ -57,7 +57,7 @@ public final class Trainer implements AutoCloseable {
         this.batch = batch;
         this.seed = seed;
         this.listener = listener == null ? new Listener() { } : listener;
-        this.batcher = new Batcher(net.backend(), train, batch);
+        this.batcher = new Batcher(net.backend(), train, batch, net.classes());
         this.evaluator = test == null ? null : new Evaluator(net, test, batch);
         this.validator = validation == null ? null : new Evaluator(net, validation, batch);
         this.order = new int[train.count()];

@@ -317,10 +317,18 @@ public abstract class BackendContract extends BackendTestBase {
             b.softmaxCrossEntropyBackward(P, L, DX);
             assertClose(Reference.softmaxCrossEntropyBackward(ref[0], lab, rows, cols), DX.toArray(), 1e-5, 1e-7, "softmax backward");
         }
-        Tensor Z = t(new float[] {1, 2, 3, 4}, 2, 2), P = zeros(2, 2), loss = zeros(1);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> b.softmaxCrossEntropy(Z, t(new float[] {0, 2}, 2), P, loss));
-        assertTrue(e.getMessage().contains("label"), e.getMessage());
+    }
+
+    @Test void uploadLabelsRejectsWhatIsNotAClassIndexAndWritesNothing() {
+        Tensor L = t(new float[] {1, 1, 1}, 3);
+        for (float bad : new float[] {3, -1, 1.5f, Float.NaN}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> b.uploadLabels(new float[] {0, bad, 2}, 0, 3, L));
+            assertTrue(e.getMessage().contains("label " + bad + " at row 1"), e.getMessage());
+            assertArrayEquals(new float[] {1, 1, 1}, L.toArray(), "a rejected upload writes nothing");
+        }
+        b.uploadLabels(new float[] {9, 2, 0, 1}, 1, 3, L);
+        assertArrayEquals(new float[] {2, 0, 1}, L.toArray());
     }
 
     // ---- normalization and regularization -------------------------------------------

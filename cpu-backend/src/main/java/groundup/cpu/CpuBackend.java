@@ -385,7 +385,7 @@ public final class CpuBackend implements Backend {
         float[] z = a(tlogits, "softmaxCrossEntropy"), lab = a(tlabels, "softmaxCrossEntropy");
         float[] pr = a(tprobs, "softmaxCrossEntropy"), loss = a(tloss, "softmaxCrossEntropy");
         int rows = tlogits.shape().rows(), cols = tlogits.shape().cols();
-        checkLabels("softmaxCrossEntropy", lab, cols);
+        Checks.labels("softmaxCrossEntropy", lab, 0, rows, cols);
         double[] part = partials(rows);
         parallel.forRange(rows, Math.max(1, GRAIN / cols), (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
@@ -414,7 +414,7 @@ public final class CpuBackend implements Backend {
         float[] pr = a(tprobs, "softmaxCrossEntropyBackward"), lab = a(tlabels, "softmaxCrossEntropyBackward");
         float[] dx = a(tdx, "softmaxCrossEntropyBackward");
         int rows = tprobs.shape().rows(), cols = tprobs.shape().cols();
-        checkLabels("softmaxCrossEntropyBackward", lab, cols);
+        Checks.labels("softmaxCrossEntropyBackward", lab, 0, rows, cols);
         float inv = 1f / rows;
         parallel.forRange(rows, Math.max(1, GRAIN / cols), (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
@@ -424,14 +424,6 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    private static void checkLabels(String op, float[] lab, int classes) {
-        for (int r = 0; r < lab.length; r++) {
-            float l = lab[r];
-            if (!(l >= 0 && l < classes) || l != (int) l) {
-                throw new IllegalArgumentException(op + ": label " + l + " at row " + r + " is not a class index in [0, " + classes + ")");
-            }
-        }
-    }
 
     // ---- normalization and regularization -------------------------------------------
 

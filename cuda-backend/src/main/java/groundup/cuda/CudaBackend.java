@@ -5,10 +5,10 @@ import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
 import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventDestroy;
 import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuEventSynchronize;
 import static jcuda.driver.JCudaDriver.cuInit;
-import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemAllocHost;
 import static jcuda.driver.JCudaDriver.cuMemFree;
@@ -17,9 +17,6 @@ import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
-import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
-import static jcuda.driver.JCudaDriver.cuModuleLoadData;
-import static jcuda.driver.JCudaDriver.cuModuleUnload;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
@@ -32,20 +29,14 @@ import groundup.backend.UpdateRule;
 import groundup.tensor.ConvGeometry;
 import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.HashMap;
-import java.util.Map;
 import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
-import jcuda.driver.CUfunction;
-import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 import jcuda.jcublas.JCublas2;
@@ -57,60 +48,97 @@ import jcuda.runtime.cudaStream_t;
 
 /**
  * The CUDA backend: tensors live in device memory; GEMM goes to cuBLAS; every other op is one
- * of our kernels (src/main/cuda/kernels.cu, shipped as PTX). One primary context and one
- * stream, shared by cuBLAS and the kernels; ops are queued on the stream and only
- * {@link #download}, {@link #dot} and {@link #synchronize} wait. Uploads go through a pinned
- * staging buffer. Every status code goes through {@link #check}. One instance is meant for one
- * thread at a time; any thread may use it (the context is made current on demand).
+ * of our kernels (src/main/cuda/kernels.cu, shipped as PTX, launched through {@link CudaKernels},
+ * which checks each argument list against the PTX). One primary context and one stream, shared
+ * by cuBLAS and the kernels; ops are queued on the stream and only {@link #download}, {@link #dot}
+ * and {@link #synchronize} wait. Uploads go through two pinned staging buffers used in turn, so
+ * filling one overlaps the device's work on the last batch. Every status code goes through
+ * {@link #check} or {@link #blasCheck}. One instance is meant for one thread at a time; any
+ * thread may use it (the context is made current on demand).
  *
  * <p>{@code groundup.cuda.tf32=true} lets cuBLAS use TF32 tensor cores (faster, about 1e-3
  * relative error); off by default so that results match the CPU backend.
  */
 public final class CudaBackend implements Backend {
+    /** Threads per block of the elementwise (grid-stride) kernels. */
     private static final int BLOCK = 256, MAX_BLOCKS = 1 << 20;
+    /** The most threads a reduction kernel's block may have: its __shared__ array, kernels.cu's REDUCE_THREADS. */
+    static final int REDUCE_THREADS = 256;
     private static final ThreadLocal<CUcontext> CURRENT = new ThreadLocal<>();
 
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();
     private final CUstream stream = new CUstream();
-    private final CUmodule module = new CUmodule();
     private final cublasHandle blas = new cublasHandle();
-    private final Map<String, CUfunction> kernels = new HashMap<>();
-    private final CUevent stagingFree = new CUevent();
+    private final CudaKernels kernels;
     private final String deviceName;
     private final boolean tf32;
-    private Pointer staging = new Pointer();       // pinned host memory
-    private long stagingBytes;
-    private ByteBuffer stagingBuffer;
-    private CUdeviceptr scratch = new CUdeviceptr();   // doubles for reductions
+    private final Staging[] uploads = {new Staging("upload staging 0"), new Staging("upload staging 1")};
+    private final Staging readback = new Staging("download staging");     // downloads wait for the stream anyway
+    private int nextUpload;
+    private CUdeviceptr scratch;                                           // doubles for reductions; null until needed
     private long scratchBytes;
+    private long deviceBytes;                                              // what alloc handed out and free has not returned
     private boolean closed;
 
+    /** A pinned host buffer and the event recorded after the last queued copy that reads it. */
+    private static final class Staging {
+        final String name;
+        final CUevent copied = new CUevent();
+        Pointer host;
+        long bytes;
+        ByteBuffer buffer;
+
+        Staging(String name) { this.name = name; }
+    }
+
     CudaBackend() {
-        CudaDevice.Info info = CudaDevice.probe();
-        this.deviceName = info.toString();
+        this.deviceName = CudaDevice.info().toString();
         this.tf32 = Boolean.getBoolean("groundup.cuda.tf32");
         check(cuInit(0), "cuInit");
         check(cuDeviceGet(device, 0), "cuDeviceGet");
         check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
-        current();
-        check(cuStreamCreate(stream, 0), "cuStreamCreate");
-        check(cuEventCreate(stagingFree, 0), "cuEventCreate");
-        check(cuModuleLoadData(module, ptx()), "cuModuleLoadData (kernels.ptx)");
-        blasCheck(JCublas2.cublasCreate(blas), "cublasCreate");
-        blasCheck(JCublas2.cublasSetStream(blas, new cudaStream_t(stream)), "cublasSetStream");
-        blasCheck(JCublas2.cublasSetMathMode(blas, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH),
-                "cublasSetMathMode");
-        check(cuEventRecord(stagingFree, stream), "cuEventRecord");
+        // from here on a failure releases what was made, so a failed constructor leaks no context, stream or handle
+        boolean streamMade = false, blasMade = false;
+        int events = 0;
+        CudaKernels k = null;
+        try {
+            current();
+            check(cuStreamCreate(stream, 0), "cuStreamCreate");
+            streamMade = true;
+            for (Staging s : staging()) {
+                check(cuEventCreate(s.copied, 0), "cuEventCreate");
+                events++;
+            }
+            k = new CudaKernels();
+            blasCheck(JCublas2.cublasCreate(blas), "cublasCreate");
+            blasMade = true;
+            blasCheck(JCublas2.cublasSetStream(blas, new cudaStream_t(stream)), "cublasSetStream");
+            blasCheck(JCublas2.cublasSetMathMode(blas, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH),
+                    "cublasSetMathMode");
+        } catch (RuntimeException e) {
+            if (blasMade) suppress(e, () -> blasCheck(JCublas2.cublasDestroy(blas), "cublasDestroy"));
+            if (k != null) suppress(e, k::close);
+            for (int i = 0; i < events; i++) {
+                Staging s = staging()[i];
+                suppress(e, () -> check(cuEventDestroy(s.copied), "cuEventDestroy"));
+            }
+            if (streamMade) suppress(e, () -> check(cuStreamDestroy(stream), "cuStreamDestroy"));
+            suppress(e, () -> check(cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease"));
+            CURRENT.remove();
+            throw e;
+        }
+        this.kernels = k;
     }
 
-    private static byte[] ptx() {
-        try (InputStream in = CudaBackend.class.getResourceAsStream("/groundup/cuda/kernels.ptx")) {
-            if (in == null) throw new IllegalStateException("kernels.ptx is missing from the cuda-backend jar");
-            byte[] text = in.readAllBytes();
-            return java.util.Arrays.copyOf(text, text.length + 1);     // NUL-terminated for the driver
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read kernels.ptx: " + e.getMessage(), e);
+    private Staging[] staging() { return new Staging[] {uploads[0], uploads[1], readback}; }
+
+    /** Runs a clean-up step after a failure; its own failure is attached to the first one, not lost. */
+    private static void suppress(RuntimeException first, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            first.addSuppressed(e);
         }
     }
 
@@ -134,77 +162,89 @@ public final class CudaBackend implements Backend {
         if (result != CUresult.CUDA_SUCCESS) throw new IllegalStateException("CUDA " + what + " failed: " + CUresult.stringFor(result));
     }
 
-    private static void blasCheck(int status, String what) {
+    /** Every cuBLAS status goes through here. */
+    static void blasCheck(int status, String what) {
         if (status != cublasStatus.CUBLAS_STATUS_SUCCESS) throw new IllegalStateException("cuBLAS " + what + " failed: " + cublasStatus.stringFor(status));
     }
 
-    private CUdeviceptr ptr(Tensor t, String op) { return (CUdeviceptr) t.handle(this, op); }
+    private CUdeviceptr dev(Tensor t, String op) { return (CUdeviceptr) t.handle(this, op); }
 
-    private Pointer p(Tensor t, String op) { return Pointer.to(ptr(t, op)); }
-
-    private static Pointer i(int v) { return Pointer.to(new int[] {v}); }
-
-    private static Pointer l(long v) { return Pointer.to(new long[] {v}); }
-
-    private static Pointer f(float v) { return Pointer.to(new float[] {v}); }
-
-    private CUfunction kernel(String name) {
-        CUfunction fn = kernels.get(name);
-        if (fn == null) {
-            fn = new CUfunction();
-            check(cuModuleGetFunction(fn, module, name), "cuModuleGetFunction(" + name + ")");
-            kernels.put(name, fn);
-        }
-        return fn;
-    }
+    private static CudaKernels.Args args() { return CudaKernels.args(); }
 
     /** Launches a grid-stride kernel over n elements. */
-    private void launch(String name, long n, String op, Pointer... args) {
+    private void launch(String name, long n, String op, CudaKernels.Args args) {
         if (n <= 0) return;
         int blocks = (int) Math.min((n + BLOCK - 1) / BLOCK, MAX_BLOCKS);
-        launchGrid(name, blocks, 1, op, args);
+        kernels.launch(name, blocks, 1, BLOCK, stream, op, args);
     }
 
-    private void launchGrid(String name, int gx, int gy, String op, Pointer... args) {
-        int r = cuLaunchKernel(kernel(name), gx, gy, 1, BLOCK, 1, 1, 0, stream, Pointer.to(args), null);
-        if (r != CUresult.CUDA_SUCCESS) throw new IllegalStateException(op + ": launching " + name + " failed: " + CUresult.stringFor(r));
+    /**
+     * Threads per block for a tree reduction over {@code work} items per block: a power of two
+     * from a warp (32) to REDUCE_THREADS, so a small reduction does not idle most of its block.
+     */
+    static int reduceThreads(long work) {
+        int t = 32;
+        while (t < REDUCE_THREADS && t < work) t <<= 1;
+        return t;
     }
 
+    /** The reduction scratch buffer, at least bytes; growing it waits for the kernels that still read it. */
     private CUdeviceptr scratch(long bytes) {
         if (scratchBytes < bytes) {
-            if (scratchBytes > 0) {
+            if (scratch != null) {
+                CUdeviceptr old = scratch;
+                long oldBytes = scratchBytes;
+                scratch = null;                  // reset first: if the allocation below fails, nothing points at freed memory
+                scratchBytes = 0;
                 check(cuStreamSynchronize(stream), "cuStreamSynchronize");
-                check(cuMemFree(scratch), "cuMemFree");
+                free(old, oldBytes, "cuMemFree (reduction scratch)");
             }
-            scratch = new CUdeviceptr();
-            alloc(scratch, bytes);
+            scratch = alloc(bytes);
             scratchBytes = bytes;
         }
         return scratch;
     }
 
-    private void alloc(CUdeviceptr p, long bytes) {
+    private void free(CUdeviceptr p, long bytes, String what) {
+        check(cuMemFree(p), what);
+        deviceBytes -= bytes;
+    }
+
+    private CUdeviceptr alloc(long bytes) {
+        CUdeviceptr p = new CUdeviceptr();
         int r = cuMemAlloc(p, bytes);
         if (r == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
             long[] free = new long[1], total = new long[1];
-            cuMemGetInfo(free, total);
+            check(cuMemGetInfo(free, total), "cuMemGetInfo");
             throw new DeviceOutOfMemoryException("cuda " + deviceName, bytes, free[0], total[0]);
         }
         check(r, "cuMemAlloc(" + bytes + " bytes)");
+        deviceBytes += bytes;
+        return p;
     }
 
-    /** Pinned host staging of at least bytes; waits until the device has finished reading the last upload. */
-    private ByteBuffer staging(long bytes) {
-        check(cuEventSynchronize(stagingFree), "cuEventSynchronize");
-        if (stagingBytes < bytes) {
-            if (stagingBytes > 0) check(cuMemFreeHost(staging), "cuMemFreeHost");
-            long size = Math.max(bytes, Math.max(1 << 20, stagingBytes * 3 / 2));
-            staging = new Pointer();
-            check(cuMemAllocHost(staging, size), "cuMemAllocHost(" + size + " bytes)");
-            stagingBytes = size;
-            stagingBuffer = staging.getByteBuffer(0, size).order(ByteOrder.nativeOrder());
+    /**
+     * The staging buffer s, at least bytes, once no queued copy reads it any more (its event);
+     * growing it frees the old pinned memory first and leaves s empty if the new allocation fails.
+     */
+    private Staging ready(Staging s, long bytes) {
+        check(cuEventSynchronize(s.copied), "cuEventSynchronize (" + s.name + ")");
+        if (s.bytes < bytes) {
+            long size = Math.max(bytes, Math.max(1 << 20, s.bytes * 3 / 2));
+            if (s.host != null) {
+                Pointer old = s.host;
+                s.host = null;
+                s.buffer = null;
+                s.bytes = 0;
+                check(cuMemFreeHost(old), "cuMemFreeHost (" + s.name + ")");
+            }
+            Pointer p = new Pointer();
+            check(cuMemAllocHost(p, size), "cuMemAllocHost(" + size + " bytes for the " + s.name + ")");
+            s.host = p;
+            s.bytes = size;
+            s.buffer = p.getByteBuffer(0, size).order(ByteOrder.nativeOrder());
         }
-        return stagingBuffer;
+        return s;
     }
 
     // ---- memory -------------------------------------------------------------------
@@ -212,15 +252,14 @@ public final class CudaBackend implements Backend {
     @Override public Tensor allocate(Shape shape) {
         current();
         long bytes = (long) shape.size() * Sizeof.FLOAT;
-        CUdeviceptr p = new CUdeviceptr();
-        alloc(p, bytes);
+        CUdeviceptr p = alloc(bytes);
         Tensor t = Tensor.wrap(this, shape, p, () -> {
             if (!closed) {
                 current();
-                check(cuMemFree(p), "cuMemFree");
+                free(p, bytes, "cuMemFree");
             }
         });
-        launch("fill_f32", shape.size(), "allocate", Pointer.to(p), l(shape.size()), f(0f));
+        launch("fill_f32", shape.size(), "allocate", args().ptr(p).i64(shape.size()).f32(0f));
         return t;
     }
 
@@ -228,35 +267,35 @@ public final class CudaBackend implements Backend {
         Checks.upload(this, src, offset, dst);
         current();
         long bytes = (long) dst.size() * Sizeof.FLOAT;
-        ByteBuffer buf = staging(bytes);
-        buf.clear();
-        buf.asFloatBuffer().put(src, offset, dst.size());
-        check(cuMemcpyHtoDAsync(ptr(dst, "upload"), staging, bytes, stream), "upload of " + dst.shape());
-        check(cuEventRecord(stagingFree, stream), "cuEventRecord");
+        Staging s = ready(uploads[nextUpload], bytes);
+        nextUpload ^= 1;
+        s.buffer.clear();
+        s.buffer.asFloatBuffer().put(src, offset, dst.size());
+        check(cuMemcpyHtoDAsync(dev(dst, "upload"), s.host, bytes, stream), "upload of " + dst.shape());
+        check(cuEventRecord(s.copied, stream), "cuEventRecord (" + s.name + ")");
     }
 
     @Override public void download(Tensor src, float[] dst, int offset) {
         Checks.download(this, src, dst, offset);
         current();
         long bytes = (long) src.size() * Sizeof.FLOAT;
-        ByteBuffer buf = staging(bytes);
-        check(cuMemcpyDtoHAsync(staging, ptr(src, "download"), bytes, stream), "download of " + src.shape());
+        Staging s = ready(readback, bytes);
+        check(cuMemcpyDtoHAsync(s.host, dev(src, "download"), bytes, stream), "download of " + src.shape());
         check(cuStreamSynchronize(stream), "download of " + src.shape());
-        check(cuEventRecord(stagingFree, stream), "cuEventRecord");
-        buf.clear();
-        buf.asFloatBuffer().get(dst, offset, src.size());
+        s.buffer.clear();
+        s.buffer.asFloatBuffer().get(dst, offset, src.size());
     }
 
     @Override public void fill(Tensor t, float value) {
         Checks.owned(this, "fill", t);
         current();
-        launch("fill_f32", t.size(), "fill " + t.shape(), p(t, "fill"), l(t.size()), f(value));
+        launch("fill_f32", t.size(), "fill " + t.shape(), args().ptr(dev(t, "fill")).i64(t.size()).f32(value));
     }
 
     @Override public void copy(Tensor src, Tensor dst) {
         Checks.elementwise(this, "copy", src, dst);
         current();
-        check(cuMemcpyDtoDAsync(ptr(dst, "copy"), ptr(src, "copy"), (long) src.size() * Sizeof.FLOAT, stream), "copy " + src.shape());
+        check(cuMemcpyDtoDAsync(dev(dst, "copy"), dev(src, "copy"), (long) src.size() * Sizeof.FLOAT, stream), "copy " + src.shape());
     }
 
     // ---- linear algebra ------------------------------------------------------------
@@ -271,8 +310,8 @@ public final class CudaBackend implements Backend {
         current();
         int m = c.shape().rows(), n = c.shape().cols(), k = transA ? a.shape().rows() : a.shape().cols();
         int r = JCublas2.cublasSgemm(blas, transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
-                transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N, n, m, k, f(alpha),
-                ptr(b, "gemm"), b.shape().cols(), ptr(a, "gemm"), a.shape().cols(), f(beta), ptr(c, "gemm"), n);
+                transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N, n, m, k, Pointer.to(new float[] {alpha}),
+                dev(b, "gemm"), b.shape().cols(), dev(a, "gemm"), a.shape().cols(), Pointer.to(new float[] {beta}), dev(c, "gemm"), n);
         if (r != cublasStatus.CUBLAS_STATUS_SUCCESS) {
             throw new IllegalStateException("gemm: cublasSgemm failed with " + cublasStatus.stringFor(r) + " for a " + a.shape()
                     + (transA ? "^T" : "") + ", b " + b.shape() + (transB ? "^T" : "") + ", c " + c.shape());
@@ -282,217 +321,274 @@ public final class CudaBackend implements Backend {
     @Override public void batchedTranspose(Tensor x, int batch, int rows, int cols, Tensor y) {
         Checks.batchedTranspose(this, x, batch, rows, cols, y);
         current();
-        launch("batched_transpose", x.size(), "batchedTranspose " + x.shape(), p(x, "t"), p(y, "t"), i(batch), i(rows), i(cols));
+        String op = "batchedTranspose";
+        launch("batched_transpose", x.size(), op + " " + x.shape(), args().ptr(dev(x, op)).ptr(dev(y, op)).i32(batch).i32(rows).i32(cols));
     }
 
     // ---- convolution ---------------------------------------------------------------
 
-    private Pointer[] geometry(ConvGeometry g) {
-        return new Pointer[] {i(g.n()), i(g.c()), i(g.h()), i(g.w()), i(g.kh()), i(g.kw()), i(g.stride()), i(g.pad()), i(g.outH()), i(g.outW())};
-    }
-
-    private static Pointer[] concat(Pointer[] a, Pointer... b) {
-        Pointer[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
+    /** The geometry's ten ints, in the order every convolution kernel takes them: N C H W KH KW S P OH OW. */
+    private static CudaKernels.Args geometry(CudaKernels.Args a, ConvGeometry g) {
+        return a.i32(g.n()).i32(g.c()).i32(g.h()).i32(g.w()).i32(g.kh()).i32(g.kw()).i32(g.stride()).i32(g.pad()).i32(g.outH()).i32(g.outW());
     }
 
     @Override public void im2col(Tensor x, ConvGeometry g, Tensor col) {
         Checks.im2col(this, x, g, col);
         current();
-        launch("im2col", col.size(), "im2col " + g, concat(new Pointer[] {p(x, "im2col"), p(col, "im2col")}, geometry(g)));
+        launch("im2col", col.size(), "im2col " + g, geometry(args().ptr(dev(x, "im2col")).ptr(dev(col, "im2col")), g));
     }
 
     @Override public void col2im(Tensor col, ConvGeometry g, Tensor dx) {
         Checks.col2im(this, col, g, dx);
         current();
-        launch("col2im", dx.size(), "col2im " + g, concat(new Pointer[] {p(col, "col2im"), p(dx, "col2im")}, geometry(g)));
+        launch("col2im", dx.size(), "col2im " + g, geometry(args().ptr(dev(col, "col2im")).ptr(dev(dx, "col2im")), g));
     }
 
     @Override public void maxPool(Tensor x, ConvGeometry g, Tensor y, Tensor argmax) {
         Checks.maxPool(this, x, g, y, argmax);
         current();
-        launch("max_pool_fwd", y.size(), "maxPool " + g,
-                concat(new Pointer[] {p(x, "maxPool"), p(y, "maxPool"), p(argmax, "maxPool")}, geometry(g)));
+        String op = "maxPool";
+        launch("max_pool_fwd", y.size(), op + " " + g, geometry(args().ptr(dev(x, op)).ptr(dev(y, op)).ptr(dev(argmax, op)), g));
     }
 
     @Override public void maxPoolBackward(Tensor dy, Tensor argmax, ConvGeometry g, Tensor dx) {
         Checks.maxPoolBackward(this, dy, argmax, g, dx);
         current();
-        launch("fill_f32", dx.size(), "maxPoolBackward", p(dx, "maxPoolBackward"), l(dx.size()), f(0f));
-        launch("max_pool_bwd", dy.size(), "maxPoolBackward " + g, p(dy, "maxPoolBackward"), p(argmax, "maxPoolBackward"),
-                p(dx, "maxPoolBackward"), i(g.n()), i(g.c()), i(g.h()), i(g.w()), i(g.kw()), i(g.stride()), i(g.pad()), i(g.outH()), i(g.outW()));
+        String op = "maxPoolBackward";
+        launch("fill_f32", dx.size(), op, args().ptr(dev(dx, op)).i64(dx.size()).f32(0f));
+        launch("max_pool_bwd", dy.size(), op + " " + g, args().ptr(dev(dy, op)).ptr(dev(argmax, op)).ptr(dev(dx, op))
+                .i32(g.n()).i32(g.c()).i32(g.h()).i32(g.w()).i32(g.kw()).i32(g.stride()).i32(g.pad()).i32(g.outH()).i32(g.outW()));
     }
 
     // ---- elementwise -------------------------------------------------------------
 
     @Override public void activation(Activation fn, Tensor x, Tensor y) {
-        Checks.elementwise(this, "activation(" + fn + ")", x, y);
+        String op = "activation(" + fn + ")";
+        Checks.elementwise(this, op, x, y);
         current();
-        launch(fn == Activation.RELU ? "relu_fwd" : "sigmoid_fwd", x.size(), "activation " + x.shape(), p(x, "a"), p(y, "a"), l(x.size()));
+        String kernel = switch (fn) {
+            case RELU -> "relu_fwd";
+            case SIGMOID -> "sigmoid_fwd";
+        };
+        launch(kernel, x.size(), op + " " + x.shape(), args().ptr(dev(x, op)).ptr(dev(y, op)).i64(x.size()));
     }
 
     @Override public void activationBackward(Activation fn, Tensor saved, Tensor dy, Tensor dx) {
-        Checks.elementwise(this, "activationBackward(" + fn + ")", saved, dy, dx);
+        String op = "activationBackward(" + fn + ")";
+        Checks.elementwise(this, op, saved, dy, dx);
         current();
-        launch(fn == Activation.RELU ? "relu_bwd" : "sigmoid_bwd", dx.size(), "activationBackward " + dx.shape(),
-                p(saved, "a"), p(dy, "a"), p(dx, "a"), l(dx.size()));
+        String kernel = switch (fn) {
+            case RELU -> "relu_bwd";
+            case SIGMOID -> "sigmoid_bwd";
+        };
+        launch(kernel, dx.size(), op + " " + dx.shape(), args().ptr(dev(saved, op)).ptr(dev(dy, op)).ptr(dev(dx, op)).i64(dx.size()));
     }
 
     @Override public void add(Tensor a, Tensor b, Tensor out) {
         Checks.elementwise(this, "add", a, b, out);
         current();
-        launch("add_f32", out.size(), "add " + out.shape(), p(a, "add"), p(b, "add"), p(out, "add"), l(out.size()));
+        launch("add_f32", out.size(), "add " + out.shape(), args().ptr(dev(a, "add")).ptr(dev(b, "add")).ptr(dev(out, "add")).i64(out.size()));
     }
 
     @Override public void mul(Tensor a, Tensor b, Tensor out) {
         Checks.elementwise(this, "mul", a, b, out);
         current();
-        launch("mul_f32", out.size(), "mul " + out.shape(), p(a, "mul"), p(b, "mul"), p(out, "mul"), l(out.size()));
+        launch("mul_f32", out.size(), "mul " + out.shape(), args().ptr(dev(a, "mul")).ptr(dev(b, "mul")).ptr(dev(out, "mul")).i64(out.size()));
     }
 
     @Override public void scale(float alpha, Tensor x, Tensor out) {
         Checks.elementwise(this, "scale", x, out);
         current();
-        launch("scale_f32", out.size(), "scale " + out.shape(), f(alpha), p(x, "scale"), p(out, "scale"), l(out.size()));
+        launch("scale_f32", out.size(), "scale " + out.shape(), args().f32(alpha).ptr(dev(x, "scale")).ptr(dev(out, "scale")).i64(out.size()));
     }
 
     @Override public void axpy(float alpha, Tensor x, Tensor y) {
         Checks.elementwise(this, "axpy", x, y);
         current();
-        launch("axpy_f32", y.size(), "axpy " + y.shape(), f(alpha), p(x, "axpy"), p(y, "axpy"), l(y.size()));
+        launch("axpy_f32", y.size(), "axpy " + y.shape(), args().f32(alpha).ptr(dev(x, "axpy")).ptr(dev(y, "axpy")).i64(y.size()));
     }
 
     @Override public void addRowVector(Tensor x, Tensor v, Tensor out) {
-        Checks.rowVector(this, "addRowVector", x, v, out);
+        String op = "addRowVector";
+        Checks.rowVector(this, op, x, v, out);
         current();
-        launch("add_row_vector", out.size(), "addRowVector " + x.shape(), p(x, "arv"), p(v, "arv"), p(out, "arv"), l(out.size()),
-                i(v.size()));
+        launch("add_row_vector", out.size(), op + " " + x.shape(),
+                args().ptr(dev(x, op)).ptr(dev(v, op)).ptr(dev(out, op)).i64(out.size()).i32(v.size()));
     }
 
     // ---- reductions ----------------------------------------------------------------
 
+    /**
+     * Column sums in two passes, in double: blocks of threads over the columns (a warp when
+     * there are few) times chunks of rows write partial sums; one more kernel adds the chunks.
+     */
     @Override public void sumRows(Tensor x, Tensor out) {
         Checks.sumRows(this, x, out);
         current();
+        String op = "sumRows";
         int rows = x.shape().rows(), cols = out.size();
+        int threads = Math.min(BLOCK, (cols + 31) / 32 * 32);
         int rowsPer = Math.max(1, (rows + 1023) / 1024), chunks = (rows + rowsPer - 1) / rowsPer;
         CUdeviceptr part = scratch((long) chunks * cols * Sizeof.DOUBLE);
-        launchGrid("sum_rows_partial", (cols + BLOCK - 1) / BLOCK, chunks, "sumRows " + x.shape(),
-                p(x, "sumRows"), Pointer.to(part), i(rows), i(cols), i(rowsPer));
-        launch("sum_rows_final", cols, "sumRows " + x.shape(), Pointer.to(part), p(out, "sumRows"), i(chunks), i(cols));
+        kernels.launch("sum_rows_partial", (cols + threads - 1) / threads, chunks, threads, stream, op + " " + x.shape(),
+                args().ptr(dev(x, op)).ptr(part).i32(rows).i32(cols).i32(rowsPer));
+        launch("sum_rows_final", cols, op + " " + x.shape(), args().ptr(part).ptr(dev(out, op)).i32(chunks).i32(cols));
     }
 
     @Override public void argmaxRows(Tensor x, Tensor out) {
         Checks.argmaxRows(this, x, out);
         current();
-        launch("argmax_rows", out.size(), "argmaxRows " + x.shape(), p(x, "argmax"), p(out, "argmax"), i(x.shape().rows()),
-                i(x.shape().cols()));
+        String op = "argmaxRows";
+        launch("argmax_rows", out.size(), op + " " + x.shape(), args().ptr(dev(x, op)).ptr(dev(out, op)).i32(x.shape().rows()).i32(x.shape().cols()));
     }
 
     @Override public double dot(Tensor a, Tensor b) {
         Checks.elementwise(this, "dot", a, b);
         current();
-        int blocks = (int) Math.max(1, Math.min((a.size() + BLOCK - 1) / BLOCK, 1024));
-        CUdeviceptr part = scratch((long) blocks * Sizeof.DOUBLE);
-        launchGrid("dot_partial", blocks, 1, "dot " + a.shape(), p(a, "dot"), p(b, "dot"), Pointer.to(part), l(a.size()));
-        ByteBuffer buf = staging((long) blocks * Sizeof.DOUBLE);
-        check(cuMemcpyDtoHAsync(staging, part, (long) blocks * Sizeof.DOUBLE, stream), "dot");
+        int threads = reduceThreads(a.size());
+        int blocks = (int) Math.max(1, Math.min((a.size() + threads - 1) / threads, 1024));
+        long bytes = (long) blocks * Sizeof.DOUBLE;
+        CUdeviceptr part = scratch(bytes);
+        kernels.launch("dot_partial", blocks, 1, threads, stream, "dot " + a.shape(), args().ptr(dev(a, "dot")).ptr(dev(b, "dot")).ptr(part).i64(a.size()));
+        Staging s = ready(readback, bytes);
+        check(cuMemcpyDtoHAsync(s.host, part, bytes, stream), "dot " + a.shape());
         check(cuStreamSynchronize(stream), "dot " + a.shape());
-        check(cuEventRecord(stagingFree, stream), "cuEventRecord");
-        buf.clear();
-        double s = 0;
-        for (int k = 0; k < blocks; k++) s += buf.getDouble(k * Sizeof.DOUBLE);
-        return s;
+        s.buffer.clear();
+        double sum = 0;
+        for (int k = 0; k < blocks; k++) sum += s.buffer.getDouble(k * Sizeof.DOUBLE);
+        return sum;
     }
 
     // ---- losses --------------------------------------------------------------------
 
-    /** A label that is not a class index makes the loss NaN (checked on the device, no wait). */
+    /**
+     * Labels reach the device through {@link #uploadLabels}, which rejects what is not a class
+     * index on the host; a bad label that arrives otherwise makes the loss NaN here (no device
+     * check, which would need a wait).
+     */
     @Override public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) {
-        Checks.softmaxCrossEntropy(this, "softmaxCrossEntropy", logits, labels, probs, loss);
-        if (loss.size() != 1) throw new IllegalArgumentException("softmaxCrossEntropy: loss must hold one value, got " + loss.shape());
+        String op = "softmaxCrossEntropy";
+        Checks.softmaxCrossEntropy(this, op, logits, labels, probs, loss);
+        if (loss.size() != 1) throw new IllegalArgumentException(op + ": loss must hold one value, got " + loss.shape());
         current();
         int rows = logits.shape().rows(), cols = logits.shape().cols();
         CUdeviceptr rowLoss = scratch((long) rows * Sizeof.DOUBLE);
-        launch("softmax_xent_rows", rows, "softmaxCrossEntropy " + logits.shape(), p(logits, "sce"), p(labels, "sce"), p(probs, "sce"),
-                Pointer.to(rowLoss), i(rows), i(cols));
-        launchGrid("mean_f64", 1, 1, "softmaxCrossEntropy", Pointer.to(rowLoss), p(loss, "sce"), i(rows));
+        launch("softmax_xent_rows", rows, op + " " + logits.shape(),
+                args().ptr(dev(logits, op)).ptr(dev(labels, op)).ptr(dev(probs, op)).ptr(rowLoss).i32(rows).i32(cols));
+        kernels.launch("mean_f64", 1, 1, reduceThreads(rows), stream, op, args().ptr(rowLoss).ptr(dev(loss, op)).i32(rows));
     }
 
     @Override public void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) {
-        Checks.softmaxCrossEntropy(this, "softmaxCrossEntropyBackward", probs, labels, probs, dx);
-        Checks.sameSize("softmaxCrossEntropyBackward", probs, dx);
+        String op = "softmaxCrossEntropyBackward";
+        Checks.softmaxCrossEntropy(this, op, probs, labels, probs, dx);
+        Checks.sameSize(op, probs, dx);
         current();
-        launch("softmax_xent_bwd", dx.size(), "softmaxCrossEntropyBackward " + probs.shape(), p(probs, "sceb"), p(labels, "sceb"),
-                p(dx, "sceb"), i(probs.shape().rows()), i(probs.shape().cols()));
+        launch("softmax_xent_bwd", dx.size(), op + " " + probs.shape(),
+                args().ptr(dev(probs, op)).ptr(dev(labels, op)).ptr(dev(dx, op)).i32(probs.shape().rows()).i32(probs.shape().cols()));
     }
 
     // ---- normalization and regularization -------------------------------------------
 
+    /** Positions per channel and sample of x (N, C, ...): 1 for (N, C). */
     private static int spatial(Tensor x) { return x.size() / (x.shape().rows() * x.shape().dim(1)); }
 
     @Override public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float momentum, float eps,
                                          Tensor y, Tensor mean, Tensor invStd, Tensor runMean, Tensor runVar) {
-        Checks.batchNorm(this, "batchNormTrain", x, y, gamma, beta, mean, invStd, runMean, runVar);
-        current();
         String op = "batchNormTrain";
-        launchGrid("bn_train", x.shape().dim(1), 1, op + " " + x.shape(), p(x, op), p(gamma, op), p(beta, op), p(y, op), p(mean, op),
-                p(invStd, op), p(runMean, op), p(runVar, op), i(x.shape().rows()), i(x.shape().dim(1)), i(spatial(x)), f(momentum), f(eps));
+        Checks.batchNorm(this, op, x, y, gamma, beta, mean, invStd, runMean, runVar);
+        current();
+        int n = x.shape().rows(), c = x.shape().dim(1), s = spatial(x);
+        kernels.launch("bn_train", c, 1, reduceThreads((long) n * s), stream, op + " " + x.shape(),
+                args().ptr(dev(x, op)).ptr(dev(gamma, op)).ptr(dev(beta, op)).ptr(dev(y, op)).ptr(dev(mean, op)).ptr(dev(invStd, op))
+                        .ptr(dev(runMean, op)).ptr(dev(runVar, op)).i32(n).i32(c).i32(s).f32(momentum).f32(eps));
     }
 
     @Override public void batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, float eps, Tensor y) {
-        Checks.batchNorm(this, "batchNormInference", x, y, gamma, beta, runMean, runVar);
-        current();
         String op = "batchNormInference";
-        launch("bn_infer", x.size(), op + " " + x.shape(), p(x, op), p(gamma, op), p(beta, op), p(runMean, op), p(runVar, op), p(y, op),
-                l(x.size()), i(x.shape().dim(1)), i(spatial(x)), f(eps));
+        Checks.batchNorm(this, op, x, y, gamma, beta, runMean, runVar);
+        current();
+        launch("bn_infer", x.size(), op + " " + x.shape(), args().ptr(dev(x, op)).ptr(dev(gamma, op)).ptr(dev(beta, op))
+                .ptr(dev(runMean, op)).ptr(dev(runVar, op)).ptr(dev(y, op)).i64(x.size()).i32(x.shape().dim(1)).i32(spatial(x)).f32(eps));
     }
 
     @Override public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd,
                                             Tensor dx, Tensor dgamma, Tensor dbeta) {
-        Checks.batchNorm(this, "batchNormBackward", x, dy, gamma, mean, invStd, dgamma, dbeta);
-        Checks.sameSize("batchNormBackward", x, dx);
-        Checks.owned(this, "batchNormBackward", dx);
-        current();
         String op = "batchNormBackward";
-        launchGrid("bn_bwd", x.shape().dim(1), 1, op + " " + x.shape(), p(dy, op), p(x, op), p(gamma, op), p(mean, op), p(invStd, op),
-                p(dx, op), p(dgamma, op), p(dbeta, op), i(x.shape().rows()), i(x.shape().dim(1)), i(spatial(x)));
+        Checks.batchNorm(this, op, x, dy, gamma, mean, invStd, dgamma, dbeta);
+        Checks.sameSize(op, x, dx);
+        Checks.owned(this, op, dx);
+        current();
+        int n = x.shape().rows(), c = x.shape().dim(1), s = spatial(x);
+        kernels.launch("bn_bwd", c, 1, reduceThreads((long) n * s), stream, op + " " + x.shape(),
+                args().ptr(dev(dy, op)).ptr(dev(x, op)).ptr(dev(gamma, op)).ptr(dev(mean, op)).ptr(dev(invStd, op)).ptr(dev(dx, op))
+                        .ptr(dev(dgamma, op)).ptr(dev(dbeta, op)).i32(n).i32(c).i32(s));
     }
 
     @Override public void dropout(Tensor x, float ratio, long seed, Tensor mask, Tensor y) {
         Checks.dropout(this, x, ratio, mask, y);
         current();
-        launch("dropout_fwd", x.size(), "dropout " + x.shape(), p(x, "dropout"), p(mask, "dropout"), p(y, "dropout"), l(x.size()),
-                f(ratio), l(seed));
+        String op = "dropout";
+        launch("dropout_fwd", x.size(), op + " " + x.shape(),
+                args().ptr(dev(x, op)).ptr(dev(mask, op)).ptr(dev(y, op)).i64(x.size()).f32(ratio).i64(seed));
     }
 
     // ---- optimizers ----------------------------------------------------------------
 
+    /** The optimizer_step kernel's code for each rule (kernels.cu); a new kind fails to compile here until it has one. */
+    static int optimizerCode(UpdateRule.Kind kind) {
+        return switch (kind) {
+            case SGD -> 0;
+            case MOMENTUM -> 1;
+            case NESTEROV -> 2;
+            case ADAGRAD -> 3;
+            case RMSPROP -> 4;
+            case ADAM -> 5;
+        };
+    }
+
     @Override public void optimizerStep(UpdateRule rule, Tensor param, Tensor grad, Tensor s1, Tensor s2) {
         Checks.optimizerStep(this, rule, param, grad, s1, s2);
         current();
-        String op = "optimizerStep";
-        Pointer a = rule.stateCount() >= 1 ? p(s1, op) : p(param, op), b = rule.stateCount() >= 2 ? p(s2, op) : p(param, op);
-        launch("optimizer_step", param.size(), op + "(" + rule.kind() + ") " + param.shape(), i(rule.kind().ordinal()), p(param, op),
-                p(grad, op), a, b, l(param.size()), f(rule.lr()), f(rule.a()), f(rule.b()), f(rule.eps()));
+        String op = "optimizerStep(" + rule.kind() + ")";
+        // kinds without state get param in the unused slots: the kernel never touches them
+        CUdeviceptr a = rule.stateCount() >= 1 ? dev(s1, op) : dev(param, op), b = rule.stateCount() >= 2 ? dev(s2, op) : dev(param, op);
+        launch("optimizer_step", param.size(), op + " " + param.shape(), args().i32(optimizerCode(rule.kind())).ptr(dev(param, op))
+                .ptr(dev(grad, op)).ptr(a).ptr(b).i64(param.size()).f32(rule.lr()).f32(rule.a()).f32(rule.b()).f32(rule.eps()));
     }
+
+    @Override public long deviceBytesInUse() { return deviceBytes; }
 
     @Override public void synchronize() {
         current();
         check(cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
 
+    /** Frees everything, each step even if an earlier one failed; then throws the first failure, with the others attached. */
     @Override public void close() {
         if (closed) return;
         current();
-        cuStreamSynchronize(stream);
-        if (scratchBytes > 0) cuMemFree(scratch);
-        if (stagingBytes > 0) cuMemFreeHost(staging);
-        JCublas2.cublasDestroy(blas);
-        cuModuleUnload(module);
-        cuStreamDestroy(stream);
+        java.util.List<Runnable> steps = new java.util.ArrayList<>();
+        steps.add(() -> check(cuStreamSynchronize(stream), "cuStreamSynchronize"));
+        if (scratch != null) steps.add(() -> free(scratch, scratchBytes, "cuMemFree (reduction scratch)"));
+        for (Staging s : staging()) {
+            if (s.host != null) steps.add(() -> check(cuMemFreeHost(s.host), "cuMemFreeHost (" + s.name + ")"));
+            steps.add(() -> check(cuEventDestroy(s.copied), "cuEventDestroy (" + s.name + ")"));
+        }
+        steps.add(() -> blasCheck(JCublas2.cublasDestroy(blas), "cublasDestroy"));
+        steps.add(kernels::close);
+        steps.add(() -> check(cuStreamDestroy(stream), "cuStreamDestroy"));
+        steps.add(() -> check(cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease"));
+        RuntimeException first = null;
+        for (Runnable step : steps) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                if (first == null) first = e;
+                else first.addSuppressed(e);
+            }
+        }
         closed = true;
-        cuDevicePrimaryCtxRelease(device);
+        CURRENT.remove();
+        if (first != null) throw first;
     }
 }

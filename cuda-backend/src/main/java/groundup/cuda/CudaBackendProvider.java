@@ -28,12 +28,9 @@ public final class CudaBackendProvider implements BackendProvider {
             return Availability.no("GroundUp bundles JCuda's natives for Linux x86-64 only; this is " + os + "/" + arch);
         }
         try {
-            CudaDevice.Info info = CudaDevice.probe();
-            return Availability.yes(info.toString());
+            return Availability.yes(CudaDevice.info().toString());
         } catch (IllegalStateException e) {
             return Availability.no(e.getMessage());
-        } catch (LinkageError e) {
-            return Availability.no("a CUDA library could not be loaded: " + e.getMessage());
         }
     }
 

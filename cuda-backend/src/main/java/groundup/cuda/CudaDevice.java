@@ -12,9 +12,31 @@ import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUresult;
 import jcuda.jcublas.JCublas2;
 
-/** Probing the machine for what the CUDA backend needs, without creating anything. */
+/** Probing the machine for what the CUDA backend needs, without creating anything; once per process. */
 final class CudaDevice {
+    private static Info info;
+    private static RuntimeException failure;
+
     private CudaDevice() {}
+
+    /**
+     * What {@link #probe} found, probing on the first call only: the probe starts ldconfig and
+     * reads the 1.6 MB JNI library, and its outcome cannot change within a process (a JNI
+     * library that failed to load stays unloaded).
+     */
+    static synchronized Info info() {
+        if (info == null && failure == null) {
+            try {
+                info = probe();
+            } catch (RuntimeException e) {
+                failure = e;
+            } catch (LinkageError e) {
+                failure = new IllegalStateException("a CUDA library could not be loaded: " + e.getMessage(), e);
+            }
+        }
+        if (failure != null) throw failure;
+        return info;
+    }
 
     record Info(String name, int major, int minor, int driverVersion, CudaNatives.Cublas cublas) {
         @Override public String toString() {
@@ -39,8 +61,12 @@ final class CudaDevice {
         return msg.lines().findFirst().orElse(msg);
     }
 
+    private static void check(int result, String what) {
+        if (result != CUresult.CUDA_SUCCESS) throw new IllegalStateException(what + " failed: " + CUresult.stringFor(result));
+    }
+
     /** Throws IllegalStateException (or LinkageError) naming the first missing piece. */
-    static Info probe() {
+    private static Info probe() {
         int r;
         try {
             r = cuInit(0);     // loads JCudaDriver's JNI library, which needs libcuda.so.1
@@ -50,21 +76,21 @@ final class CudaDevice {
         if (r == CUresult.CUDA_ERROR_NO_DEVICE) throw new IllegalStateException("the NVIDIA driver found no CUDA device");
         if (r != CUresult.CUDA_SUCCESS) throw new IllegalStateException("cuInit failed: " + CUresult.stringFor(r));
         int[] v = new int[1];
-        cuDriverGetVersion(v);
+        check(cuDriverGetVersion(v), "cuDriverGetVersion");
         if (v[0] < 12000) {
             throw new IllegalStateException("the NVIDIA driver supports CUDA " + v[0] / 1000 + "." + v[0] % 1000 / 10
                     + "; GroundUp's kernels need a driver for CUDA 12.0 or newer (525+)");
         }
         int[] count = new int[1];
-        cuDeviceGetCount(count);
+        check(cuDeviceGetCount(count), "cuDeviceGetCount");
         if (count[0] == 0) throw new IllegalStateException("the NVIDIA driver found no CUDA device");
         CUdevice dev = new CUdevice();
-        cuDeviceGet(dev, 0);
+        check(cuDeviceGet(dev, 0), "cuDeviceGet");
         int[] major = new int[1], minor = new int[1];
-        cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
-        cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
+        check(cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev), "cuDeviceGetAttribute");
+        check(cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev), "cuDeviceGetAttribute");
         byte[] name = new byte[256];
-        cuDeviceGetName(name, name.length, dev);
+        check(cuDeviceGetName(name, name.length, dev), "cuDeviceGetName");
         int len = 0;
         while (len < name.length && name[len] != 0) len++;
         String n = new String(name, 0, len, java.nio.charset.StandardCharsets.US_ASCII);
@@ -73,7 +99,11 @@ final class CudaDevice {
         }
         CudaNatives.Cublas cublas = CudaNatives.prepareCublas();
         try {
-            JCublas2.setExceptionsEnabled(false);     // loads JCublas2's JNI library against the cuBLAS just loaded
+            // loads JCublas2's JNI library, the one for this cuBLAS, against the cuBLAS just loaded
+            CudaNatives.withCublasBinding(cublas, () -> {
+                JCublas2.setExceptionsEnabled(false);
+                return null;
+            });
         } catch (UnsatisfiedLinkError e) {
             throw new IllegalStateException("JCuda's cuBLAS binding could not load against cuBLAS " + cublas.major() + " in "
                     + cublas.dir() + ": " + rootCause(e));

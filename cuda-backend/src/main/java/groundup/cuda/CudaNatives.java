@@ -6,11 +6,13 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Makes JCuda 12.6's cuBLAS binding load on CUDA 12 and CUDA 13 machines alike, with nothing
@@ -18,12 +20,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>JCublas2's JNI library links libcublas.so.12, every symbol versioned so. On a machine
  * with only cuBLAS 13 (our H100/H200 test machines, driver 580), it cannot load as shipped.
- * So, before JCublas2 loads: find cuBLAS (12 preferred, else 13) on LD_LIBRARY_PATH, the
- * {@code groundup.cuda.libpath} property, the CUDA install, the ld.so cache or a Python
- * environment's nvidia packages; load it (and cuBLASLt, which it needs) by absolute path, so
- * no LD_LIBRARY_PATH is needed; and for cuBLAS 13, write a copy of the JNI library retargeted
- * to libcublas.so.13 (see {@link ElfSoname}) where JCuda's loader looks first for an already
- * extracted copy: {@code java.io.tmpdir/libJCublas2-12.6.0-linux-x86_64.so}.
+ * So, before JCublas2 loads: find a directory holding cuBLAS and cuBLASLt of one major version
+ * (12 preferred, else 13; see {@link #searchPath}); load both by absolute path, so no
+ * LD_LIBRARY_PATH is needed; write the JNI library JCuda should load for that version (as
+ * shipped for 12, retargeted to libcublas.so.13 by {@link ElfSoname} for 13) into a per-user
+ * directory of its own for that version; and let JCuda's loader, which reuses a library file
+ * it finds in {@code java.io.tmpdir}, look there. One configuration's file never serves the other,
+ * and nothing is written to the shared temporary directory.
  */
 final class CudaNatives {
     static final String JCUBLAS_LIB = "libJCublas2-12.6.0-linux-x86_64.so";
@@ -33,47 +36,110 @@ final class CudaNatives {
     /** The cuBLAS found and loaded: its major version and directory. */
     record Cublas(int major, Path dir) {}
 
-    /** Directories to search for CUDA libraries, most specific first. */
+    /**
+     * Directories to search for cuBLAS, most specific first. {@code -Dgroundup.cuda.libpath}
+     * (colon-separated), when given, is the whole search: an explicit choice is not second-guessed.
+     * Otherwise: LD_LIBRARY_PATH; $CUDA_HOME and $CUDA_PATH; the usual CUDA install and system
+     * directories; the ld.so cache; and the nvidia/&lt;package&gt;/lib directories (pip's CUDA wheels,
+     * PyTorch's) of $VIRTUAL_ENV, of the python3 on PATH, and of the system's Pythons.
+     */
     static List<Path> searchPath() {
         Set<Path> dirs = new LinkedHashSet<>();
         String prop = System.getProperty("groundup.cuda.libpath");
-        if (prop != null) for (String d : prop.split(":")) if (!d.isBlank()) dirs.add(Path.of(d));
-        String env = System.getenv("LD_LIBRARY_PATH");
-        if (env != null) for (String d : env.split(":")) if (!d.isBlank()) dirs.add(Path.of(d));
+        if (prop != null && !prop.isBlank()) {
+            for (String d : prop.split(":")) if (!d.isBlank()) dirs.add(Path.of(d));
+            return new ArrayList<>(dirs);
+        }
+        splitInto(System.getenv("LD_LIBRARY_PATH"), dirs);
+        for (String var : new String[] {"CUDA_HOME", "CUDA_PATH"}) {
+            String home = System.getenv(var);
+            if (home == null || home.isBlank()) continue;
+            for (String sub : new String[] {"lib64", "lib", "targets/x86_64-linux/lib"}) dirs.add(Path.of(home, sub));
+        }
         for (String d : new String[] {"/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/lib/x86_64-linux-gnu",
             "/usr/lib64", "/usr/local/lib"}) dirs.add(Path.of(d));
         dirs.addAll(ldconfigDirs());
-        dirs.addAll(pythonNvidiaDirs());
+        dirs.addAll(pythonNvidiaDirs(pythonPrefixes()));
         return new ArrayList<>(dirs);
     }
 
-    /** The first directory holding the file name, or null. */
-    static Path find(String fileName, List<Path> dirs) {
-        for (Path d : dirs) if (Files.isRegularFile(d.resolve(fileName)) || Files.isSymbolicLink(d.resolve(fileName))) return d;
+    private static void splitInto(String pathList, Set<Path> dirs) {
+        if (pathList != null) for (String d : pathList.split(":")) if (!d.isBlank()) dirs.add(Path.of(d));
+    }
+
+    private static boolean present(Path dir, String fileName) {
+        Path f = dir.resolve(fileName);
+        return Files.isRegularFile(f) || Files.isSymbolicLink(f);
+    }
+
+    /** The first directory holding both cuBLAS and cuBLASLt of that major version, or null. */
+    static Path findCublas(int major, List<Path> dirs) {
+        for (Path d : dirs) if (present(d, "libcublas.so." + major) && present(d, "libcublasLt.so." + major)) return d;
         return null;
     }
 
     /**
      * Finds and loads cuBLAS, preparing JCublas2 for it; returns what was loaded, or throws
-     * IllegalStateException saying what is missing.
+     * IllegalStateException saying what is missing and where it looked.
      */
     static synchronized Cublas prepareCublas() {
         List<Path> dirs = searchPath();
         for (int major : new int[] {12, 13}) {
-            Path dir = find("libcublas.so." + major, dirs), ltDir = find("libcublasLt.so." + major, dirs);
-            if (dir == null || ltDir == null) continue;
-            System.load(ltDir.resolve("libcublasLt.so." + major).toAbsolutePath().toString());
+            Path dir = findCublas(major, dirs);
+            if (dir == null) continue;
+            // cuBLAS needs cuBLASLt of its own build: both come from the one directory
+            System.load(dir.resolve("libcublasLt.so." + major).toAbsolutePath().toString());
             System.load(dir.resolve("libcublas.so." + major).toAbsolutePath().toString());
-            if (major == 13) writeRetargetedJcublas();
             return new Cublas(major, dir);
         }
-        throw new IllegalStateException("cuBLAS not found: neither libcublas.so.12 nor libcublas.so.13 (with libcublasLt) in "
-                + dirs.stream().filter(Files::isDirectory).toList()
-                + "; install the CUDA 12 or 13 cuBLAS runtime and put its directory on LD_LIBRARY_PATH or in -Dgroundup.cuda.libpath");
+        List<String> seen = new ArrayList<>();
+        for (Path d : dirs) seen.add(d + (Files.isDirectory(d) ? "" : " (absent)"));
+        throw new IllegalStateException("cuBLAS not found: no directory holds libcublas.so.12 with libcublasLt.so.12, or "
+                + "libcublas.so.13 with libcublasLt.so.13; searched " + seen + ". Install the CUDA 12 or 13 cuBLAS runtime "
+                + "(a CUDA toolkit, or pip's nvidia-cublas wheel) and name its directory in -Dgroundup.cuda.libpath or LD_LIBRARY_PATH");
     }
 
-    /** Writes JCublas2's JNI library, retargeted to libcublas.so.13, where JCuda's loader will take it. */
-    private static void writeRetargetedJcublas() {
+    /**
+     * Runs {@code load} (what first touches JCublas2, so JCuda loads its JNI library) with
+     * JCuda's extraction directory pointed at the binding for this cuBLAS: as shipped for 12,
+     * retargeted for 13.
+     */
+    static synchronized <T> T withCublasBinding(Cublas cublas, Supplier<T> load) {
+        Path dir = bindingDir(cublas.major());
+        writeBinding(dir.resolve(JCUBLAS_LIB), cublas.major());
+        String tmp = System.getProperty("java.io.tmpdir");
+        System.setProperty("java.io.tmpdir", dir.toString());
+        try {
+            return load.get();
+        } finally {
+            System.setProperty("java.io.tmpdir", tmp);
+        }
+    }
+
+    /** A directory of this user's, one per cuBLAS major version: ~/.cache/groundup/jcublas-12.6.0-cublasN. */
+    static Path bindingDir(int major) {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        Path dir = base.resolve("groundup").resolve("jcublas-12.6.0-cublas" + major);
+        try {
+            Files.createDirectories(dir);
+            return dir;
+        } catch (IOException e) {
+            // no writable home (a service account): a private directory under the temporary directory instead
+            Path alt = Path.of(System.getProperty("java.io.tmpdir"), "groundup-" + System.getProperty("user.name"), dir.getFileName().toString());
+            try {
+                Files.createDirectories(alt.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectories(alt);
+                return alt;
+            } catch (IOException e2) {
+                throw new IllegalStateException("cannot create a directory for JCuda's cuBLAS binding: " + dir + " (" + e.getMessage()
+                        + ") nor " + alt + " (" + e2.getMessage() + ")", e2);
+            }
+        }
+    }
+
+    /** Writes the binding for cuBLAS major (12: as shipped; 13: retargeted) to target unless it is there already. */
+    private static void writeBinding(Path target, int major) {
         byte[] lib;
         try (InputStream in = CudaNatives.class.getResourceAsStream("/lib/" + JCUBLAS_LIB)) {
             if (in == null) throw new IllegalStateException("the JCublas natives jar (" + JCUBLAS_LIB + ") is not on the class path");
@@ -81,19 +147,18 @@ final class CudaNatives {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + JCUBLAS_LIB + " from the class path: " + e.getMessage(), e);
         }
-        byte[] patched = ElfSoname.retarget(lib, "libcublas.so.12", "libcublas.so.13");
-        Path target = Path.of(System.getProperty("java.io.tmpdir"), JCUBLAS_LIB);
+        byte[] wanted = major == 13 ? ElfSoname.retarget(lib, "libcublas.so.12", "libcublas.so.13") : lib;
         try {
-            if (Files.isRegularFile(target) && java.util.Arrays.equals(Files.readAllBytes(target), patched)) return;
+            if (Files.isRegularFile(target) && java.util.Arrays.equals(Files.readAllBytes(target), wanted)) return;
             Path tmp = Files.createTempFile(target.getParent(), JCUBLAS_LIB, ".tmp");
-            Files.write(tmp, patched);
+            Files.write(tmp, wanted);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new IllegalStateException("cannot write the cuBLAS 13 binding to " + target + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot write JCuda's cuBLAS " + major + " binding to " + target + ": " + e.getMessage(), e);
         }
     }
 
@@ -106,7 +171,7 @@ final class CudaNatives {
                 if (!p.waitFor(5, TimeUnit.SECONDS)) p.destroyForcibly();
                 for (String line : text.split("\n")) {
                     int arrow = line.indexOf("=> ");
-                    if ((line.contains("libcublas") || line.contains("libcuda.so")) && arrow > 0) {
+                    if (line.contains("libcublas") && arrow > 0) {
                         Path f = Path.of(line.substring(arrow + 3).trim());
                         if (f.getParent() != null) out.add(f.getParent());
                     }
@@ -119,21 +184,43 @@ final class CudaNatives {
         return out;
     }
 
-    /** nvidia/&lt;pkg&gt;/lib and nvidia/cu13/lib under Python environments (pip's CUDA wheels, PyTorch's). */
-    private static List<Path> pythonNvidiaDirs() {
-        List<Path> out = new ArrayList<>();
-        List<Path> roots = new ArrayList<>(List.of(Path.of("/usr/local/lib"), Path.of("/usr/lib"), Path.of("/opt/conda/lib")));
+    /**
+     * Python installations whose site-packages may hold CUDA wheels, as prefixes (the folder
+     * holding lib/python3.X): $VIRTUAL_ENV; the parent of the PATH folder holding python3, taken
+     * as it is on PATH (a venv's bin/python3 is a link to the system's, and resolving it would
+     * leave the venv); the system's.
+     */
+    static List<Path> pythonPrefixes() {
+        Set<Path> prefixes = new LinkedHashSet<>();
+        String venv = System.getenv("VIRTUAL_ENV");
+        if (venv != null && !venv.isBlank()) prefixes.add(Path.of(venv));
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String d : path.split(":")) {
+                if (d.isBlank()) continue;
+                Path bin = Path.of(d);
+                if (Files.exists(bin.resolve("python3")) && bin.toAbsolutePath().getParent() != null) prefixes.add(bin.toAbsolutePath().getParent());
+            }
+        }
+        for (String p : new String[] {"/usr/local", "/usr", "/opt/conda"}) prefixes.add(Path.of(p));
         String home = System.getProperty("user.home");
-        if (home != null) roots.add(Path.of(home, ".local", "lib"));
-        for (Path root : roots) {
-            if (!Files.isDirectory(root)) continue;
-            try (var pys = Files.list(root)) {
-                for (Path py : pys.filter(p -> p.getFileName().toString().startsWith("python3")).toList()) {
+        if (home != null) prefixes.add(Path.of(home, ".local"));
+        return new ArrayList<>(prefixes);
+    }
+
+    /** nvidia/&lt;package&gt;/lib (cu12 wheels: nvidia/cublas/lib; cu13 wheels: nvidia/cu13/lib) under each prefix's Pythons. */
+    static List<Path> pythonNvidiaDirs(List<Path> prefixes) {
+        List<Path> out = new ArrayList<>();
+        for (Path prefix : prefixes) {
+            Path lib = prefix.resolve("lib");
+            if (!Files.isDirectory(lib)) continue;
+            try (var pys = Files.list(lib)) {
+                for (Path py : pys.filter(p -> p.getFileName().toString().startsWith("python3")).sorted().toList()) {
                     for (String site : new String[] {"site-packages", "dist-packages"}) {
                         Path nv = py.resolve(site).resolve("nvidia");
                         if (!Files.isDirectory(nv)) continue;
                         try (var pkgs = Files.list(nv)) {
-                            for (Path pkg : pkgs.toList()) if (Files.isDirectory(pkg.resolve("lib"))) out.add(pkg.resolve("lib"));
+                            for (Path pkg : pkgs.sorted().toList()) if (Files.isDirectory(pkg.resolve("lib"))) out.add(pkg.resolve("lib"));
                         }
                     }
                 }

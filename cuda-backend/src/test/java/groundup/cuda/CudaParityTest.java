@@ -28,14 +28,17 @@ import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
  * CPU and CUDA agree: every layer's forward and backward on the same random inputs, and
- * SimpleConvNet trained 100 steps from the same seed on both gives matching losses.
- * Skipped with the reason where no GPU is usable.
+ * SimpleConvNet trained 100 steps from the same seed on both gives loss curves that agree (see
+ * {@link #simpleConvNetTrainsAlikeForAHundredSteps} for how closely, and why). On the GPU, else
+ * on the host stand-in (HostStandIn); skipped with the reason where neither can run.
  */
+@Tag("cuda-device")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CudaParityTest {
     private Backend gpu, cpu;
@@ -97,32 +100,74 @@ class CudaParityTest {
         same("dropout", b -> new Dropout(b, 0.5f, 1), 8, 50);
     }
 
-    @Test void simpleConvNetTrainsTheSameHundredSteps() {
-        // tolerance: float32 sums in another order drift apart slowly; 100 Adam steps stay within 1e-3 relative
-        int steps = 100, batch = 32;
+    /**
+     * SimpleConvNet trained 100 Adam steps from the same seed and data on both backends. Two
+     * correct float32 backends do not give the same curve for long: their sums run in other
+     * orders (and a GPU fuses multiplies and adds), and training amplifies those rounding
+     * differences until the curves are two samples of one process. So:
+     * <ul>
+     * <li>the first 10 steps agree to 1e-4 relative: rounding has not been amplified yet, and any
+     *     wrong gradient or update shows from step 2 on;</li>
+     * <li>after that, the mean loss of each window of 10 steps agrees to within what rounding
+     *     alone does to the CPU's own curve: a control run on the CPU whose first batch is
+     *     perturbed by one part in 10^6 (about 16 float32 ulps) gives the envelope; CUDA may stray
+     *     4 times that, or 2% of the window's loss plus 0.001 (the loss falls to about 1e-4 here,
+     *     where relative differences mean little), whichever is larger;</li>
+     * <li>and the loss falls by half on both. The data are learnable (the class is where a bright
+     *     patch sits), so the curve spans 2.3 down to about 1e-4 and every window tests something.</li>
+     * </ul>
+     */
+    @Test void simpleConvNetTrainsAlikeForAHundredSteps() {
+        int steps = 100, batch = 32, window = 10;
         Random r = new Random(5);
         float[][] xs = new float[4][], ys = new float[4][];
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 4; k++) {     // learnable: faint noise, and a bright 6x6 patch whose place is the class
             xs[k] = new float[batch * 784];
             ys[k] = new float[batch];
-            for (int i = 0; i < xs[k].length; i++) xs[k][i] = r.nextFloat();
-            for (int i = 0; i < batch; i++) ys[k][i] = r.nextInt(10);
+            for (int i = 0; i < xs[k].length; i++) xs[k][i] = 0.2f * r.nextFloat();
+            for (int i = 0; i < batch; i++) {
+                int label = r.nextInt(10), top = 2 + 12 * (label / 5), left = 1 + 5 * (label % 5);
+                ys[k][i] = label;
+                for (int y = top; y < top + 6; y++) for (int x = left; x < left + 6; x++) xs[k][i * 784 + y * 28 + x] = 0.8f + 0.2f * r.nextFloat();
+            }
         }
-        double[] lc = losses(cpu, xs, ys, steps, batch), lg = losses(gpu, xs, ys, steps, batch);
-        for (int s = 0; s < steps; s++) {
-            assertEquals(lc[s], lg[s], 1e-3 * Math.max(1, Math.abs(lc[s])), "loss at step " + (s + 1) + " (cpu " + lc[s] + ", cuda " + lg[s] + ")");
+        double[] lc = losses(cpu, xs, ys, steps, batch, 0), lg = losses(gpu, xs, ys, steps, batch, 0);
+        double[] control = losses(cpu, xs, ys, steps, batch, 1e-6);
+        for (int s = 0; s < window; s++) {
+            assertEquals(lc[s], lg[s], 1e-4 * Math.max(1, Math.abs(lc[s])), "loss at step " + (s + 1) + " (cpu " + lc[s] + ", cuda " + lg[s] + ")");
         }
-        assertTrue(lc[steps - 1] < lc[0], "the loss fell");
+        for (int w = window; w < steps; w += window) {
+            double c = mean(lc, w, window), g = mean(lg, w, window), envelope = Math.abs(mean(control, w, window) - c);
+            double allowed = Math.max(4 * envelope, 0.02 * c + 1e-3);
+            assertTrue(Math.abs(g - c) <= allowed, String.format("steps %d-%d: mean loss cpu %.5f, cuda %.5f, differ by more than %.5f "
+                    + "(rounding envelope %.5f)", w + 1, w + window, c, g, allowed, envelope));
+        }
+        System.out.printf("[CudaParityTest] mean loss of steps 1-10, 91-100: cpu %.4f, %.4f; cuda %.4f, %.4f%n", mean(lc, 0, window),
+                mean(lc, steps - window, window), mean(lg, 0, window), mean(lg, steps - window, window));
+        assertTrue(mean(lc, steps - window, window) < 0.5 * mean(lc, 0, window), "the CPU loss fell by half");
+        assertTrue(mean(lg, steps - window, window) < 0.5 * mean(lg, 0, window), "the CUDA loss fell by half");
     }
 
-    private static double[] losses(Backend b, float[][] xs, float[][] ys, int steps, int batch) {
+    private static double mean(double[] v, int from, int n) {
+        double s = 0;
+        for (int i = from; i < from + n; i++) s += v[i];
+        return s / n;
+    }
+
+    /** The loss of each step; the first batch's pixels scaled by (1 + perturb) at step 1 only. */
+    private static double[] losses(Backend b, float[][] xs, float[][] ys, int steps, int batch, double perturb) {
         double[] out = new double[steps];
         float[] one = new float[1];
         try (Sequential net = Networks.create(NetworkSpec.of("simple-cnn"), b, 7); Optimizer opt = new Optimizer(b, Optimizer.Kind.ADAM, 1e-3f, 0);
              Tensor x = b.allocate(net.batchShape(batch)); Tensor y = b.allocate(Shape.of(batch))) {
             for (int s = 0; s < steps; s++) {
-                b.upload(xs[s % 4], 0, x);
-                b.upload(ys[s % 4], 0, y);
+                float[] in = xs[s % 4];
+                if (s == 0 && perturb != 0) {
+                    in = in.clone();
+                    for (int i = 0; i < in.length; i++) in[i] *= (float) (1 + perturb);
+                }
+                b.upload(in, 0, x);
+                b.uploadLabels(ys[s % 4], 0, 10, y);
                 net.reseed(s);
                 b.download(net.loss(x, y, Mode.TRAIN), one, 0);
                 out[s] = one[0];

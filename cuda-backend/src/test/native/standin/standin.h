@@ -1,0 +1,43 @@
+// Shared between the stand-in's driver (driver.cpp), its cuBLAS (cublas.cpp) and the generated
+// kernel table (registry.cpp, made by build.sh). Test-only: never shipped, never loaded where a
+// real NVIDIA driver is present (see HostStandIn.java).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <utility>
+#include <vector>
+
+// ---- the kernel table: every __global__ of kernels.cu, compiled for the host ----------------
+
+struct GuHostKernel {
+    const char* name;
+    std::vector<size_t> paramSizes;                  // from the C++ signature
+    void (*invoke)(void* fn, void* const* args);     // calls fn(*(A0*)args[0], *(A1*)args[1], ...)
+    void* fn;
+};
+
+template <class... A, size_t... I>
+static void gu_call(void (*f)(A...), void* const* args, std::index_sequence<I...>) {
+    f(*static_cast<A*>(args[I])...);
+}
+
+template <class... A>
+GuHostKernel gu_make_kernel(const char* name, void (*f)(A...)) {
+    return {name, {sizeof(A)...},
+            [](void* fn, void* const* args) { gu_call(reinterpret_cast<void (*)(A...)>(fn), args, std::index_sequence_for<A...>{}); },
+            reinterpret_cast<void*>(f)};
+}
+
+extern "C" const std::vector<GuHostKernel>& gu_host_kernels();
+
+// ---- what cuBLAS needs of the driver ----------------------------------------------------------
+
+extern "C" {
+/** Queues work on a stream (nullptr: the legacy default stream); false if the stream is not valid. */
+bool gu_enqueue(void* stream, std::function<void()>* work);
+/** True if [p, p+bytes) lies inside one live device allocation; else says why on stderr. */
+bool gu_device_range(const char* who, uint64_t p, uint64_t bytes);
+/** True if a context is current on this thread. */
+bool gu_context_current(void);
+}
