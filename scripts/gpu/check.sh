@@ -34,7 +34,7 @@ if ! grep -qE '^cuda +available' "$LOGS/backends.txt"; then
 fi
 
 JQWIK="$C/jqwik-api.jar:$C/jqwik-engine.jar"
-timeout 420 "$J" -Xmx16g -jar "$C/junit-platform-console-standalone.jar" execute \
+timeout 420 "$J" -Xmx16g -Dgroundup.cuda.standin=off -jar "$C/junit-platform-console-standalone.jar" execute \
   -cp "$CP:$JQWIK:$C/core-tests.jar:$C/cuda-tests.jar" --details=tree --disable-banner \
   --select-class groundup.cuda.CudaAvailabilityTest --select-class groundup.cuda.CudaKernelsTest \
   --select-class groundup.cuda.CudaBackendContractTest --select-class groundup.cuda.CudaBackendPropertiesTest \

@@ -139,7 +139,7 @@ final class CudaNatives {
     }
 
     /** Writes the binding for cuBLAS major (12: as shipped; 13: retargeted) to target unless it is there already. */
-    private static void writeBinding(Path target, int major) {
+    static void writeBinding(Path target, int major) {
         byte[] lib;
         try (InputStream in = CudaNatives.class.getResourceAsStream("/lib/" + JCUBLAS_LIB)) {
             if (in == null) throw new IllegalStateException("the JCublas natives jar (" + JCUBLAS_LIB + ") is not on the class path");

@@ -23,14 +23,13 @@ import java.util.concurrent.TimeUnit;
 final class HostStandIn {
     private static final Path SOURCES = Path.of("src/test/native/standin"), KERNELS = Path.of("src/main/cuda/kernels.cu");
     static final Path DIR = Path.of("target/cuda-standin").toAbsolutePath();
-    private static String state;          // null: not tried; "" installed or not needed; else why it cannot run
+    private static String state;          // null: not tried; "": CUDA tests can run; else why they cannot
+    private static boolean active;        // the stand-in, not a GPU, is what JCuda talks to in this JVM
 
     private HostStandIn() {}
 
     /** True once the stand-in is what JCuda talks to in this JVM. */
-    static boolean active() { return "".equals(state) && Files.isRegularFile(DIR.resolve("libcuda.so.1")) && installedHere; }
-
-    private static boolean installedHere;
+    static synchronized boolean active() { return active; }
 
     /**
      * Installs the stand-in where no driver is present. Returns null when CUDA tests can run
@@ -57,7 +56,7 @@ final class HostStandIn {
         }
         System.setProperty("groundup.cuda.libpath", DIR.toString());
         System.load(DIR.resolve("libcuda.so.1").toString());
-        installedHere = true;
+        active = true;
         System.out.println("[HostStandIn] no NVIDIA driver here: the CUDA tests run on the host stand-in in " + DIR);
         return "";
     }
