@@ -22,7 +22,6 @@ __global__ void relu_bwd(const float* x, const float* dy, float* dx, long long n
 __global__ void sigmoid_fwd(const float* x, float* y, long long n) { LOOP(i, n) y[i] = 1.f / (1.f + expf(-x[i])); }
 __global__ void sigmoid_bwd(const float* y, const float* dy, float* dx, long long n) { LOOP(i, n) dx[i] = dy[i] * y[i] * (1.f - y[i]); }
 
-__global__ void add_f32(const float* a, const float* b, float* o, long long n) { LOOP(i, n) o[i] = a[i] + b[i]; }
 __global__ void mul_f32(const float* a, const float* b, float* o, long long n) { LOOP(i, n) o[i] = a[i] * b[i]; }
 __global__ void scale_f32(float alpha, const float* x, float* o, long long n) { LOOP(i, n) o[i] = alpha * x[i]; }
 __global__ void axpy_f32(float alpha, const float* x, float* y, long long n) { LOOP(i, n) y[i] += alpha * x[i]; }
@@ -285,9 +284,9 @@ __global__ void dropout_fwd(const float* x, float* mask, float* y, long long n, 
 // fused optimizer steps; kind: 0 SGD, 1 Momentum, 2 Nesterov, 3 AdaGrad, 4 RMSprop, 5 Adam (see UpdateRule;
 // CudaBackend.optimizerCode maps the Java kinds); any other code poisons p with NaN rather than guess
 __global__ void optimizer_step(int kind, float* p, const float* g, float* s1, float* s2, long long n, float lr, float a, float b,
-                               float eps) {
+                               float eps, float decay) {
     LOOP(i, n) {
-        float gi = g[i];
+        float gi = decay == 0.f ? g[i] : g[i] + decay * p[i];     // L2 weight decay; g is left as it was
         switch (kind) {
             case 0: p[i] -= lr * gi; break;
             case 1: s1[i] = a * s1[i] - lr * gi; p[i] += s1[i]; break;

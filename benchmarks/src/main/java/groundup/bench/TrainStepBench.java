@@ -1,6 +1,7 @@
 package groundup.bench;
 
 import groundup.backend.Backend;
+import groundup.backend.UpdateRule;
 import groundup.nn.NetworkSpec;
 import groundup.nn.Networks;
 import groundup.nn.Sequential;
@@ -41,7 +42,7 @@ public class TrainStepBench {
     @Setup public void setup() {
         b = Fixtures.backend(backend);
         model = Networks.create(NetworkSpec.of(net), b, 1);
-        opt = new Optimizer(b, Optimizer.Kind.ADAM, 1e-3f, 0f);
+        opt = new Optimizer(b, UpdateRule.Kind.ADAM, 1e-3f, 0f);
         x = b.allocate(model.batchShape(batch));
         float[] px = new float[x.size()], lb = new float[batch];
         Random r = new Random(1);

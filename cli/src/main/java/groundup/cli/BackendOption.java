@@ -10,6 +10,7 @@ final class BackendOption {
             description = "Backend (default: -Dgroundup.backend, else $GROUNDUP_BACKEND, else auto).")
     String backend;
 
+    /** The backend; one that is unknown or cannot load is a BackendUnavailableException saying why (exit 1). */
     Backend open() {
         return Backends.create(backend != null ? backend.trim().toLowerCase(java.util.Locale.ROOT) : Backends.requestedName());
     }

@@ -29,7 +29,7 @@ final class CompareCommand implements Callable<Integer> {
     Double target;
 
     @Override public Integer call() throws Exception {
-        if (target != null && !(target > 0 && target <= 100)) throw new IllegalArgumentException("--target " + target + ": must be a percentage in (0, 100]");
+        if (target != null && !(target > 0 && target <= 100)) throw new UsageException("--target " + target + ": must be a percentage in (0, 100]");
         List<RunSummary> all = new ArrayList<>();
         for (Path p : runs) all.add(RunSummary.read(p));
         Map<String, List<RunSummary>> groups = groups(all);
@@ -61,7 +61,7 @@ final class CompareCommand implements Callable<Integer> {
             try {
                 RunsChart.write(plot, "test accuracy per epoch", groups, target);
             } catch (LinkageError e) {     // a jlink'd runtime without java.desktop: the table above still stands
-                throw new IllegalStateException("--plot " + plot + ": drawing needs the java.desktop module, which this Java lacks (" + e + ")");
+                throw new CommandFailedException("--plot " + plot + ": drawing needs the java.desktop module, which this Java lacks (" + e + ")", e);
             }
             System.out.println("wrote " + plot);
         }

@@ -22,7 +22,7 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin BackendOption backendOption;
 
     @Override public Integer call() throws Exception {
-        if (batch <= 0) throw new IllegalArgumentException("--batch " + batch + ": must be positive");
+        if (batch <= 0) throw new UsageException("--batch " + batch + ": must be positive");
         NetworkSpec spec = PredictCommand.specOf(checkpoint);
         Dataset test = data.load().test();
         try (Backend b = backendOption.open(); Sequential net = Networks.create(spec, b, 0)) {

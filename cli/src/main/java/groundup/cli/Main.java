@@ -18,16 +18,37 @@ public final class Main implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs a command line and returns its exit code: 0 done, 1 failed, 2 bad usage. */
+    /**
+     * Runs a command line and returns its exit code: 0 done; 2 bad usage (a flag's value, flags
+     * that conflict); 1 a failure the message explains (a bad or missing file, named; a backend
+     * that cannot load; training that diverged; device memory), one line each; 1 also for
+     * anything else, which is a bug: that prints its stack trace.
+     */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            // one line that names what is wrong; the stack trace only with GROUNDUP_DEBUG set
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-            cmd.getErr().println("groundup " + cmd.getCommandName() + ": error: " + msg);
-            if (System.getenv("GROUNDUP_DEBUG") != null) e.printStackTrace(cmd.getErr());
-            return e instanceof IllegalArgumentException || e instanceof CommandLine.ParameterException ? 2 : 1;
+            String prefix = "groundup " + cmd.getCommandName() + ": error: ";
+            if (e instanceof UsageException || e instanceof CommandLine.ParameterException) {
+                cmd.getErr().println(prefix + msg);
+                return 2;
+            }
+            if (explained(e)) {
+                cmd.getErr().println(prefix + msg);
+                if (System.getenv("GROUNDUP_DEBUG") != null) e.printStackTrace(cmd.getErr());
+                return 1;
+            }
+            cmd.getErr().println(prefix + "internal error, please report it with this trace: " + e);
+            e.printStackTrace(cmd.getErr());
+            return 1;
         });
         return cl.execute(args);
+    }
+
+    /** Failures whose message says all a user needs: no stack trace. */
+    private static boolean explained(Exception e) {
+        return e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException || e instanceof CommandFailedException
+                || e instanceof groundup.backend.BackendUnavailableException || e instanceof groundup.backend.DeviceOutOfMemoryException
+                || e instanceof groundup.train.TrainingDivergedException;
     }
 }

@@ -2,7 +2,7 @@ package groundup.cli;
 
 import groundup.backend.Backend;
 import groundup.io.Checkpoint;
-import groundup.io.InvalidFileException;
+import groundup.errors.InvalidFileException;
 import groundup.nn.Mode;
 import groundup.nn.NetworkSpec;
 import groundup.nn.Networks;
@@ -31,7 +31,7 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin BackendOption backendOption;
 
     static NetworkSpec specOf(Path checkpoint) throws IOException {
-        if (!Files.isRegularFile(checkpoint)) throw new IllegalArgumentException("--checkpoint " + checkpoint + ": no such file");
+        if (!Files.isRegularFile(checkpoint)) throw new InvalidFileException(checkpoint, "no such file");
         String d = Checkpoint.readHeader(checkpoint).network();
         if (d == null) throw new InvalidFileException(checkpoint, "has no GroundUp network description in its metadata");
         try {
@@ -43,7 +43,7 @@ final class PredictCommand implements Callable<Integer> {
 
     /** Reads one 28x28 image as luminance in [0, 1]. */
     static float[] pixels(Path png, boolean invert) throws IOException {
-        if (!Files.isRegularFile(png)) throw new IllegalArgumentException(png + ": no such file");
+        if (!Files.isRegularFile(png)) throw new InvalidFileException(png, "no such file");
         BufferedImage img = ImageIO.read(png.toFile());
         if (img == null) throw new InvalidFileException(png, "is not an image ImageIO can read");
         if (img.getWidth() != 28 || img.getHeight() != 28) {

@@ -4,7 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.reflect.TypeToken;
-import groundup.io.InvalidFileException;
+import groundup.errors.InvalidFileException;
 import groundup.train.EpochStats;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +19,7 @@ record RunSummary(Path file, String net, Map<String, String> settings, List<Epoc
     /** {@code path}: a run directory (its summary.json) or a summary file. */
     static RunSummary read(Path path) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve(TrainCommand.SUMMARY) : path;
-        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(path + ": no " + TrainCommand.SUMMARY + " there (is it a train --out directory?)");
+        if (!Files.isRegularFile(file)) throw new InvalidFileException(file, "no such file (is " + path + " a train --out directory?)");
         try {
             JsonObject o = new Gson().fromJson(Files.readString(file), JsonObject.class);
             if (o == null || !o.has("epochs") || !o.has("hyperparameters") || !o.has("net")) {

@@ -4,10 +4,12 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.reflect.TypeToken;
 import groundup.backend.Backend;
+import groundup.backend.UpdateRule;
 import groundup.data.Dataset;
 import groundup.data.Mnist;
 import groundup.io.Checkpoint;
-import groundup.io.InvalidFileException;
+import groundup.errors.InvalidFileException;
+import groundup.files.AtomicFiles;
 import groundup.nn.NetworkSpec;
 import groundup.nn.Networks;
 import groundup.nn.Sequential;
@@ -18,7 +20,6 @@ import groundup.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,7 +74,7 @@ final class TrainCommand implements Callable<Integer> {
     private void validate() throws IOException {
         if (resume != null) {
             Path ck = resume.resolve(CHECKPOINT);
-            if (!Files.isRegularFile(ck)) throw new IllegalArgumentException("--resume " + resume + ": no " + CHECKPOINT + " there");
+            if (!Files.isRegularFile(ck)) throw new InvalidFileException(ck, "no such file (--resume " + resume + " is not a train --out directory)");
             Checkpoint.Header h = Checkpoint.readHeader(ck);
             Map<String, String> m = h.metadata();
             if (!m.containsKey(HYPER) || !m.containsKey(EPOCH)) throw new InvalidFileException(ck, "holds no training state to resume from");
@@ -90,7 +91,7 @@ final class TrainCommand implements Callable<Integer> {
             int planned = hyper.containsKey("schedule_epochs") ? Integer.parseInt(hyper.get("schedule_epochs")) : 20;
             if (epochsOption == null) epochsOption = planned;
             if (LrSchedule.parse(lrSchedule) != LrSchedule.CONSTANT && epochsOption != planned) {
-                throw new IllegalArgumentException("--epochs " + epochsOption + ": the run in " + resume + " has a " + lrSchedule
+                throw new UsageException("--epochs " + epochsOption + ": the run in " + resume + " has a " + lrSchedule
                         + " learning-rate schedule planned over " + planned + " epochs; resume it with --epochs " + planned + " or none");
             }
             weightDecay = Float.parseFloat(hyper.get("weight_decay"));
@@ -103,35 +104,39 @@ final class TrainCommand implements Callable<Integer> {
             if (out == null) out = resume;
         }
         epochs = epochsOption == null ? 20 : epochsOption;
-        if (!NetworkSpec.NAMES.contains(net)) throw new IllegalArgumentException("--net " + net + ": unknown network; choose one of " + NetworkSpec.NAMES);
-        if (epochs <= 0) throw new IllegalArgumentException("--epochs " + epochs + ": must be positive");
-        if (batch <= 0) throw new IllegalArgumentException("--batch " + batch + ": must be positive");
-        Optimizer.Kind.parse(optimizer);
+        if (!NetworkSpec.NAMES.contains(net)) throw new UsageException("--net " + net + ": unknown network; choose one of " + NetworkSpec.NAMES);
+        if (epochs <= 0) throw new UsageException("--epochs " + epochs + ": must be positive");
+        if (batch <= 0) throw new UsageException("--batch " + batch + ": must be positive");
+        try {
+            UpdateRule.Kind.parse(optimizer);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--optimizer: " + e.getMessage());
+        }
         try {
             schedule = LrSchedule.parse(lrSchedule);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--lr-schedule " + lrSchedule + ": unknown schedule; choose one of "
+            throw new UsageException("--lr-schedule " + lrSchedule + ": unknown schedule; choose one of "
                     + java.util.Arrays.stream(LrSchedule.values()).map(LrSchedule::id).toList());
         }
-        if (lr != null && !(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("--lr " + lr + ": must be positive");
-        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) throw new IllegalArgumentException("--weight-decay " + weightDecay + ": must be zero or positive");
-        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout " + dropout + ": must be in [0, 1)");
-        if (hidden != null) for (int hsz : hidden) if (hsz <= 0) throw new IllegalArgumentException("--hidden " + hidden + ": sizes must be positive");
-        if (validation < 0) throw new IllegalArgumentException("--validation " + validation + ": must be zero or positive");
-        if (trainLimit != null && trainLimit <= 0) throw new IllegalArgumentException("--train-limit " + trainLimit + ": must be positive");
-        if (testLimit != null && testLimit <= 0) throw new IllegalArgumentException("--test-limit " + testLimit + ": must be positive");
+        if (lr != null && !(lr > 0 && Float.isFinite(lr))) throw new UsageException("--lr " + lr + ": must be positive");
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) throw new UsageException("--weight-decay " + weightDecay + ": must be zero or positive");
+        if (!(dropout >= 0 && dropout < 1)) throw new UsageException("--dropout " + dropout + ": must be in [0, 1)");
+        if (hidden != null) for (int hsz : hidden) if (hsz <= 0) throw new UsageException("--hidden " + hidden + ": sizes must be positive");
+        if (validation < 0) throw new UsageException("--validation " + validation + ": must be zero or positive");
+        if (trainLimit != null && trainLimit <= 0) throw new UsageException("--train-limit " + trainLimit + ": must be positive");
+        if (testLimit != null && testLimit <= 0) throw new UsageException("--test-limit " + testLimit + ": must be positive");
         if (out == null) {
             // a fresh directory per run: running the same command twice never touches an earlier run
             String stamp = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             out = Path.of("runs", net + "-" + stamp);
         }
-        if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + ": exists and is not a directory");
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new UsageException("--out " + out + ": exists and is not a directory");
         if (resume == null && !force && Files.exists(out.resolve(CHECKPOINT))) {
-            throw new IllegalArgumentException("--out " + out + " already holds a checkpoint; use --resume " + out
+            throw new UsageException("--out " + out + " already holds a checkpoint; use --resume " + out
                     + " to continue it, --force to replace it, or another --out");
         }
         if (summary != null && summary.toAbsolutePath().getParent() != null && !Files.isDirectory(summary.toAbsolutePath().getParent())) {
-            throw new IllegalArgumentException("--summary " + summary + ": directory " + summary.toAbsolutePath().getParent() + " does not exist");
+            throw new UsageException("--summary " + summary + ": directory " + summary.toAbsolutePath().getParent() + " does not exist");
         }
     }
 
@@ -146,13 +151,13 @@ final class TrainCommand implements Callable<Integer> {
         Mnist.Split split = data.load();
         Dataset all = trainLimit == null ? split.train() : split.train().head(Math.min(trainLimit, split.train().count()));
         if (validation >= all.count()) {
-            throw new IllegalArgumentException("--validation " + validation + ": leaves no training images (there are " + all.count() + ")");
+            throw new UsageException("--validation " + validation + ": leaves no training images (there are " + all.count() + ")");
         }
         Dataset train = validation > 0 ? all.head(all.count() - validation) : all;
         Dataset val = validation > 0 ? all.tail(validation) : null;
         Dataset test = testLimit == null ? split.test() : split.test().head(Math.min(testLimit, split.test().count()));
         Files.createDirectories(out);
-        Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
+        UpdateRule.Kind kind = UpdateRule.Kind.parse(optimizer);
         float rate = lr != null ? lr : kind.defaultLr;
         NetworkSpec spec = new NetworkSpec(net, hidden != null ? hidden : NetworkSpec.of(net).hidden(), batchNorm, dropout);
         try (Sequential model = Networks.create(spec, b, seed);
@@ -222,7 +227,7 @@ final class TrainCommand implements Callable<Integer> {
     private boolean curveWarned, curveWritten;
 
     /** The learning curve needs AWT (the java.desktop module); a runtime without it trains on and says so once. */
-    private void curve(Backend b, Optimizer.Kind kind, float rate, List<EpochStats> history) throws IOException {
+    private void curve(Backend b, UpdateRule.Kind kind, float rate, List<EpochStats> history) throws IOException {
         try {
             LearningCurve.write(out.resolve(CURVE), net + " on " + b.name() + ": " + kind.name().toLowerCase(Locale.ROOT)
                     + " lr " + rate + scheduleNote() + ", batch " + batch, history);
@@ -290,18 +295,9 @@ final class TrainCommand implements Callable<Integer> {
                     "test_accuracy", best.testAccuracy(), "checkpoint", BEST));
         }
         String json = GSON.toJson(s);
-        atomicWrite(out.resolve(SUMMARY), json);
-        if (summary != null) atomicWrite(summary, json);
+        AtomicFiles.writeString(out.resolve(SUMMARY), json);
+        if (summary != null) AtomicFiles.writeString(summary, json);
     }
 
-    static void atomicWrite(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            Files.writeString(tmp, text);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
+
 }

@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import groundup.backend.Backend;
 import groundup.cpu.CpuBackend;
 import groundup.io.Checkpoint;
-import groundup.io.InvalidFileException;
+import groundup.errors.InvalidFileException;
 import groundup.nn.NetworkSpec;
 import groundup.nn.Networks;
-import groundup.nn.Parameter;
 import groundup.nn.Sequential;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -67,7 +66,7 @@ class CheckpointFuzzTest {
                     }
                 }
             });
-            for (Parameter p : net.parameters()) p.value().backend().synchronize();
+            net.backend().synchronize();
             assertArrayEquals(before, net.parameters().get(0).value().toArray());
         }
     }

@@ -7,10 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import groundup.backend.Backend;
+import groundup.backend.UpdateRule;
 import groundup.cpu.CpuBackend;
 import groundup.data.Dataset;
 import groundup.io.Checkpoint;
-import groundup.io.InvalidFileException;
+import groundup.errors.InvalidFileException;
 import groundup.nn.NetworkSpec;
 import groundup.nn.Networks;
 import groundup.nn.Parameter;
@@ -57,7 +58,7 @@ class TrainingTest {
 
     @Test void everyBookNetworkLearnsTheSyntheticTask() {
         for (String name : List.of("two-layer", "mlp", "simple-cnn")) {
-            Optimizer.Kind kind = name.equals("two-layer") ? Optimizer.Kind.SGD : Optimizer.Kind.ADAM;
+            UpdateRule.Kind kind = name.equals("two-layer") ? UpdateRule.Kind.SGD : UpdateRule.Kind.ADAM;
             float lr = name.equals("two-layer") ? 0.1f : 0.001f;
             try (Sequential net = Networks.create(NetworkSpec.of(name), b, 3); Optimizer opt = new Optimizer(b, kind, lr, 0)) {
                 int epochs = name.equals("two-layer") ? 8 : 3;   // plain SGD from N(0, 0.01^2) starts slowly
@@ -72,7 +73,7 @@ class TrainingTest {
     @Test void aValidationSetIsScoredEveryEpochApartFromTest() {
         Dataset all = Synthetic.make(2000, 1), fit = all.head(1500), val = all.tail(500);
         assertEquals(all.labels()[1500], val.labels()[0], "tail takes the last images");
-        try (Sequential net = Networks.create(NetworkSpec.of("mlp"), b, 3); Optimizer opt = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 0);
+        try (Sequential net = Networks.create(NetworkSpec.of("mlp"), b, 3); Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, 0.001f, 0);
              Trainer t = new Trainer(net, opt, fit, val, test, 50, 7, null)) {
             List<EpochStats> s = t.run(1, 3);
             for (EpochStats e : s) {
@@ -81,7 +82,7 @@ class TrainingTest {
             }
             assertTrue(s.get(2).validationAccuracy() > 0.9, "learns, as seen on held-out data: " + s);
         }
-        try (Sequential net = Networks.create(NetworkSpec.of("mlp"), b, 3); Optimizer opt = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 0)) {
+        try (Sequential net = Networks.create(NetworkSpec.of("mlp"), b, 3); Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, 0.001f, 0)) {
             assertTrue(Double.isNaN(train(net, opt, 1, 1).get(0).validationAccuracy()), "no validation set: NaN");
         }
     }
@@ -89,15 +90,15 @@ class TrainingTest {
     @Test void sameSeedGivesIdenticalParametersAndAnotherSeedDoesNot() {
         NetworkSpec spec = new NetworkSpec("mlp", List.of(32, 16), true, 0.2f);   // batch norm and dropout: every source of randomness
         List<float[]> a, c, d;
-        try (Sequential n1 = Networks.create(spec, b, 5); Optimizer o1 = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f)) {
+        try (Sequential n1 = Networks.create(spec, b, 5); Optimizer o1 = new Optimizer(b, UpdateRule.Kind.ADAM, 0.001f, 1e-4f)) {
             train(n1, o1, 1, 2);
             a = params(n1);
         }
-        try (Sequential n2 = Networks.create(spec, b, 5); Optimizer o2 = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f)) {
+        try (Sequential n2 = Networks.create(spec, b, 5); Optimizer o2 = new Optimizer(b, UpdateRule.Kind.ADAM, 0.001f, 1e-4f)) {
             train(n2, o2, 1, 2);
             c = params(n2);
         }
-        try (Sequential n3 = Networks.create(spec, b, 6); Optimizer o3 = new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f)) {
+        try (Sequential n3 = Networks.create(spec, b, 6); Optimizer o3 = new Optimizer(b, UpdateRule.Kind.ADAM, 0.001f, 1e-4f)) {
             train(n3, o3, 1, 2);
             d = params(n3);
         }
@@ -107,7 +108,7 @@ class TrainingTest {
 
     /** Adam with weight decay, its rate on {@code schedule} over three epochs of the synthetic set (40 steps each). */
     private Optimizer adam(LrSchedule schedule) {
-        return new Optimizer(b, Optimizer.Kind.ADAM, 0.001f, 1e-4f, schedule, 3 * 40);
+        return new Optimizer(b, UpdateRule.Kind.ADAM, 0.001f, 1e-4f, schedule, 3 * 40);
     }
 
     @Test void resumingFromACheckpointGivesTheSameParametersAsTrainingStraight() throws Exception {
@@ -172,7 +173,7 @@ class TrainingTest {
     }
 
     @Test void divergenceStopsTrainingNamingEpochAndStep() {
-        try (Sequential net = Networks.create(NetworkSpec.of("two-layer"), b, 3); Optimizer opt = new Optimizer(b, Optimizer.Kind.SGD, 1e30f, 0)) {
+        try (Sequential net = Networks.create(NetworkSpec.of("two-layer"), b, 3); Optimizer opt = new Optimizer(b, UpdateRule.Kind.SGD, 1e30f, 0)) {
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> train(net, opt, 1, 2));
             assertTrue(e.getMessage().contains("epoch 1, step"), e.getMessage());
         }

@@ -3,6 +3,7 @@ package groundup.backend;
 import groundup.tensor.ConvGeometry;
 import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
+import groundup.tensor.TensorOwner;
 
 /**
  * The primitives every layer is written against; all a backend (CPU, CUDA) implements.
@@ -18,10 +19,10 @@ import groundup.tensor.Tensor;
  * throw {@link IllegalArgumentException} naming the op and the shapes, before anything
  * is written. {@link Checks} holds those checks so every backend rejects alike.
  */
-public interface Backend extends AutoCloseable {
+public interface Backend extends TensorOwner, AutoCloseable {
 
     /** "cpu", "cuda": the name the {@code groundup.backend} property uses. */
-    String name();
+    @Override String name();
 
     /** One line for logs: the device, threads, libraries. */
     String describe();
@@ -46,7 +47,7 @@ public interface Backend extends AutoCloseable {
     }
 
     /** Copies all of {@code src} into {@code dst[offset...]}; waits for pending work. */
-    void download(Tensor src, float[] dst, int offset);
+    @Override void download(Tensor src, float[] dst, int offset);
 
     void fill(Tensor t, float value);
 
@@ -95,9 +96,6 @@ public interface Backend extends AutoCloseable {
      * output for SIGMOID (see {@link Activation}). dx may be dy.
      */
     void activationBackward(Activation f, Tensor saved, Tensor dy, Tensor dx);
-
-    /** out = a + b, same size. out may be a or b. */
-    void add(Tensor a, Tensor b, Tensor out);
 
     /** out = a * b elementwise, same size. out may be a or b. */
     void mul(Tensor a, Tensor b, Tensor out);

@@ -162,6 +162,7 @@ public final class Checks {
 
     public static void optimizerStep(Backend b, UpdateRule rule, Tensor p, Tensor g, Tensor s1, Tensor s2) {
         String op = "optimizerStep(" + rule.kind() + ")";
+        if (!(rule.decay() >= 0) || Float.isInfinite(rule.decay())) throw fail(op, "weight decay " + rule.decay() + " must be zero or positive");
         if (rule.stateCount() >= 1) elementwise(b, op, p, g, s1); else elementwise(b, op, p, g);
         if (rule.stateCount() >= 2) elementwise(b, op, p, s2);
     }
@@ -174,7 +175,7 @@ public final class Checks {
 
     private static void noAlias(String op, Tensor out, Tensor... ins) {
         for (Tensor in : ins) {
-            if (out.handle(out.backend(), op) == in.handle(in.backend(), op)) {
+            if (out.sharesMemoryWith(in)) {
                 throw fail(op, "the output " + out.shape() + " shares memory with an input");
             }
         }

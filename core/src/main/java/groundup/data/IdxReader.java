@@ -1,6 +1,6 @@
 package groundup.data;
 
-import groundup.io.InvalidFileException;
+import groundup.errors.InvalidFileException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,6 +1,6 @@
 package groundup.data;
 
-import groundup.io.InvalidFileException;
+import groundup.errors.InvalidFileException;
 import groundup.tensor.Shape;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package groundup.data;
 
+import groundup.files.AtomicFiles;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,10 +9,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -33,14 +32,16 @@ import java.util.zip.GZIPInputStream;
  * the files by hand.
  */
 public final class MnistFetch {
-    /** Raw (uncompressed) files and their SHA-256. */
-    public static final Map<String, String> SHA256 = new LinkedHashMap<>();
+    /** Raw (uncompressed) files and their SHA-256, in fetch order; read-only. */
+    public static final Map<String, String> SHA256 = checksums();
 
-    static {
-        SHA256.put(Mnist.TRAIN_IMAGES, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db");
-        SHA256.put(Mnist.TRAIN_LABELS, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5");
-        SHA256.put(Mnist.TEST_IMAGES, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7");
-        SHA256.put(Mnist.TEST_LABELS, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2");
+    private static Map<String, String> checksums() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(Mnist.TRAIN_IMAGES, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db");
+        m.put(Mnist.TRAIN_LABELS, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5");
+        m.put(Mnist.TEST_IMAGES, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7");
+        m.put(Mnist.TEST_LABELS, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2");
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     /** Mirrors of the gzipped originals (the ones torchvision uses); FILE.gz is appended. */
@@ -177,21 +178,13 @@ public final class MnistFetch {
 
     /** Copies in to dir/name through a temporary file, checks its SHA-256, then renames it into place. */
     private static void install(InputStream in, Path dir, String name) throws IOException {
-        Path part = Files.createTempFile(dir, name, ".part");
-        try {
+        AtomicFiles.write(dir.resolve(name), part -> {
             try (OutputStream out = Files.newOutputStream(part)) {
                 in.transferTo(out);
             }
             String sum = sha256(part);
             if (!sum.equals(SHA256.get(name))) throw new IOException(name + " arrived with SHA-256 " + sum + ", expected " + SHA256.get(name));
-            try {
-                Files.move(part, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(part, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(part);
-        }
+        });
     }
 
     public static String sha256(Path f) throws IOException {

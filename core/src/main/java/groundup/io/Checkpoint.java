@@ -5,21 +5,18 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import groundup.backend.Backend;
+import groundup.errors.InvalidFileException;
+import groundup.files.AtomicFiles;
 import groundup.nn.Layer;
 import groundup.nn.Parameter;
 import groundup.nn.Sequential;
 import groundup.optim.Optimizer;
-import groundup.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -81,33 +78,21 @@ public final class Checkpoint {
         }
         byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;           // the format asks for 8-byte alignment of the data
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
+        AtomicFiles.write(file, tmp -> {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
                 head.putLong(padded).put(json);
                 while (head.hasRemaining()) head.put((byte) ' ');
                 head.flip();
                 writeFully(ch, head);
-                Backend b = net.backend();
                 for (Layer.NamedTensor t : ts) {
                     float[] host = t.value().toArray();
                     ByteBuffer buf = ByteBuffer.allocate(4 * host.length).order(ByteOrder.LITTLE_ENDIAN);
                     buf.asFloatBuffer().put(host);
                     writeFully(ch, buf);
                 }
-                ch.force(true);
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {

@@ -27,8 +27,11 @@ abstract class ActivationLayer implements Layer {
 
     @Override public Tensor backward(Tensor dy) {
         dx = Buffers.ensure(b, dx, dy.shape());
-        // ReLU's derivative needs its input, sigmoid's its output
-        b.activationBackward(f, f == Activation.RELU ? x : y, dy, dx);
+        Tensor saved = switch (f) {      // what the derivative is computed from (Activation's contract)
+            case RELU -> x;
+            case SIGMOID -> y;
+        };
+        b.activationBackward(f, saved, dy, dx);
         return dx;
     }
 

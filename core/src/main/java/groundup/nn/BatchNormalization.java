@@ -21,6 +21,7 @@ public final class BatchNormalization implements Layer {
     private final Tensor runMean, runVar, mean, invStd;
     private final String[] names;        // of the running statistics in checkpoints
     private Tensor x, y, dx;
+    private boolean trained;             // the last forward was in training mode: mean and invStd are its batch's
 
     public BatchNormalization(Backend b, int channels, float momentum, float eps, String name) {
         this.b = b;
@@ -50,6 +51,7 @@ public final class BatchNormalization implements Layer {
     @Override public Tensor forward(Tensor x, Mode mode) {
         outputShape(x.shape());
         this.x = x;
+        this.trained = mode == Mode.TRAIN;
         y = Buffers.ensure(b, y, x.shape());
         if (mode == Mode.TRAIN) {
             b.batchNormTrain(x, gamma.value(), beta.value(), momentum, eps, y, mean, invStd, runMean, runVar);
@@ -60,6 +62,10 @@ public final class BatchNormalization implements Layer {
     }
 
     @Override public Tensor backward(Tensor dy) {
+        if (!trained) {
+            throw new IllegalStateException(describe() + ": backward after an inference-mode forward; the gradient needs the batch "
+                    + "statistics of a training-mode forward, which that did not compute");
+        }
         dx = Buffers.ensure(b, dx, x.shape());
         b.batchNormBackward(dy, x, gamma.value(), mean, invStd, dx, gamma.grad(), beta.grad());
         return dx;

@@ -33,17 +33,20 @@ public final class Dropout implements Layer {
 
     @Override public Tensor forward(Tensor x, Mode mode) {
         dropped = mode == Mode.TRAIN && ratio > 0;
-        if (!dropped) return x;
-        mask = Buffers.ensure(b, mask, x.shape());
         y = Buffers.ensure(b, y, x.shape());
+        if (!dropped) {                 // the identity, into a tensor of ours: a layer never hands out its input
+            b.copy(x, y);
+            return y;
+        }
+        mask = Buffers.ensure(b, mask, x.shape());
         b.dropout(x, ratio, step * 0x9E3779B97F4A7C15L + stream, mask, y);
         return y;
     }
 
     @Override public Tensor backward(Tensor dy) {
-        if (!dropped) return dy;
         dx = Buffers.ensure(b, dx, dy.shape());
-        b.mul(dy, mask, dx);
+        if (dropped) b.mul(dy, mask, dx);
+        else b.copy(dy, dx);
         return dx;
     }
 

@@ -73,7 +73,7 @@ public final class GradientCheck {
     public static Result lossLayer(LossLayer layer, Tensor scores, Tensor targets, int samples, double h, double atol, Random rnd) {
         float[] one = new float[1];
         DoubleSupplier loss = () -> {
-            scores.backend().download(layer.forward(scores, targets), one, 0);
+            scores.owner().download(layer.forward(scores, targets), one, 0);
             return one[0];
         };
         loss.getAsDouble();
@@ -86,7 +86,7 @@ public final class GradientCheck {
      * dL/dy = r: the input gradient (unless the layer skips it) and every parameter's.
      */
     public static List<Result> layer(Layer layer, Tensor x, Mode mode, int samples, double h, double atol, Random rnd) {
-        Backend b = x.backend();
+        Backend b = backendOf(x);
         Tensor y0 = layer.forward(x, mode);
         float[] rv = new float[y0.size()];
         for (int i = 0; i < rv.length; i++) rv[i] = (float) rnd.nextGaussian();
@@ -111,6 +111,9 @@ public final class GradientCheck {
         }
     }
 
+    /** Every tensor's owner is the backend that allocated it (Backend is the only TensorOwner). */
+    private static Backend backendOf(Tensor t) { return (Backend) t.owner(); }
+
     private static Result compare(String name, Tensor t, float[] analytic, DoubleSupplier loss, int samples, double h,
                                   double atol, Random rnd) {
         int n = analytic.length, count = Math.min(samples, n);
@@ -120,7 +123,7 @@ public final class GradientCheck {
     }
 
     private static Result compare(String name, Tensor t, float[] analytic, DoubleSupplier loss, int[] idx, double h, double atol) {
-        Backend b = t.backend();
+        Backend b = backendOf(t);
         float[] v = t.toArray();
         int count = idx.length;
         double floor = 0;

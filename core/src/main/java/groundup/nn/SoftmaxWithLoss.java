@@ -25,9 +25,6 @@ public final class SoftmaxWithLoss implements LossLayer {
         return loss;
     }
 
-    /** The softmax of the last forward, (N, C). */
-    public Tensor probabilities() { return probs; }
-
     @Override public Tensor backward() {
         dx = Buffers.ensure(b, dx, probs.shape());
         b.softmaxCrossEntropyBackward(probs, labels, dx);

@@ -8,38 +8,20 @@ import groundup.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * The book's optimizers (chapter 6) with their defaults, as one fused backend step per
  * parameter. Weight decay is L2 on weights only ({@link Parameter#decays}): the loss gains
- * 0.5*lambda*|W|^2 and the gradient lambda*W, added just before the step.
+ * 0.5*lambda*|W|^2 and the step uses the gradient plus lambda*W ({@link UpdateRule#decay}),
+ * without writing it into {@link Parameter#grad}.
  */
 public final class Optimizer implements AutoCloseable {
-
-    public enum Kind {
-        SGD(0.01f), MOMENTUM(0.01f), NESTEROV(0.01f), ADAGRAD(0.01f), RMSPROP(0.01f), ADAM(0.001f);
-
-        /** The book's default learning rate. */
-        public final float defaultLr;
-
-        Kind(float lr) { this.defaultLr = lr; }
-
-        public static Kind parse(String name) {
-            try {
-                return valueOf(name.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown optimizer '" + name + "'; choose one of "
-                        + java.util.Arrays.stream(values()).map(k -> k.name().toLowerCase(Locale.ROOT)).toList());
-            }
-        }
-    }
 
     public static final float MOMENTUM = 0.9f, RMS_DECAY = 0.99f, BETA1 = 0.9f, BETA2 = 0.999f, EPS = 1e-7f;
 
     private final Backend b;
-    private final Kind kind;
+    private final UpdateRule.Kind kind;
     private final float lr, weightDecay;
     private final LrSchedule schedule;
     private final long scheduleSteps;
@@ -47,7 +29,7 @@ public final class Optimizer implements AutoCloseable {
     private long steps;
 
     /** The book's optimizer: a constant learning rate. */
-    public Optimizer(Backend b, Kind kind, float lr, float weightDecay) {
+    public Optimizer(Backend b, UpdateRule.Kind kind, float lr, float weightDecay) {
         this(b, kind, lr, weightDecay, LrSchedule.CONSTANT, 0);
     }
 
@@ -55,7 +37,7 @@ public final class Optimizer implements AutoCloseable {
      * @param scheduleSteps the run's length in steps, over which {@code schedule} moves the rate
      *                      (ignored by {@link LrSchedule#CONSTANT})
      */
-    public Optimizer(Backend b, Kind kind, float lr, float weightDecay, LrSchedule schedule, long scheduleSteps) {
+    public Optimizer(Backend b, UpdateRule.Kind kind, float lr, float weightDecay, LrSchedule schedule, long scheduleSteps) {
         if (!(lr > 0) || Float.isInfinite(lr)) throw new IllegalArgumentException("learning rate " + lr + " must be positive");
         if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weight decay " + weightDecay + " must be zero or positive");
@@ -71,7 +53,7 @@ public final class Optimizer implements AutoCloseable {
         }
     }
 
-    public Kind kind() { return kind; }
+    public UpdateRule.Kind kind() { return kind; }
 
     /** The base learning rate. */
     public float lr() { return lr; }
@@ -99,11 +81,10 @@ public final class Optimizer implements AutoCloseable {
     /** One update of every parameter from its current gradient. */
     public void step(List<Parameter> params) {
         steps++;
-        UpdateRule rule = rule(steps);
+        UpdateRule rule = rule(steps), decayed = weightDecay > 0 ? rule.withDecay(weightDecay) : rule;
         for (Parameter p : params) {
             Tensor[] s = slots(p, rule.stateCount());
-            if (weightDecay > 0 && p.decays()) b.axpy(weightDecay, p.value(), p.grad());
-            b.optimizerStep(rule, p.value(), p.grad(), s[0], s[1]);
+            b.optimizerStep(p.decays() ? decayed : rule, p.value(), p.grad(), s[0], s[1]);   // the gradient stays as backward left it
         }
     }
 

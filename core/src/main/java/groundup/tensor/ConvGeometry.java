@@ -40,7 +40,4 @@ public record ConvGeometry(int n, int c, int h, int w, int kh, int kw, int strid
 
     /** Pooling output: (n, c, oh, ow). */
     public Shape pooledShape() { return Shape.of(n, c, outH(), outW()); }
-
-    /** The same geometry for a batch of another size. */
-    public ConvGeometry withBatch(int batch) { return new ConvGeometry(batch, c, h, w, kh, kw, stride, pad); }
 }

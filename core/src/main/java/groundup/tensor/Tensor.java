@@ -1,26 +1,24 @@
 package groundup.tensor;
 
-import groundup.backend.Backend;
-
 /**
  * A float32 array of a given {@link Shape}, row-major, whose memory belongs to one
- * {@link Backend}. Layers see only the shape; the storage (a Java array, a device
+ * backend (its {@link TensorOwner}). Layers see only the shape; the storage (a Java array, a device
  * pointer) is an opaque handle that only the owning backend may open.
  *
- * <p>A tensor made by {@link Backend#allocate} owns its memory and must be closed.
+ * <p>A tensor made by a backend's {@code allocate} owns its memory and must be closed.
  * A {@link #view} shares the memory of its base under another shape of the same size;
  * closing a view does nothing, and a view must not outlive its base.
  */
 public final class Tensor implements AutoCloseable {
-    private final Backend backend;
+    private final TensorOwner owner;
     private final Shape shape;
     private final Object handle;
     private final Tensor base;          // null for an owning tensor
     private final Runnable release;     // frees the memory; null for a view
     private boolean closed;
 
-    private Tensor(Backend backend, Shape shape, Object handle, Tensor base, Runnable release) {
-        this.backend = backend;
+    private Tensor(TensorOwner owner, Shape shape, Object handle, Tensor base, Runnable release) {
+        this.owner = owner;
         this.shape = shape;
         this.handle = handle;
         this.base = base;
@@ -30,7 +28,7 @@ public final class Tensor implements AutoCloseable {
     /**
      * For backends only: wrap freshly allocated memory. {@code release} runs once on close.
      */
-    public static Tensor wrap(Backend owner, Shape shape, Object handle, Runnable release) {
+    public static Tensor wrap(TensorOwner owner, Shape shape, Object handle, Runnable release) {
         return new Tensor(owner, shape, handle, null, release);
     }
 
@@ -38,16 +36,17 @@ public final class Tensor implements AutoCloseable {
 
     public int size() { return shape.size(); }
 
-    public Backend backend() { return backend; }
+    /** The backend that allocated this tensor. */
+    public TensorOwner owner() { return owner; }
 
     /**
      * For backends only: the storage behind this tensor. Throws if {@code requester} is not
      * the backend that allocated it, so a buffer never reaches a kernel of another backend.
      */
-    public Object handle(Backend requester, String op) {
-        if (requester != backend) {
+    public Object handle(TensorOwner requester, String op) {
+        if (requester != owner) {
             throw new IllegalArgumentException(op + ": tensor " + shape + " belongs to backend '"
-                    + backend.name() + "', not to '" + requester.name() + "'");
+                    + owner.name() + "', not to '" + requester.name() + "'");
         }
         if (isClosed()) throw new IllegalStateException(op + ": tensor " + shape + " was already closed");
         return handle;
@@ -58,10 +57,13 @@ public final class Tensor implements AutoCloseable {
         if (newShape.size() != shape.size()) {
             throw new IllegalArgumentException("view: cannot see " + shape + " as " + newShape + " (sizes differ)");
         }
-        return new Tensor(backend, newShape, handle, base == null ? this : base, null);
+        return new Tensor(owner, newShape, handle, base == null ? this : base, null);
     }
 
     public Tensor view(int... dims) { return view(Shape.of(dims)); }
+
+    /** True if both see the same memory (one is a view of the other, or both of one base). */
+    public boolean sharesMemoryWith(Tensor other) { return handle == other.handle; }
 
     public boolean isClosed() { return base != null ? base.isClosed() : closed; }
 
@@ -75,9 +77,9 @@ public final class Tensor implements AutoCloseable {
     /** Copies the contents to a new Java array (waits for the device). Not for hot paths. */
     public float[] toArray() {
         float[] out = new float[shape.size()];
-        backend.download(this, out, 0);
+        owner.download(this, out, 0);
         return out;
     }
 
-    @Override public String toString() { return "Tensor" + shape + "@" + backend.name(); }
+    @Override public String toString() { return "Tensor" + shape + "@" + owner.name(); }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import groundup.io.InvalidFileException;
+import groundup.errors.InvalidFileException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

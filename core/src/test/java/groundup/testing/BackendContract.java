@@ -252,15 +252,12 @@ public abstract class BackendContract extends BackendTestBase {
         for (int n : new int[] {1, 7, 50_001}) {
             float[] x = random(r, n), y = random(r, n);
             Tensor X = t(x, n), Y = t(y, n), O = zeros(n);
-            float[] sum = new float[n], prod = new float[n], sc = new float[n], ax = new float[n];
+            float[] prod = new float[n], sc = new float[n], ax = new float[n];
             for (int i = 0; i < n; i++) {
-                sum[i] = x[i] + y[i];
                 prod[i] = x[i] * y[i];
                 sc[i] = -1.5f * x[i];
                 ax[i] = y[i] + 0.25f * x[i];
             }
-            b.add(X, Y, O);
-            assertArrayEquals(sum, O.toArray(), "add");
             b.mul(X, Y, O);
             assertArrayEquals(prod, O.toArray(), "mul");
             b.scale(-1.5f, X, O);
@@ -431,6 +428,22 @@ public abstract class BackendContract extends BackendTestBase {
         }
     }
 
+    /** With weight decay the step sees g + decay*p, and g stays as it was. */
+    @Test void weightDecayIsPartOfTheStepAndLeavesTheGradient() {
+        Random r = new Random(17);
+        int n = 10_007;
+        for (UpdateRule rule : new UpdateRule[] {UpdateRule.sgd(0.01f).withDecay(0.1f), UpdateRule.adam(0.001f, 0.9f, 0.999f, 1e-7f, 2).withDecay(0.01f)}) {
+            float[] p = random(r, n), g = random(r, n), s1 = new float[n], s2 = new float[n];
+            float[] ep = p.clone(), e1 = s1.clone(), e2 = s2.clone(), gd = new float[n];
+            for (int i = 0; i < n; i++) gd[i] = g[i] + rule.decay() * p[i];
+            for (int i = 0; i < n; i++) scalarStep(rule, ep, gd, e1, e2, i);
+            Tensor P = t(p, n), G = t(g, n), S1 = zeros(n), S2 = zeros(n);
+            b.optimizerStep(rule, P, G, S1, S2);
+            assertClose(ep, P.toArray(), 1e-5, 1e-6, rule.kind() + " with decay");
+            assertArrayEquals(g, G.toArray(), rule.kind() + ": the gradient is an input, left as it was");
+        }
+    }
+
     private static void scalarStep(UpdateRule u, float[] p, float[] g, float[] s1, float[] s2, int i) {
         double lr = u.lr(), a = u.a(), bb = u.b(), eps = u.eps();
         switch (u.kind()) {
@@ -462,7 +475,7 @@ public abstract class BackendContract extends BackendTestBase {
         Random r = new Random(16);
         Tensor a = t(random(r, 6), 2, 3), bb = t(random(r, 8), 4, 2), c = t(random(r, 8), 2, 4);
         rejects("gemm", "(4, 2)", c, x -> x.gemm(false, false, 1f, a, bb, 0f, c));
-        rejects("add", "(2, 3)", c, x -> x.add(a, c, c));
+        rejects("mul", "(2, 3)", c, x -> x.mul(a, c, c));
         rejects("sumRows", "(2, 3)", c, x -> x.sumRows(a, c));
         ConvGeometry g = new ConvGeometry(1, 1, 4, 4, 3, 3, 1, 0);
         Tensor x4 = t(random(r, 16), 1, 1, 4, 4), wrongCol = t(random(r, 8), 2, 4);
@@ -487,7 +500,7 @@ public abstract class BackendContract extends BackendTestBase {
     @Test void aTensorOfAnotherBackendIsRejected() {
         Backend other = new groundup.testing.ForeignBackend();
         Tensor foreign = other.allocate(Shape.of(2, 2)), mine = zeros(2, 2);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.add(foreign, mine, mine));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.mul(foreign, mine, mine));
         assertTrue(e.getMessage().contains("belongs to backend 'foreign'"), e.getMessage());
     }
 

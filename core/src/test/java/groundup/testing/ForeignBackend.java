@@ -26,7 +26,6 @@ final class ForeignBackend implements Backend {
     @Override public void maxPoolBackward(Tensor dy, Tensor argmax, ConvGeometry g, Tensor dx) { throw no(); }
     @Override public void activation(Activation f, Tensor x, Tensor y) { throw no(); }
     @Override public void activationBackward(Activation f, Tensor saved, Tensor dy, Tensor dx) { throw no(); }
-    @Override public void add(Tensor a, Tensor b, Tensor out) { throw no(); }
     @Override public void mul(Tensor a, Tensor b, Tensor out) { throw no(); }
     @Override public void scale(float alpha, Tensor x, Tensor out) { throw no(); }
     @Override public void axpy(float alpha, Tensor x, Tensor y) { throw no(); }

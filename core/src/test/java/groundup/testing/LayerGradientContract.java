@@ -5,7 +5,6 @@ import static groundup.testing.Tensors.upload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import groundup.backend.Backend;
 import groundup.nn.Affine;
 import groundup.nn.BatchNormalization;
 import groundup.nn.Convolution;

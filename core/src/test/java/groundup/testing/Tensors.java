@@ -34,12 +34,17 @@ public final class Tensors {
         return a;
     }
 
-    /** |e - a| <= atol + rtol*|e| everywhere, else fails naming the first bad index. */
+    /**
+     * |e - a| <= atol + rtol*|e| everywhere; an infinite or NaN expected value needs exactly the
+     * same in actual (the tolerance of an infinity would accept anything). Else fails naming
+     * the first bad index.
+     */
     public static void assertClose(float[] expected, float[] actual, double rtol, double atol, String what) {
         if (expected.length != actual.length) fail(what + ": length " + actual.length + ", expected " + expected.length);
         for (int i = 0; i < expected.length; i++) {
             double e = expected[i], a = actual[i];
-            if (Double.isNaN(e) != Double.isNaN(a) || Math.abs(e - a) > atol + rtol * Math.abs(e)) {
+            boolean special = !Double.isFinite(e) || !Double.isFinite(a);
+            if (special ? !(e == a || Double.isNaN(e) && Double.isNaN(a)) : Math.abs(e - a) > atol + rtol * Math.abs(e)) {
                 fail(what + ": at index " + i + " expected " + e + " but got " + a + " (rtol " + rtol + ", atol " + atol + ")");
             }
         }

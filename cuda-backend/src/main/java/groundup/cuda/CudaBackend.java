@@ -384,12 +384,6 @@ public final class CudaBackend implements Backend {
         launch(kernel, dx.size(), op + " " + dx.shape(), args().ptr(dev(saved, op)).ptr(dev(dy, op)).ptr(dev(dx, op)).i64(dx.size()));
     }
 
-    @Override public void add(Tensor a, Tensor b, Tensor out) {
-        Checks.elementwise(this, "add", a, b, out);
-        current();
-        launch("add_f32", out.size(), "add " + out.shape(), args().ptr(dev(a, "add")).ptr(dev(b, "add")).ptr(dev(out, "add")).i64(out.size()));
-    }
-
     @Override public void mul(Tensor a, Tensor b, Tensor out) {
         Checks.elementwise(this, "mul", a, b, out);
         current();
@@ -553,7 +547,7 @@ public final class CudaBackend implements Backend {
         // kinds without state get param in the unused slots: the kernel never touches them
         CUdeviceptr a = rule.stateCount() >= 1 ? dev(s1, op) : dev(param, op), b = rule.stateCount() >= 2 ? dev(s2, op) : dev(param, op);
         launch("optimizer_step", param.size(), op + " " + param.shape(), args().i32(optimizerCode(rule.kind())).ptr(dev(param, op))
-                .ptr(dev(grad, op)).ptr(a).ptr(b).i64(param.size()).f32(rule.lr()).f32(rule.a()).f32(rule.b()).f32(rule.eps()));
+                .ptr(dev(grad, op)).ptr(a).ptr(b).i64(param.size()).f32(rule.lr()).f32(rule.a()).f32(rule.b()).f32(rule.eps()).f32(rule.decay()));
     }
 
     @Override public long deviceBytesInUse() { return deviceBytes; }

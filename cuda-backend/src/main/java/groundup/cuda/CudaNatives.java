@@ -1,11 +1,10 @@
 package groundup.cuda;
 
+import groundup.files.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -150,13 +149,7 @@ final class CudaNatives {
         byte[] wanted = major == 13 ? ElfSoname.retarget(lib, "libcublas.so.12", "libcublas.so.13") : lib;
         try {
             if (Files.isRegularFile(target) && java.util.Arrays.equals(Files.readAllBytes(target), wanted)) return;
-            Path tmp = Files.createTempFile(target.getParent(), JCUBLAS_LIB, ".tmp");
-            Files.write(tmp, wanted);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.writeBytes(target, wanted);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write JCuda's cuBLAS " + major + " binding to " + target + ": " + e.getMessage(), e);
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import groundup.backend.Backend;
+import groundup.backend.UpdateRule;
 import groundup.cpu.CpuBackend;
 import groundup.nn.Affine;
 import groundup.nn.BatchNormalization;
@@ -22,15 +23,13 @@ import groundup.nn.Sigmoid;
 import groundup.optim.Optimizer;
 import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
+import groundup.testing.BackendTestBase;
 import groundup.testing.Tensors;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * CPU and CUDA agree: every layer's forward and backward on the same random inputs, and
@@ -39,30 +38,16 @@ import org.junit.jupiter.api.TestInstance;
  * on the host stand-in (HostStandIn); skipped with the reason where neither can run.
  */
 @Tag("cuda-device")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CudaParityTest {
-    private Backend gpu, cpu;
+class CudaParityTest extends BackendTestBase {
+    private final Backend cpu = new CpuBackend(2);
+    private Backend gpu;
 
-    private String skipReason;
-
-    @BeforeAll void open() {
-        try {
-            gpu = Gpu.backendOrSkip();
-            cpu = new CpuBackend(2);
-        } catch (org.opentest4j.TestAbortedException e) {
-            skipReason = e.getMessage();
-            System.out.println("[CudaParityTest] " + skipReason);
-        }
+    @Override protected Backend createBackend() {
+        gpu = Gpu.backendOrSkip();
+        return gpu;
     }
 
-    @org.junit.jupiter.api.BeforeEach void skipWithoutGpu() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(skipReason == null, () -> skipReason);
-    }
-
-    @AfterAll void shut() {
-        if (gpu != null) gpu.close();
-        if (cpu != null) cpu.close();
-    }
+    @Override protected void closeResources() { cpu.close(); }
 
     /** Builds the same layer (same seed) on both backends and compares y, dx and every parameter gradient. */
     private void same(String what, Function<Backend, Layer> make, int... dims) {
@@ -158,7 +143,7 @@ class CudaParityTest {
     private static double[] losses(Backend b, float[][] xs, float[][] ys, int steps, int batch, double perturb) {
         double[] out = new double[steps];
         float[] one = new float[1];
-        try (Sequential net = Networks.create(NetworkSpec.of("simple-cnn"), b, 7); Optimizer opt = new Optimizer(b, Optimizer.Kind.ADAM, 1e-3f, 0);
+        try (Sequential net = Networks.create(NetworkSpec.of("simple-cnn"), b, 7); Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, 1e-3f, 0);
              Tensor x = b.allocate(net.batchShape(batch)); Tensor y = b.allocate(Shape.of(batch))) {
             for (int s = 0; s < steps; s++) {
                 float[] in = xs[s % 4];

@@ -1,4 +1,4 @@
-package groundup.io;
+package groundup.errors;
 
 import java.io.IOException;
 import java.nio.file.Path;
