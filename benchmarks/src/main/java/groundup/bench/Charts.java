@@ -19,13 +19,13 @@ final class Charts {
 
     private Charts() {}
 
-    static void bars(Path file, String title, List<Report.Row> rows, Map<String, Report.Figure> torch) throws IOException {
+    static void bars(Path file, String title, List<ReportRow> rows, Map<String, Figure> torch) throws IOException {
         if (rows.isEmpty()) return;
         int barH = 14, groupH = 3 * barH + 14, left = 230, width = 900;
         int height = 70 + rows.size() * groupH + 30;
         double max = 0;
-        for (Report.Row r : rows) {
-            for (Report.Figure f : r.byBackend().values()) max = Math.max(max, f.median());
+        for (ReportRow r : rows) {
+            for (Figure f : r.byBackend().values()) max = Math.max(max, f.median());
             if (torch.containsKey(r.key())) max = Math.max(max, torch.get(r.key()).median());
         }
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -44,10 +44,10 @@ final class Charts {
             g.drawString(SERIES[s], 38 + s * 170, 49);
         }
         int y = 70, plotW = width - left - 90;
-        for (Report.Row r : rows) {
+        for (ReportRow r : rows) {
             g.setColor(Color.BLACK);
             g.drawString(r.key(), 10, y + barH * 2);
-            Report.Figure[] f = {r.byBackend().get("cpu"), r.byBackend().get("cuda"), torch.get(r.key())};
+            Figure[] f = {r.byBackend().get("cpu"), r.byBackend().get("cuda"), torch.get(r.key())};
             for (int s = 0; s < 3; s++) {
                 if (f[s] == null) continue;
                 int w = (int) Math.max(1, f[s].median() / max * plotW);

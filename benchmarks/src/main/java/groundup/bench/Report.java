@@ -22,22 +22,10 @@ import java.util.Map;
 final class Report {
     private Report() {}
 
-    /** One measured figure: median with range, in a unit where higher is better or not. */
-    record Figure(double median, double min, double max, String unit, boolean higherBetter) {
-        String text() {
-            return String.format(Locale.ROOT, unit.equals("ms") ? "%.3f %s (%.3f-%.3f)" : "%.1f %s (%.1f-%.1f)", median, unit, min, max);
-        }
-
-        /** How many times faster this is than other. */
-        double speedOver(Figure other) { return higherBetter ? median / other.median : other.median / median; }
-    }
-
-    /** A row: the benchmark key (without backend) and its figure per backend. */
-    record Row(String group, String key, Map<String, Figure> byBackend, double flopsOrBytes, String ceilingKind) {}
 
     static void write(Path jmhJson, Path out, Path pytorchJson, Ceilings ceilings) throws IOException {
         JsonArray runs = JsonParser.parseString(Files.readString(jmhJson)).getAsJsonArray();
-        Map<String, Row> rows = new LinkedHashMap<>();
+        Map<String, ReportRow> rows = new LinkedHashMap<>();
         for (JsonElement e : runs) {
             JsonObject r = e.getAsJsonObject();
             String bench = r.get("benchmark").getAsString();
@@ -46,7 +34,7 @@ final class Report {
             JsonObject params = r.has("params") ? r.getAsJsonObject("params") : new JsonObject();
             String backend = params.has("backend") ? params.get("backend").getAsString() : "cpu";
             double[] ms = raw(r.getAsJsonObject("primaryMetric"));
-            Row row = row(cls, method, params);
+            ReportRow row = row(cls, method, params);
             rows.computeIfAbsent(row.key(), k -> row).byBackend().put(backend, convert(ms, row));
         }
         Map<String, Figure> torch = pytorchJson == null ? Map.of() : readPytorch(pytorchJson);
@@ -66,7 +54,7 @@ final class Report {
                 .append(" (above 1: faster). Empty CUDA columns: no CUDA backend could load on this machine.\n");
         if (torchLabel != null) md.append("PyTorch: ").append(torchLabel).append(".\n");
         String group = null;
-        for (Row r : rows.values()) {
+        for (ReportRow r : rows.values()) {
             if (!r.group().equals(group)) {
                 group = r.group();
                 md.append("\n## ").append(group).append("\n\n");
@@ -104,12 +92,12 @@ final class Report {
         return v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     }
 
-    private static Row row(String cls, String method, JsonObject p) {
+    private static ReportRow row(String cls, String method, JsonObject p) {
         String shape = p.has("shape") ? p.get("shape").getAsString() : "";
         return switch (cls) {
             case "GemmBench" -> {
                 int[] s = Fixtures.mnk(shape);
-                yield new Row("GEMM", "gemm " + shape, new LinkedHashMap<>(), 2.0 * s[0] * s[1] * s[2], "flops");
+                yield new ReportRow("GEMM", "gemm " + shape, new LinkedHashMap<>(), 2.0 * s[0] * s[1] * s[2], "flops");
             }
             case "ConvBench" -> {
                 String layer = p.get("layer").getAsString();
@@ -117,27 +105,27 @@ final class Report {
                 int[] l = ConvBench.LAYERS.get(layer);
                 int oh = l[1] + 2 * l[5] - l[4] + 1, ow = l[2] + 2 * l[5] - l[4] + 1;
                 double fwd = 2.0 * b * oh * ow * l[3] * l[0] * l[4] * l[4];
-                yield new Row("Convolution (im2col + GEMM)", "conv " + layer + " " + method + " b" + b, new LinkedHashMap<>(),
+                yield new ReportRow("Convolution (im2col + GEMM)", "conv " + layer + " " + method + " b" + b, new LinkedHashMap<>(),
                         method.equals("forward") ? fwd : 2 * fwd, "flops");
             }
-            case "Im2colBench" -> new Row("im2col and col2im (ms)", method + " " + p.get("layer").getAsString() + " b" + p.get("batch").getAsString(),
+            case "Im2colBench" -> new ReportRow("im2col and col2im (ms)", method + " " + p.get("layer").getAsString() + " b" + p.get("batch").getAsString(),
                     new LinkedHashMap<>(), 0, "");
-            case "PoolBench" -> new Row("Max pooling 2x2", "pool " + p.get("input").getAsString() + " " + method, new LinkedHashMap<>(), 0, "");
+            case "PoolBench" -> new ReportRow("Max pooling 2x2", "pool " + p.get("input").getAsString() + " " + method, new LinkedHashMap<>(), 0, "");
             case "ElementwiseBench" -> {
                 long n = Long.parseLong(p.get("n").getAsString());
                 long bytes = switch (method) { case "relu" -> 8 * n; case "axpy", "reluBackward" -> 12 * n; default -> 28 * n; };
-                yield new Row("Elementwise and optimizer (GB/s)", method + " " + n, new LinkedHashMap<>(), bytes, "bytes");
+                yield new ReportRow("Elementwise and optimizer (GB/s)", method + " " + n, new LinkedHashMap<>(), bytes, "bytes");
             }
-            case "TrainStepBench" -> new Row("Training step (images/s)", "train " + p.get("net").getAsString() + " b" + p.get("batch").getAsString(),
+            case "TrainStepBench" -> new ReportRow("Training step (images/s)", "train " + p.get("net").getAsString() + " b" + p.get("batch").getAsString(),
                     new LinkedHashMap<>(), Integer.parseInt(p.get("batch").getAsString()), "");
-            case "InferenceBench" -> new Row("Inference over 10,000 images (images/s)", "inference " + p.get("net").getAsString(),
+            case "InferenceBench" -> new ReportRow("Inference over 10,000 images (images/s)", "inference " + p.get("net").getAsString(),
                     new LinkedHashMap<>(), InferenceBench.IMAGES, "");
-            default -> new Row("Other", cls + "." + method, new LinkedHashMap<>(), 0, "");
+            default -> new ReportRow("Other", cls + "." + method, new LinkedHashMap<>(), 0, "");
         };
     }
 
     /** From ms per call to the row's unit. */
-    private static Figure convert(double[] ms, Row r) {
+    private static Figure convert(double[] ms, ReportRow r) {
         double med = ms[ms.length / 2], lo = ms[0], hi = ms[ms.length - 1];
         return switch (r.group()) {
             case "GEMM" -> new Figure(r.flopsOrBytes() / (med * 1e6), r.flopsOrBytes() / (hi * 1e6), r.flopsOrBytes() / (lo * 1e6), "GFLOP/s", true);

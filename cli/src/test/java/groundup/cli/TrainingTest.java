@@ -45,8 +45,9 @@ class TrainingTest {
 
     private List<EpochStats> train(Sequential net, Optimizer opt, int first, int last) {
         try (Trainer t = new Trainer(net, opt, train, test, 50, 7, null)) {
-            t.restoreSteps(opt.steps());
-            return t.run(first, last);
+            List<EpochStats> out = new ArrayList<>();
+            for (int e = first; e <= last; e++) out.add(t.epoch(e));
+            return out;
         }
     }
 
@@ -75,7 +76,7 @@ class TrainingTest {
         assertEquals(all.labels()[1500], val.labels()[0], "tail takes the last images");
         try (Sequential net = Networks.create(NetworkSpec.of("mlp"), b, 3); Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, 0.001f, 0);
              Trainer t = new Trainer(net, opt, fit, val, test, 50, 7, null)) {
-            List<EpochStats> s = t.run(1, 3);
+            List<EpochStats> s = List.of(t.epoch(1), t.epoch(2), t.epoch(3));
             for (EpochStats e : s) {
                 assertTrue(e.validationAccuracy() > 0.5 && e.validationLoss() > 0, "validation scored: " + e);
                 assertNotEquals(e.validationLoss(), e.testLoss(), "validation and test are different sets: " + e);

@@ -47,7 +47,12 @@ public interface Backend extends TensorOwner, AutoCloseable {
     }
 
     /** Copies all of {@code src} into {@code dst[offset...]}; waits for pending work. */
-    @Override void download(Tensor src, float[] dst, int offset);
+    void download(Tensor src, float[] dst, int offset);
+
+    /** {@link #download} for a tensor's owner, which knows only the handle: what {@link Tensor#toArray} calls. */
+    @Override default void copyOut(Object handle, int count, float[] dst, int offset) {
+        download(Tensor.wrap(this, Shape.of(count), handle, () -> { }), dst, offset);
+    }
 
     void fill(Tensor t, float value);
 

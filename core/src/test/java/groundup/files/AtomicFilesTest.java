@@ -28,6 +28,15 @@ class AtomicFilesTest {
         }
     }
 
+    @Test void aNewFileIsReadableAsAnyAndAReplacedOneKeepsItsPermissions() throws IOException {
+        Path f = dir.resolve("summary.json");
+        AtomicFiles.writeString(f, "one");
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        AtomicFiles.writeString(f, "two");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+    }
+
     @Test void aFailureLeavesTheOldFileAsItWas() throws IOException {
         Path f = dir.resolve("checkpoint");
         AtomicFiles.writeBytes(f, new byte[] {1, 2, 3});

@@ -19,6 +19,8 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static groundup.cuda.CudaStatus.blasCheck;
+import static groundup.cuda.CudaStatus.check;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import groundup.backend.Activation;
@@ -53,7 +55,7 @@ import jcuda.runtime.cudaStream_t;
  * by cuBLAS and the kernels; ops are queued on the stream and only {@link #download}, {@link #dot}
  * and {@link #synchronize} wait. Uploads go through two pinned staging buffers used in turn, so
  * filling one overlaps the device's work on the last batch. Every status code goes through
- * {@link #check} or {@link #blasCheck}. One instance is meant for one thread at a time; any
+ * {@link CudaStatus}. One instance is meant for one thread at a time; any
  * thread may use it (the context is made current on demand).
  *
  * <p>{@code groundup.cuda.tf32=true} lets cuBLAS use TF32 tensor cores (faster, about 1e-3
@@ -155,16 +157,6 @@ public final class CudaBackend implements Backend {
             check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
             CURRENT.set(context);
         }
-    }
-
-    /** Every CUDA driver status goes through here. */
-    static void check(int result, String what) {
-        if (result != CUresult.CUDA_SUCCESS) throw new IllegalStateException("CUDA " + what + " failed: " + CUresult.stringFor(result));
-    }
-
-    /** Every cuBLAS status goes through here. */
-    static void blasCheck(int status, String what) {
-        if (status != cublasStatus.CUBLAS_STATUS_SUCCESS) throw new IllegalStateException("cuBLAS " + what + " failed: " + cublasStatus.stringFor(status));
     }
 
     private CUdeviceptr dev(Tensor t, String op) { return (CUdeviceptr) t.handle(this, op); }

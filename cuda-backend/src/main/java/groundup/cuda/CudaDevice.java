@@ -1,5 +1,6 @@
 package groundup.cuda;
 
+import static groundup.cuda.CudaStatus.check;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
@@ -59,10 +60,6 @@ final class CudaDevice {
             }
         }
         return msg.lines().findFirst().orElse(msg);
-    }
-
-    private static void check(int result, String what) {
-        if (result != CUresult.CUDA_SUCCESS) throw new IllegalStateException(what + " failed: " + CUresult.stringFor(result));
     }
 
     /** Throws IllegalStateException (or LinkageError) naming the first missing piece. */

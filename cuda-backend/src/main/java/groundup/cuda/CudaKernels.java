@@ -40,7 +40,7 @@ final class CudaKernels implements AutoCloseable {
 
     /** Loads the module into the current context. */
     CudaKernels() {
-        CudaBackend.check(cuModuleLoadData(module, ptx()), "cuModuleLoadData (kernels.ptx)");
+        CudaStatus.check(cuModuleLoadData(module, ptx()), "cuModuleLoadData (kernels.ptx)");
         loaded = true;
     }
 
@@ -83,7 +83,7 @@ final class CudaKernels implements AutoCloseable {
         CUfunction fn = functions.get(name);
         if (fn == null) {
             fn = new CUfunction();
-            CudaBackend.check(cuModuleGetFunction(fn, module, name), "cuModuleGetFunction(" + name + ")");
+            CudaStatus.check(cuModuleGetFunction(fn, module, name), "cuModuleGetFunction(" + name + ")");
             functions.put(name, fn);
         }
         return fn;
@@ -104,7 +104,7 @@ final class CudaKernels implements AutoCloseable {
     @Override public void close() {
         if (!loaded) return;
         loaded = false;
-        CudaBackend.check(cuModuleUnload(module), "cuModuleUnload");
+        CudaStatus.check(cuModuleUnload(module), "cuModuleUnload");
     }
 
     /** A kernel's arguments with their sizes, in order: {@code args().ptr(x).i64(n).f32(v)}. */
