@@ -53,15 +53,8 @@ public final class Optimizer implements AutoCloseable {
         }
     }
 
-    public UpdateRule.Kind kind() { return kind; }
-
-    /** The base learning rate. */
-    public float lr() { return lr; }
-
     /** The learning rate of the next step. */
     public float currentLr() { return schedule.rate(lr, steps + 1, scheduleSteps); }
-
-    public float weightDecay() { return weightDecay; }
 
     /** Steps taken so far (Adam's t). */
     public long steps() { return steps; }

@@ -2,7 +2,10 @@ package groundup.testing;
 
 import static groundup.testing.Tensors.random;
 import static groundup.testing.Tensors.upload;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import groundup.nn.Affine;
@@ -91,6 +94,30 @@ public abstract class LayerGradientContract extends BackendTestBase {
         for (int i = n - 1; i > 0; i--) { int j = r.nextInt(i + 1); float t = x[i]; x[i] = x[j]; x[j] = t; }
         checkLayer(new Pooling(b, 2, 2, 2, 0), x, 2, 3, 6, 6);
         checkLayer(new Pooling(b, 3, 3, 1, 0), x, 2, 3, 6, 6);
+    }
+
+    /** Layer's contract: forward returns a tensor the layer owns, also where it computes the identity. */
+    @Test void inactiveDropoutHandsOutACopyNotItsInput() {
+        float[] v = random(new Random(21), 12);
+        try (Dropout d = new Dropout(b, 0.5f, 1); Tensor x = upload(b, v, 3, 4); Tensor dy = upload(b, v, 3, 4)) {
+            Tensor y = d.forward(x, Mode.INFERENCE);
+            assertNotSame(x, y);
+            assertArrayEquals(v, y.toArray());
+            Tensor dx = d.backward(dy);
+            assertNotSame(dy, dx);
+            assertArrayEquals(v, dx.toArray());
+        }
+    }
+
+    /** Backward needs the batch statistics of a training-mode forward; after an inference one it would use stale ones. */
+    @Test void batchNormBackwardAfterAnInferenceForwardIsRejected() {
+        try (BatchNormalization bn = new BatchNormalization(b, 3, 0.9f, 1e-6f, "bn"); Tensor x = upload(b, random(new Random(22), 12), 4, 3)) {
+            bn.forward(x, Mode.INFERENCE);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> bn.backward(x));
+            assertTrue(e.getMessage().contains("inference"), e.getMessage());
+            bn.forward(x, Mode.TRAIN);
+            bn.backward(x);     // fine after a training-mode forward
+        }
     }
 
     @Test void batchNormalization() {
