@@ -45,7 +45,7 @@ echo "== failing tests (name, then message)"
 grep -E '✘|\[X\]' "$LOGS/tests.log" | head -40
 grep -B1 -A3 -E '=> (org\.opentest4j|java\.lang)' "$LOGS/tests.log" | head -80
 
-secs() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));e=d['epochs'][-1];m=d.get('device_mib_per_epoch') or ['-'];print('%.2f s, test acc %.4f, device MiB %s'%(e['seconds'],e['testAccuracy'],m))" "$1"; }
+secs() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));e=d['epochs'][-1];m=d.get('device_mib_per_epoch') or ['-'];print('%.2f s, test acc %.4f, device MiB %s'%(e['seconds'],e.get('test_accuracy', e.get('testAccuracy')),m))" "$1"; }
 gu 240 train --net simple-cnn --epochs 1 --backend cuda --data /tmp/gu/mnist --out /tmp/gu/cuda1 --summary "$LOGS/simple-cuda-1.json" > "$LOGS/simple-cuda-1.log" 2>&1
 gu 120 train --net simple-cnn --epochs 1 --backend cpu --data /tmp/gu/mnist --out /tmp/gu/cpu1 --summary "$LOGS/simple-cpu-1.json" > "$LOGS/simple-cpu-1.log" 2>&1
 timeout 180 python3 "$C/simple_cnn_epoch.py" /tmp/gu/mnist --device cuda > "$LOGS/simple-torch-cuda.json" 2> "$LOGS/simple-torch-cuda.log"

@@ -12,6 +12,11 @@ final class FetchCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         MnistFetch.ensure(data.dir(), line -> System.err.println("mnist: " + line));
+        var differ = MnistFetch.problems(data.dir()).keySet();
+        if (!differ.isEmpty()) {     // the user's folder, holding other files: kept, and not called MNIST
+            throw new CommandFailedException(data.dir() + " holds IDX files that are not the reference MNIST (" + String.join(", ", differ)
+                    + "); they were left as they are: train on them with --data, or fetch MNIST into another folder", null);
+        }
         System.out.println("MNIST is ready in " + data.dir() + " (4 files, SHA-256 verified)");
         return 0;
     }

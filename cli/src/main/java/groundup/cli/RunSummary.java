@@ -8,6 +8,7 @@ import groundup.errors.InvalidFileException;
 import groundup.nn.NetworkSpec;
 import groundup.train.EpochStats;
 import groundup.train.RunConfig;
+import groundup.train.RunJson;
 import groundup.train.TrainingRun;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ record RunSummary(Path file, String net, Map<String, String> settings, List<Epoc
             Map<String, String> settings = new LinkedHashMap<>(RunConfig.fromSettings(spec, raw, null).settings());
             settings.putIfAbsent(RunConfig.TRAIN_LIMIT, "all");
             settings.putIfAbsent(RunConfig.TEST_LIMIT, "all");
-            List<EpochStats> epochs = new Gson().fromJson(o.get("epochs"), new TypeToken<List<EpochStats>>() { }.getType());
+            List<EpochStats> epochs = RunJson.COMPACT.fromJson(o.get("epochs"), new TypeToken<List<EpochStats>>() { }.getType());
             if (epochs.isEmpty()) throw new InvalidFileException(file, "holds no finished epoch yet");
             return new RunSummary(file, o.get("net").getAsString(), settings, epochs);
         } catch (JsonParseException | IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {

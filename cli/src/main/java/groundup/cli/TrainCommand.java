@@ -14,8 +14,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Flags in, a {@link TrainingRun} out, and what it does printed; the run itself is core's. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -52,10 +54,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Start over even if --out already holds a checkpoint (it is replaced).") boolean force;
     @Mixin DataOption data;
     @Mixin BackendOption backendOption;
+    @Spec CommandSpec spec;
+
+    /** What defines a run: with --resume the run's own values hold, so giving one is a conflict, not a wish quietly ignored. */
+    private static final List<String> RUN_FLAGS = List.of("--net", "--batch", "--optimizer", "--lr", "--lr-schedule", "--weight-decay", "--seed",
+            "--hidden", "--batchnorm", "--dropout", "--validation", "--train-limit", "--test-limit", "--force");
 
     /** Every flag and path is checked here, before any work: a bad one costs nothing and overwrites nothing. */
     private RunConfig config() throws Exception {
         if (resume != null) {
+            for (String flag : RUN_FLAGS) {
+                check(!spec.commandLine().getParseResult().hasMatchedOption(flag), flag + " conflicts with --resume: a resumed run keeps "
+                        + "the settings it started with (only --epochs may raise its total)");
+            }
             RunConfig c = TrainingRun.configOf(resume);     // the run's own settings; --epochs may raise its total
             if (out == null) out = resume;
             if (epochs == null || epochs == c.epochs()) return c;

@@ -67,6 +67,13 @@ class CliTest {
         byte[] before = Files.readAllBytes(run.resolve(TrainCommand.CHECKPOINT));
         fails("--epochs 5", "train", "--resume", run.toString(), "--epochs", "8", "--data", dir.resolve("nodata").toString());
         assertArrayEquals(before, Files.readAllBytes(run.resolve(TrainCommand.CHECKPOINT)));
+        for (String[] flag : new String[][] {{"--net", "deep-cnn"}, {"--lr", "0.5"}, {"--seed", "3"}, {"--batchnorm"}}) {
+            Run r = run(java.util.stream.Stream.concat(java.util.stream.Stream.of("train", "--resume", run.toString()), java.util.Arrays.stream(flag))
+                    .toArray(String[]::new));
+            assertEquals(2, r.code(), "a run-defining flag with --resume is bad usage: " + r.err());
+            assertTrue(r.err().contains(flag[0] + " conflicts with --resume"), r.err());
+        }
+        assertArrayEquals(before, Files.readAllBytes(run.resolve(TrainCommand.CHECKPOINT)));
     }
 
     /** A summary.json as train writes it, with the given test accuracies per epoch. */
@@ -113,14 +120,44 @@ class CliTest {
         assertArrayEquals(precious, Files.readAllBytes(out.resolve(TrainCommand.CHECKPOINT)));
     }
 
-    @Test void corruptDataFilesAreNamed() throws Exception {
-        Path data = Files.createDirectories(dir.resolve("mnist"));
-        for (String f : new String[] {Mnist.TRAIN_IMAGES, Mnist.TRAIN_LABELS, Mnist.TEST_IMAGES, Mnist.TEST_LABELS}) {
-            Files.write(data.resolve(f), ByteBuffer.allocate(8).putInt(0x803).putInt(1).array());
+    private static java.util.Map<Path, byte[]> contents(Path folder) throws Exception {
+        java.util.Map<Path, byte[]> m = new java.util.HashMap<>();
+        try (var files = Files.list(folder)) {
+            for (Path f : files.toList()) m.put(f, Files.readAllBytes(f));
         }
-        // the wrong SHA-256 makes fetch try to replace them; with no network here that fails and says so
-        Run r = run("eval", "--checkpoint", dir.resolve("missing.safetensors").toString(), "--data", data.toString());
-        assertTrue(r.code() != 0 && r.err().contains("missing.safetensors"), r.err());
+        return m;
+    }
+
+    private static void assertSame(java.util.Map<Path, byte[]> before, Path folder) throws Exception {
+        java.util.Map<Path, byte[]> after = contents(folder);
+        assertEquals(before.keySet(), after.keySet(), "no file added or removed in " + folder);
+        for (Path f : before.keySet()) assertArrayEquals(before.get(f), after.get(f), f + " unchanged");
+    }
+
+    /** --data files that are not MNIST: valid ones are trained on as they are, a corrupt one is named; none is ever replaced. */
+    @Test void aUsersDataFilesAreUsedOrNamedButNeverTouched() throws Exception {
+        Path own = Files.createDirectories(dir.resolve("own"));
+        groundup.testing.IdxFiles.write(own, 200, 50, 7);
+        java.util.Map<Path, byte[]> before = contents(own);
+        Run r = run("train", "--net", "two-layer", "--epochs", "1", "--data", own.toString(), "--out", dir.resolve("own-run").toString(),
+                "--backend", "cpu");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("differ from the reference MNIST") && r.out().contains("200 training"), r.err() + r.out());
+        assertSame(before, own);
+        Run f = run("fetch-mnist", "--data", own.toString());
+        assertEquals(1, f.code(), f.err());
+        assertTrue(f.err().contains("not the reference MNIST") && f.err().contains("left as they are"), f.err());
+        assertSame(before, own);
+
+        Path corrupt = Files.createDirectories(dir.resolve("corrupt"));
+        groundup.testing.IdxFiles.write(corrupt, 20, 5, 8);
+        Files.write(corrupt.resolve(Mnist.TEST_IMAGES), ByteBuffer.allocate(8).putInt(0x803).putInt(1).array());
+        java.util.Map<Path, byte[]> before2 = contents(corrupt);
+        Run c = run("train", "--net", "two-layer", "--epochs", "1", "--data", corrupt.toString(), "--out", dir.resolve("c-run").toString(),
+                "--backend", "cpu");
+        assertEquals(1, c.code(), c.err());
+        assertTrue(c.err().contains(corrupt.resolve(Mnist.TEST_IMAGES).toString()), "names the file: " + c.err());
+        assertSame(before2, corrupt);
     }
 
     private Path png(String name, int size, int value) throws Exception {

@@ -92,6 +92,26 @@ class TrainingRunTest {
         assertThrows(IllegalArgumentException.class, () -> RunConfig.fromSettings(c.network(), Map.of("lr", "0.1"), 1L));
     }
 
+    /** summary.json is strict JSON (a figure that does not exist is null, not NaN) in one key style, and reads back. */
+    @Test void theSummaryIsStrictJsonThatReadsBack() throws Exception {
+        RunConfig c = new RunConfig(NetworkSpec.of("two-layer"), UpdateRule.Kind.SGD, 0.1f, LrSchedule.CONSTANT, 0f, 50, 1, 1L, null, null, 0);
+        Path run = dir.resolve("strict");
+        try (Backend b = new CpuBackend(2); TrainingRun r = TrainingRun.start(b, c, TrainingRun.Data.of(c, train, test), run)) {
+            r.run(null);
+        }
+        String text = Files.readString(run.resolve(TrainingRun.SUMMARY));
+        com.google.gson.stream.JsonReader strict = new com.google.gson.stream.JsonReader(new java.io.StringReader(text));
+        strict.setStrictness(com.google.gson.Strictness.STRICT);
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseReader(strict).getAsJsonObject();
+        com.google.gson.JsonObject epoch = o.getAsJsonArray("epochs").get(0).getAsJsonObject();
+        assertTrue(epoch.get("validation_accuracy").isJsonNull(), "no validation set: null, not NaN: " + epoch);
+        assertTrue(epoch.has("test_accuracy") && epoch.has("images_per_second"), "snake_case keys: " + epoch);
+        assertTrue(!text.contains("NaN") && !text.contains("Infinity"), text);
+        RunSummary back = RunSummary.read(run);
+        assertTrue(Double.isNaN(back.last().validationAccuracy()), "null reads back as NaN");
+        assertEquals("0", back.settings().get(RunConfig.VALIDATION));
+    }
+
     @Test void aDirectoryWithoutARunIsNamedAsSuch() {
         InvalidFileException e = assertThrows(InvalidFileException.class, () -> TrainingRun.configOf(dir));
         assertTrue(e.getMessage().contains(TrainingRun.CHECKPOINT), e.getMessage());

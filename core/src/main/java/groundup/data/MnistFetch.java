@@ -1,5 +1,6 @@
 package groundup.data;
 
+import groundup.errors.InvalidFileException;
 import groundup.files.AtomicFiles;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -55,13 +56,25 @@ public final class MnistFetch {
 
     private MnistFetch() {}
 
-    /** $GROUNDUP_DATA, else $XDG_CACHE_HOME/groundup/mnist, else ~/.cache/groundup/mnist. */
+    /** $GROUNDUP_DATA, else the managed cache ({@link #managedDirectory}). */
     public static Path defaultDirectory() {
         String env = System.getenv("GROUNDUP_DATA");
         if (env != null && !env.isBlank()) return Path.of(env);
+        return managedDirectory();
+    }
+
+    /**
+     * GroundUp's own copy: $XDG_CACHE_HOME/groundup/mnist, else ~/.cache/groundup/mnist. The
+     * only folder whose files GroundUp may replace; every other is the user's.
+     */
+    public static Path managedDirectory() {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path cache = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
         return cache.resolve("groundup").resolve("mnist");
+    }
+
+    static boolean isManaged(Path dir) {
+        return dir.toAbsolutePath().normalize().equals(managedDirectory().toAbsolutePath().normalize());
     }
 
     /** The files of dir that are missing or wrong, each with the reason. */
@@ -75,11 +88,32 @@ public final class MnistFetch {
         return bad;
     }
 
-    /** Fetches what is missing into dir; log receives one line per step. */
+    /**
+     * Makes dir hold four IDX files to train on; log receives one line per step. In the managed
+     * cache ({@link #managedDirectory}) a missing file, or one that fails its SHA-256, is fetched
+     * (again). Any other folder is the user's, and nothing in it is replaced, changed or deleted:
+     * four files that are there are used as they are (a line says when they are not the
+     * reference MNIST: the user's own data, or Fashion-MNIST, in the same format; a corrupt one
+     * is then an error naming it when it is read); an empty folder is filled with MNIST; a
+     * folder holding some of the four but not all is an error naming the missing ones.
+     */
     public static void ensure(Path dir, Consumer<String> log) throws IOException {
         Files.createDirectories(dir);
         Map<String, String> bad = problems(dir);
         if (bad.isEmpty()) return;
+        if (!isManaged(dir)) {
+            List<String> missing = new ArrayList<>(), other = new ArrayList<>();
+            bad.forEach((name, why) -> ("missing".equals(why) ? missing : other).add(name));
+            if (missing.isEmpty()) {
+                log.accept(dir + ": " + String.join(", ", other) + " differ from the reference MNIST files (SHA-256): "
+                        + "using the files as they are");
+                return;
+            }
+            if (missing.size() < SHA256.size()) {
+                throw new InvalidFileException(dir.resolve(missing.get(0)), "missing: " + dir + " holds some of the four IDX files but not "
+                        + missing + "; put them there, or point --data at a folder holding all four or none (nothing was fetched or changed)");
+            }
+        }
         List<String> failures = new ArrayList<>();
         for (String name : new ArrayList<>(bad.keySet())) {
             if (!"missing".equals(bad.get(name))) log.accept(dir.resolve(name) + ": " + bad.get(name) + ", fetching it again");

@@ -1,7 +1,5 @@
 package groundup.train;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.reflect.TypeToken;
 import groundup.backend.Backend;
 import groundup.data.Dataset;
@@ -41,7 +39,6 @@ public final class TrainingRun implements AutoCloseable {
     public static final String CHECKPOINT = "checkpoint.safetensors", BEST = "best.safetensors", SUMMARY = "summary.json";
     private static final String EPOCH = "groundup.epoch", HYPER = "groundup.hyper", HISTORY = "groundup.history",
             OLD_SEED = "groundup.seed", VALIDATION_ACCURACY = "groundup.validation_accuracy", TEST_ACCURACY = "groundup.test_accuracy";
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
     /** Called on the training thread; keep it quick. */
     public interface Listener extends Trainer.Listener {
@@ -102,7 +99,7 @@ public final class TrainingRun implements AutoCloseable {
         Map<String, String> m = h.metadata();
         if (!m.containsKey(HYPER) || !m.containsKey(EPOCH)) throw new InvalidFileException(ck, "holds no training state to resume from");
         try {
-            Map<String, String> s = GSON.fromJson(m.get(HYPER), new TypeToken<Map<String, String>>() { }.getType());
+            Map<String, String> s = RunJson.COMPACT.fromJson(m.get(HYPER), new TypeToken<Map<String, String>>() { }.getType());
             String seed = m.get(OLD_SEED);
             return RunConfig.fromSettings(NetworkSpec.fromJson(h.network()), s, seed == null ? null : Long.valueOf(seed));
         } catch (RuntimeException e) {
@@ -119,7 +116,7 @@ public final class TrainingRun implements AutoCloseable {
         try {
             Checkpoint.Header h = Checkpoint.load(dir.resolve(CHECKPOINT), run.net, run.opt);
             run.completed = Integer.parseInt(h.metadata().get(EPOCH));
-            List<EpochStats> past = GSON.fromJson(h.metadata().get(HISTORY), new TypeToken<List<EpochStats>>() { }.getType());
+            List<EpochStats> past = RunJson.COMPACT.fromJson(h.metadata().get(HISTORY), new TypeToken<List<EpochStats>>() { }.getType());
             if (past != null) run.history.addAll(past);
             return run;
         } catch (IOException | RuntimeException e) {
@@ -165,13 +162,13 @@ public final class TrainingRun implements AutoCloseable {
                 if (backend.deviceBytesInUse() >= 0) deviceMiB.add(backend.deviceBytesInUse() / (1024.0 * 1024.0));
                 // best first: a crash between the two writes then redoes this epoch, which rewrites best identically
                 if (data.validation() != null && (best == null || stats.validationAccuracy() > best.validationAccuracy())) {
-                    Checkpoint.save(dir.resolve(BEST), net, null, Map.of(EPOCH, Integer.toString(e), HYPER, GSON.toJson(config.settings()),
+                    Checkpoint.save(dir.resolve(BEST), net, null, Map.of(EPOCH, Integer.toString(e), HYPER, RunJson.COMPACT.toJson(config.settings()),
                             VALIDATION_ACCURACY, Double.toString(stats.validationAccuracy()), TEST_ACCURACY, Double.toString(stats.testAccuracy())));
                 }
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put(EPOCH, Integer.toString(e));
-                meta.put(HYPER, new Gson().toJson(config.settings()));
-                meta.put(HISTORY, new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(history));
+                meta.put(HYPER, RunJson.COMPACT.toJson(config.settings()));
+                meta.put(HISTORY, RunJson.COMPACT.toJson(history));
                 Checkpoint.save(dir.resolve(CHECKPOINT), net, opt, meta);
                 AtomicFiles.writeString(dir.resolve(SUMMARY), summaryJson());
                 l.epochDone(this);
@@ -204,7 +201,7 @@ public final class TrainingRun implements AutoCloseable {
             s.put("best_by_validation", Map.of("epoch", best.epoch(), "validation_accuracy", best.validationAccuracy(),
                     "test_accuracy", best.testAccuracy(), "checkpoint", BEST));
         }
-        return GSON.toJson(s);
+        return RunJson.PRETTY.toJson(s);
     }
 
     @Override public void close() {
