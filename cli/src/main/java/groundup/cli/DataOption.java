@@ -1,21 +1,24 @@
 package groundup.cli;
 
+import groundup.data.DatasetFetch;
+import groundup.data.KnownDataset;
 import groundup.data.Mnist;
-import groundup.data.MnistFetch;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** --data: where the MNIST files live (fetched there when missing). */
+/** --data: the folder of the four IDX files (fetched there when missing: only ever into an empty folder or GroundUp's cache). */
 final class DataOption {
-    @Option(names = "--data", paramLabel = "DIR", description = "MNIST directory (default: $GROUNDUP_DATA or ~/.cache/groundup/mnist).")
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Folder of the four IDX files (default: for mnist $GROUNDUP_DATA, else ~/.cache/groundup/DATASET). "
+                    + "Files of other content are trained on as they are; none is ever replaced.")
     Path data;
 
-    Path dir() { return data != null ? data : MnistFetch.defaultDirectory(); }
+    Path dir(KnownDataset d) { return data != null ? data : DatasetFetch.defaultDirectory(d); }
 
-    Mnist.Split load() throws IOException {
-        Path d = dir();
-        MnistFetch.ensure(d, line -> System.err.println("mnist: " + line));
-        return Mnist.load(d);
+    Mnist.Split load(KnownDataset d) throws IOException {
+        Path dir = dir(d);
+        DatasetFetch.ensure(dir, d, line -> System.err.println(d.id + ": " + line));
+        return Mnist.load(dir, d.id);
     }
 }

@@ -1,23 +1,28 @@
 package groundup.cli;
 
-import groundup.data.MnistFetch;
+import groundup.data.DatasetFetch;
+import groundup.data.KnownDataset;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "fetch-mnist", mixinStandardHelpOptions = true,
-        description = "Makes sure the four MNIST files are in the data directory, downloading and verifying them when needed.")
+        description = "Makes sure the four files of MNIST (or --dataset fashion-mnist) are in the data directory, downloading and verifying them when needed.")
 final class FetchCommand implements Callable<Integer> {
+    @Mixin DatasetOption dataset;
     @Mixin DataOption data;
 
     @Override public Integer call() throws Exception {
-        MnistFetch.ensure(data.dir(), line -> System.err.println("mnist: " + line));
-        var differ = MnistFetch.problems(data.dir()).keySet();
-        if (!differ.isEmpty()) {     // the user's folder, holding other files: kept, and not called MNIST
-            throw new CommandFailedException(data.dir() + " holds IDX files that are not the reference MNIST (" + String.join(", ", differ)
-                    + "); they were left as they are: train on them with --data, or fetch MNIST into another folder", null);
+        KnownDataset d = dataset.orElse(KnownDataset.MNIST);
+        Path dir = data.dir(d);
+        DatasetFetch.ensure(dir, d, line -> System.err.println(d.id + ": " + line));
+        var differ = DatasetFetch.problems(dir, d).keySet();
+        if (!differ.isEmpty()) {     // the user's folder, holding other files: kept, and not called what it is not
+            throw new CommandFailedException(dir + " holds IDX files that are not the reference " + d.id + " (" + String.join(", ", differ)
+                    + "); they were left as they are: train on them with --data, or fetch " + d.id + " into another folder", null);
         }
-        System.out.println("MNIST is ready in " + data.dir() + " (4 files, SHA-256 verified)");
+        System.out.println(d.id + " is ready in " + dir + " (4 files, SHA-256 verified)");
         return 0;
     }
 }

@@ -1,6 +1,8 @@
 package groundup.cli;
 
 import groundup.backend.Backend;
+import groundup.data.KnownDataset;
+import groundup.train.TrainingRun;
 import groundup.io.Checkpoint;
 import groundup.errors.InvalidFileException;
 import groundup.nn.Mode;
@@ -23,11 +25,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Classifies 28x28 grayscale PNG digits (white on black, as MNIST; --invert for black on white).")
+        description = "Classifies 28x28 grayscale PNGs (white on black, as MNIST; --invert for black on white), naming the class "
+                + "of the data set the checkpoint was trained on.")
 final class PredictCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE") Path checkpoint;
     @Option(names = "--invert", description = "The images are dark digits on a light background.") boolean invert;
     @Parameters(arity = "1..*", paramLabel = "PNG") List<Path> images;
+    @Mixin DatasetOption dataset;
     @Mixin BackendOption backendOption;
 
     static NetworkSpec specOf(Path checkpoint) throws IOException {
@@ -62,6 +66,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         NetworkSpec spec = specOf(checkpoint);
+        KnownDataset d = dataset.checkedAgainst(TrainingRun.datasetOf(Checkpoint.readHeader(checkpoint)), checkpoint);
         float[] all = new float[images.size() * 784];
         for (int i = 0; i < images.size(); i++) System.arraycopy(pixels(images.get(i), invert), 0, all, i * 784, 784);
         try (Backend b = backendOption.open(); Sequential net = Networks.create(spec, b, 0)) {
@@ -75,7 +80,7 @@ final class PredictCommand implements Callable<Integer> {
                     int best = 0;
                     for (int c = 0; c < 10; c++) if (scores[i * 10 + c] > max) { max = scores[i * 10 + c]; best = c; }
                     for (int c = 0; c < 10; c++) sum += Math.exp(scores[i * 10 + c] - max);
-                    System.out.printf(Locale.ROOT, "%s: %d (%.1f%%)%n", images.get(i), best, 100 / sum);
+                    System.out.printf(Locale.ROOT, "%s: %s, %.1f%%%n", images.get(i), d.label(best), 100 / sum);
                 }
             }
         }

@@ -2,6 +2,7 @@ package groundup.cli;
 
 import groundup.backend.Backend;
 import groundup.backend.UpdateRule;
+import groundup.data.KnownDataset;
 import groundup.data.Mnist;
 import groundup.nn.NetworkSpec;
 import groundup.optim.LrSchedule;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
 
 /** Flags in, a {@link TrainingRun} out, and what it does printed; the run itself is core's. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Trains a book network on MNIST; writes a checkpoint after every epoch, a learning curve and a summary.")
+        description = "Trains a book network on MNIST or Fashion-MNIST; writes a checkpoint after every epoch, a learning curve and a summary.")
 final class TrainCommand implements Callable<Integer> {
     static final String CHECKPOINT = TrainingRun.CHECKPOINT, BEST = TrainingRun.BEST, SUMMARY = TrainingRun.SUMMARY, CURVE = "learning-curve.png";
 
@@ -52,12 +53,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run whose checkpoint is in DIR (its settings win).")
     Path resume;
     @Option(names = "--force", description = "Start over even if --out already holds a checkpoint (it is replaced).") boolean force;
+    @Mixin DatasetOption dataset;
     @Mixin DataOption data;
     @Mixin BackendOption backendOption;
     @Spec CommandSpec spec;
 
     /** What defines a run: with --resume the run's own values hold, so giving one is a conflict, not a wish quietly ignored. */
-    private static final List<String> RUN_FLAGS = List.of("--net", "--batch", "--optimizer", "--lr", "--lr-schedule", "--weight-decay", "--seed",
+    private static final List<String> RUN_FLAGS = List.of("--dataset", "--net", "--batch", "--optimizer", "--lr", "--lr-schedule", "--weight-decay", "--seed",
             "--hidden", "--batchnorm", "--dropout", "--validation", "--train-limit", "--test-limit", "--force");
 
     /** Every flag and path is checked here, before any work: a bad one costs nothing and overwrites nothing. */
@@ -98,7 +100,7 @@ final class TrainCommand implements Callable<Integer> {
                 + " to continue it, --force to replace it, or another --out");
         Path parent = summary == null ? null : summary.toAbsolutePath().getParent();
         check(parent == null || Files.isDirectory(parent), "--summary " + summary + ": directory " + parent + " does not exist");
-        return new RunConfig(spec, kind, lr != null ? lr : kind.defaultLr, schedule, weightDecay, batch, epochs == null ? 20 : epochs, seed,
+        return new RunConfig(dataset.orElse(KnownDataset.MNIST), spec, kind, lr != null ? lr : kind.defaultLr, schedule, weightDecay, batch, epochs == null ? 20 : epochs, seed,
                 trainLimit, testLimit, validation);
     }
 
@@ -117,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         RunConfig c = config();
         try (Backend b = backendOption.open()) {     // a backend that cannot load fails before any data moves
-            Mnist.Split split = data.load();
+            Mnist.Split split = data.load(c.dataset());
             TrainingRun.Data d = parsed("--validation " + c.validation(), () -> TrainingRun.Data.of(c, split.train(), split.test()));
             try (TrainingRun run = resume != null ? TrainingRun.resume(b, c, d, out) : TrainingRun.start(b, c, d, out)) {
                 if (run.completedEpochs() >= c.epochs()) {
@@ -128,7 +130,8 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.println("network: " + c.network().net() + ", " + String.format(Locale.ROOT, "%,d", run.network().parameterCount())
                         + " parameters; " + c.describe() + ", epochs " + (run.completedEpochs() + 1) + ".." + c.epochs() + ", seed " + c.seed());
                 System.out.println("data: " + d.train().count() + " training, " + (d.validation() == null ? ""
-                        : d.validation().count() + " validation (the last of the training file), ") + d.test().count() + " test images from " + data.dir());
+                        : d.validation().count() + " validation (the last of the training file), ") + d.test().count() + " test images of "
+                        + c.dataset().id + " from " + data.dir(c.dataset()));
                 TrainPrinter printer = new TrainPrinter(b, c, out.resolve(CURVE), summary);
                 List<EpochStats> history = run.run(printer);
                 EpochStats last = history.get(history.size() - 1), best = d.validation() == null ? null : TrainingRun.bestByValidation(history);

@@ -18,7 +18,7 @@ final class TrainPrinter implements TrainingRun.Listener {
 
     TrainPrinter(Backend b, RunConfig c, Path curve, Path summaryCopy) {
         this.bar = new ProgressBar(System.err, c.epochs());
-        this.title = c.network().net() + " on " + b.name() + ": " + c.describe();
+        this.title = c.network().net() + " on " + c.dataset().id + ", " + b.name() + ": " + c.describe();
         this.curve = curve;
         this.summaryCopy = summaryCopy;
     }

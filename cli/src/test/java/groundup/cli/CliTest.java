@@ -142,11 +142,11 @@ class CliTest {
         Run r = run("train", "--net", "two-layer", "--epochs", "1", "--data", own.toString(), "--out", dir.resolve("own-run").toString(),
                 "--backend", "cpu");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("differ from the reference MNIST") && r.out().contains("200 training"), r.err() + r.out());
+        assertTrue(r.err().contains("differ from the reference mnist") && r.out().contains("200 training"), r.err() + r.out());
         assertSame(before, own);
         Run f = run("fetch-mnist", "--data", own.toString());
         assertEquals(1, f.code(), f.err());
-        assertTrue(f.err().contains("not the reference MNIST") && f.err().contains("left as they are"), f.err());
+        assertTrue(f.err().contains("not the reference mnist") && f.err().contains("left as they are"), f.err());
         assertSame(before, own);
 
         Path corrupt = Files.createDirectories(dir.resolve("corrupt"));
@@ -179,8 +179,25 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         java.util.List<String> lines = r.out().strip().lines().toList();
         assertEquals(2, lines.size(), r.out());
-        assertTrue(lines.get(0).matches(".*a\\.png: [0-9] \\([0-9.]+%\\)"), lines.get(0));
+        assertTrue(lines.get(0).matches(".*a\\.png: [0-9], [0-9.]+%"), lines.get(0));
         fails("wrong.png", "predict", "--backend", "cpu", "--checkpoint", ck.toString(), png("wrong.png", 30, 1).toString());
+    }
+
+    /** A checkpoint says what it was trained on: predict names Fashion-MNIST's classes, and both refuse another data set. */
+    @Test void aCheckpointKnowsItsDataset() throws Exception {
+        Path ck = dir.resolve("fashion.safetensors");
+        try (groundup.backend.Backend b = new groundup.cpu.CpuBackend(1);
+             groundup.nn.Sequential net = groundup.nn.Networks.create(groundup.nn.NetworkSpec.of("two-layer"), b, 1)) {
+            groundup.io.Checkpoint.save(ck, net, null, java.util.Map.of("groundup.hyper", "{\"dataset\":\"fashion-mnist\"}"));
+        }
+        Run r = run("predict", "--backend", "cpu", "--checkpoint", ck.toString(), png("f.png", 28, 5).toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().strip().matches(".*f\\.png: [0-9] \\((T-shirt/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneaker|Bag|Ankle boot)\\), [0-9.]+%"), r.out());
+        for (Run m : new Run[] {run("predict", "--dataset", "mnist", "--checkpoint", ck.toString(), png("g.png", 28, 5).toString()),
+            run("eval", "--dataset", "mnist", "--checkpoint", ck.toString(), "--data", dir.resolve("nodata").toString())}) {
+            assertEquals(2, m.code(), m.err());
+            assertTrue(m.err().contains("was trained on fashion-mnist"), m.err());
+        }
     }
 
     @Test void evalAndPredictRefuseFilesThatAreNotCheckpointsOrImages() throws Exception {

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import groundup.data.MnistFetch;
+import groundup.data.DatasetFetch;
+import groundup.data.KnownDataset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -24,10 +25,10 @@ class MnistTrainingTest {
     @TempDir Path dir;
 
     @Test void simpleConvNetLearnsFromRealMnist() throws Exception {
-        Path data = MnistFetch.defaultDirectory();
-        boolean present = MnistFetch.problems(data).isEmpty();
+        Path data = DatasetFetch.defaultDirectory(KnownDataset.MNIST);
+        boolean present = DatasetFetch.problems(data, KnownDataset.MNIST).isEmpty();
         if (System.getenv("GROUNDUP_REQUIRE_MNIST") != null) {
-            assertTrue(present, "MNIST is required (GROUNDUP_REQUIRE_MNIST) but not ready in " + data + ": " + MnistFetch.problems(data));
+            assertTrue(present, "MNIST is required (GROUNDUP_REQUIRE_MNIST) but not ready in " + data + ": " + DatasetFetch.problems(data, KnownDataset.MNIST));
         }
         assumeTrue(present, "MNIST is not in " + data + " (run ./groundup fetch-mnist); skipping the real-data test");
         Path out = dir.resolve("run"), summary = dir.resolve("s.json");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import groundup.backend.Backend;
 import groundup.backend.UpdateRule;
 import groundup.cpu.CpuBackend;
+import groundup.data.KnownDataset;
 import groundup.data.Dataset;
 import groundup.errors.InvalidFileException;
 import groundup.nn.NetworkSpec;
@@ -30,7 +31,7 @@ class TrainingRunTest {
     private final Dataset train = Synthetic.make(1200, 1), test = Synthetic.make(300, 2);
 
     private RunConfig config(int epochs) {
-        return new RunConfig(new NetworkSpec("mlp", List.of(32, 16), true, 0.2f), UpdateRule.Kind.ADAM, 0.001f, LrSchedule.COSINE, 1e-4f,
+        return new RunConfig(KnownDataset.MNIST, new NetworkSpec("mlp", List.of(32, 16), true, 0.2f), UpdateRule.Kind.ADAM, 0.001f, LrSchedule.COSINE, 1e-4f,
                 50, epochs, 5L, null, 250, 200);
     }
 
@@ -94,7 +95,7 @@ class TrainingRunTest {
 
     /** summary.json is strict JSON (a figure that does not exist is null, not NaN) in one key style, and reads back. */
     @Test void theSummaryIsStrictJsonThatReadsBack() throws Exception {
-        RunConfig c = new RunConfig(NetworkSpec.of("two-layer"), UpdateRule.Kind.SGD, 0.1f, LrSchedule.CONSTANT, 0f, 50, 1, 1L, null, null, 0);
+        RunConfig c = new RunConfig(KnownDataset.MNIST, NetworkSpec.of("two-layer"), UpdateRule.Kind.SGD, 0.1f, LrSchedule.CONSTANT, 0f, 50, 1, 1L, null, null, 0);
         Path run = dir.resolve("strict");
         try (Backend b = new CpuBackend(2); TrainingRun r = TrainingRun.start(b, c, TrainingRun.Data.of(c, train, test), run)) {
             r.run(null);

@@ -5,7 +5,10 @@ import groundup.tensor.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** Loads MNIST from the four raw IDX files in a directory (see {@link MnistFetch}). */
+/**
+ * Loads a data set in MNIST's format from the four raw IDX files in a directory (MNIST,
+ * Fashion-MNIST, one's own: see {@link DatasetFetch}): 28x28 images, labels 0-9.
+ */
 public final class Mnist {
     public static final String TRAIN_IMAGES = "train-images-idx3-ubyte", TRAIN_LABELS = "train-labels-idx1-ubyte";
     public static final String TEST_IMAGES = "t10k-images-idx3-ubyte", TEST_LABELS = "t10k-labels-idx1-ubyte";
@@ -15,9 +18,12 @@ public final class Mnist {
 
     public record Split(Dataset train, Dataset test) {}
 
-    public static Split load(Path dir) throws IOException {
-        return new Split(load(dir.resolve(TRAIN_IMAGES), dir.resolve(TRAIN_LABELS), "mnist-train"),
-                load(dir.resolve(TEST_IMAGES), dir.resolve(TEST_LABELS), "mnist-test"));
+    public static Split load(Path dir) throws IOException { return load(dir, "mnist"); }
+
+    /** The four files of dir; the sets are named NAME-train and NAME-test. */
+    public static Split load(Path dir, String name) throws IOException {
+        return new Split(load(dir.resolve(TRAIN_IMAGES), dir.resolve(TRAIN_LABELS), name + "-train"),
+                load(dir.resolve(TEST_IMAGES), dir.resolve(TEST_LABELS), name + "-test"));
     }
 
     /** One images/labels pair; pixels scaled to [0, 1] as the book's normalize=True. */

@@ -1,6 +1,7 @@
 package groundup.train;
 
 import groundup.backend.UpdateRule;
+import groundup.data.KnownDataset;
 import groundup.nn.NetworkSpec;
 import groundup.optim.LrSchedule;
 import java.util.LinkedHashMap;
@@ -13,21 +14,24 @@ import java.util.Map;
  * groups runs by ({@link #settings}). Readers also accept the spellings of older files
  * ({@link #fromSettings}).
  *
+ * @param dataset    what the network learns (the checkpoint records it: eval and predict check it)
  * @param trainLimit train on the first N training images only (null: all)
  * @param testLimit  test on the first N test images only (null: all)
  * @param validation hold out the last N of the training images for validation (0: none)
  * @param epochs     the run's total: a cosine schedule spreads over it
  */
-public record RunConfig(NetworkSpec network, UpdateRule.Kind optimizer, float lr, LrSchedule lrSchedule, float weightDecay,
+public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Kind optimizer, float lr, LrSchedule lrSchedule, float weightDecay,
                         int batch, int epochs, long seed, Integer trainLimit, Integer testLimit, int validation) {
 
     /** The keys, as files hold them. */
-    public static final String OPTIMIZER = "optimizer", LR = "lr", LR_SCHEDULE = "lr_schedule", WEIGHT_DECAY = "weight_decay",
+    public static final String DATASET = "dataset", OPTIMIZER = "optimizer", LR = "lr", LR_SCHEDULE = "lr_schedule", WEIGHT_DECAY = "weight_decay",
             BATCH = "batch", EPOCHS = "epochs", SEED = "seed", TRAIN_LIMIT = "train_limit", TEST_LIMIT = "test_limit",
             VALIDATION = "validation";
 
     public RunConfig {
-        if (network == null || optimizer == null || lrSchedule == null) throw new IllegalArgumentException("network, optimizer and schedule are required");
+        if (dataset == null || network == null || optimizer == null || lrSchedule == null) {
+            throw new IllegalArgumentException("dataset, network, optimizer and schedule are required");
+        }
         if (!(lr > 0) || Float.isInfinite(lr)) throw new IllegalArgumentException("learning rate " + lr + " must be positive");
         if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) throw new IllegalArgumentException("weight decay " + weightDecay + " must be zero or positive");
         if (batch <= 0) throw new IllegalArgumentException("batch " + batch + " must be positive");
@@ -39,12 +43,12 @@ public record RunConfig(NetworkSpec network, UpdateRule.Kind optimizer, float lr
 
     /** The book's settings for a network: Adam at its default rate, batch 100, 20 epochs, seed 1, all images. */
     public static RunConfig book(String net) {
-        return new RunConfig(NetworkSpec.of(net), UpdateRule.Kind.ADAM, UpdateRule.Kind.ADAM.defaultLr, LrSchedule.CONSTANT, 0f, 100, 20, 1L,
+        return new RunConfig(KnownDataset.MNIST, NetworkSpec.of(net), UpdateRule.Kind.ADAM, UpdateRule.Kind.ADAM.defaultLr, LrSchedule.CONSTANT, 0f, 100, 20, 1L,
                 null, null, 0);
     }
 
     public RunConfig withEpochs(int n) {
-        return new RunConfig(network, optimizer, lr, lrSchedule, weightDecay, batch, n, seed, trainLimit, testLimit, validation);
+        return new RunConfig(dataset, network, optimizer, lr, lrSchedule, weightDecay, batch, n, seed, trainLimit, testLimit, validation);
     }
 
     /** One line for logs and chart titles: "adam lr 0.001 (cosine) weight decay 1.0E-4, batch 100". */
@@ -56,6 +60,7 @@ public record RunConfig(NetworkSpec network, UpdateRule.Kind optimizer, float lr
     /** The settings as strings under the keys above (limits absent when all images are used); the network is kept apart. */
     public Map<String, String> settings() {
         Map<String, String> m = new LinkedHashMap<>();
+        m.put(DATASET, dataset.id);
         m.put(OPTIMIZER, optimizer.name().toLowerCase(Locale.ROOT));
         m.put(LR, Float.toString(lr));
         m.put(LR_SCHEDULE, lrSchedule.id());
@@ -72,6 +77,7 @@ public record RunConfig(NetworkSpec network, UpdateRule.Kind optimizer, float lr
     /** The settings with numbers as numbers and the limits as null when all images are used: summary.json's "hyperparameters". */
     public Map<String, Object> json() {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put(DATASET, dataset.id);
         m.put(OPTIMIZER, optimizer.name().toLowerCase(Locale.ROOT));
         m.put(LR, lr);
         m.put(LR_SCHEDULE, lrSchedule.id());
@@ -89,7 +95,8 @@ public record RunConfig(NetworkSpec network, UpdateRule.Kind optimizer, float lr
      * Reads {@link #settings} back. Older files spelled some keys otherwise, and are read as they
      * were meant: checkpoints kept the total as "schedule_epochs" (before that: the book's 20)
      * and the seed outside (pass it as {@code seed}); summaries said "train_images",
-     * "test_images" and "validation_images"; runs before schedules were constant. A value that
+     * "test_images" and "validation_images"; runs before schedules were constant, and before data
+     * sets other than MNIST were on MNIST. A value that
      * is "all" or missing means no limit. Throws IllegalArgumentException naming a bad value.
      */
     public static RunConfig fromSettings(NetworkSpec network, Map<String, String> s, Long seed) {
@@ -99,7 +106,7 @@ public record RunConfig(NetworkSpec network, UpdateRule.Kind optimizer, float lr
         alias(m, "test_images", TEST_LIMIT);
         alias(m, "validation_images", VALIDATION);
         try {
-            return new RunConfig(network, UpdateRule.Kind.parse(need(m, OPTIMIZER)), Float.parseFloat(need(m, LR)),
+            return new RunConfig(KnownDataset.parse(m.getOrDefault(DATASET, "mnist")), network, UpdateRule.Kind.parse(need(m, OPTIMIZER)), Float.parseFloat(need(m, LR)),
                     LrSchedule.parse(m.getOrDefault(LR_SCHEDULE, "constant")), Float.parseFloat(m.getOrDefault(WEIGHT_DECAY, "0")),
                     Integer.parseInt(need(m, BATCH)), Integer.parseInt(m.getOrDefault(EPOCHS, "20")),
                     seed != null ? seed : Long.parseLong(need(m, SEED)), limit(m.get(TRAIN_LIMIT)), limit(m.get(TEST_LIMIT)),

