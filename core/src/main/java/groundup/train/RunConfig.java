@@ -51,6 +51,11 @@ public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Ki
         return new RunConfig(dataset, network, optimizer, lr, lrSchedule, weightDecay, batch, n, seed, trainLimit, testLimit, validation);
     }
 
+    /** This config on the first trainLimit and testLimit images (null: all), the last {@code validation} training images held out. */
+    public RunConfig withImages(Integer trainLimit, Integer testLimit, int validation) {
+        return new RunConfig(dataset, network, optimizer, lr, lrSchedule, weightDecay, batch, epochs, seed, trainLimit, testLimit, validation);
+    }
+
     /** One line for logs and chart titles: "adam lr 0.001 (cosine) weight decay 1.0E-4, batch 100". */
     public String describe() {
         return optimizer.name().toLowerCase(Locale.ROOT) + " lr " + lr + (lrSchedule == LrSchedule.CONSTANT ? "" : " (" + lrSchedule.id() + ")")
