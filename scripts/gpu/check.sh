@@ -17,7 +17,7 @@ pack() { tar czf "$OUT/logs.tgz" -C "$OUT" logs 2>/dev/null; rm -rf "$LOGS"; }
 trap pack EXIT
 
 # a warm machine keeps /tmp between calls: start from nothing
-rm -rf /tmp/gu "$HOME/.cache/groundup" && mkdir -p /tmp/gu/mnist
+rm -rf /tmp/gu "$HOME"/.cache/groundup/jcublas-* && mkdir -p /tmp/gu/mnist
 timeout 60 tar xzf "$C/jre.tgz" -C /tmp/gu && J=/tmp/gu/groundup-jre/bin/java
 timeout 60 tar xzf "$C/mnist.tgz" -C /tmp/gu/mnist
 CP="$C/groundup-benchmarks.jar:$C/groundup-cli.jar:$C/picocli.jar"
