@@ -18,18 +18,23 @@ trap 'rm -rf "$tmp"' EXIT
 PY="${PYTHON:-python3}"
 "$PY" -c 'import torch' 2>/dev/null || PY=/usr/bin/python3
 "$PY" -c 'import torch' || { echo "no python with torch found (apt-get install python3-torch, or set PYTHON)" >&2; exit 1; }
+# PyTorch as its CPU performance guide advises: torch parallelizes with OpenMP, so OpenBLAS gets one
+# thread (else the two fight over the cores); glibc keeps large buffers instead of returning them to the
+# kernel after every step (else every step pays page faults). Printed with the figures.
+TORCH_ENV=(OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296)
 gu=(); pt=()
 for r in $(seq 1 "$rounds"); do
   JAVA_OPTS="-Dgroundup.threads=$threads" ./groundup train --net simple-cnn --epochs 1 --backend cpu --seed "$r" \
     --out "$tmp/gu$r" --summary "$tmp/gu$r.json" --data "$data" >/dev/null 2>&1
   g=$(python3 -c "import json;print(json.load(open('$tmp/gu$r.json'))['epochs'][0]['seconds'])")
-  p=$("$PY" benchmarks/pytorch/simple_cnn_epoch.py "$data" --threads "$threads" --seed "$r" | python3 -c "import json,sys;print(json.load(sys.stdin)['seconds'])")
+  p=$(env "${TORCH_ENV[@]}" "$PY" benchmarks/pytorch/simple_cnn_epoch.py "$data" --threads "$threads" --seed "$r" | python3 -c "import json,sys;print(json.load(sys.stdin)['seconds'])")
   gu+=("$g"); pt+=("$p")
   printf 'round %d: groundup %.2f s, pytorch %.2f s\n' "$r" "$g" "$p"
 done
-"$PY" - "$threads" "${gu[*]}" "${pt[*]}" <<'PY'
+"$PY" - "$threads" "${gu[*]}" "${pt[*]}" "${TORCH_ENV[*]}" <<'PY'
 import statistics, sys, torch, subprocess
 threads, gu, pt = sys.argv[1], [float(v) for v in sys.argv[2].split()], [float(v) for v in sys.argv[3].split()]
+print(f"PyTorch ran with {sys.argv[4]}")
 mg, mp = statistics.median(gu), statistics.median(pt)
 print(f"SimpleConvNet, one epoch of 60,000 images, batch 100, {threads} threads, {len(gu)} rounds alternating")
 print(f"  GroundUp cpu backend: median {mg:.2f} s  (range {min(gu):.2f}-{max(gu):.2f})")

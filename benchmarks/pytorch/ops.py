@@ -6,12 +6,26 @@ groundup.bench.Report can put them side by side (report.md's PyTorch columns).
 
 Each figure: median of `rounds` timed rounds after warm-up, with min and max, in the unit the
 report uses (GFLOP/s, ms, GB/s, img/s). Same shapes, same batch sizes, float32, eager mode.
+
+On the CPU, run it as PyTorch's performance guide advises, or the comparison flatters GroundUp:
+
+    OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 python3 ops.py ...
+
+(torch parallelizes with OpenMP, so OpenBLAS gets one thread; glibc keeps large buffers rather
+than returning them to the kernel every step). The JSON records the environment it ran with.
 """
 import argparse
 import json
 import os
 import statistics
+import sys
 import time
+
+TUNED = {"OPENBLAS_NUM_THREADS": "1", "MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "4294967296"}
+UNTUNED = {k: os.environ.get(k) for k, v in TUNED.items() if os.environ.get(k) != v}
+if UNTUNED:
+    print(f"ops.py: warning: PyTorch is not set up as its CPU guide advises ({UNTUNED}); "
+          f"set {' '.join(k + '=' + v for k, v in TUNED.items())} for a fair comparison", file=sys.stderr)
 
 import torch
 import torch.nn.functional as F
@@ -130,7 +144,8 @@ def main():
         res[f"inference {name}"] = fig([10000 / t for t in timed(infer, dev, a.rounds, 0.5)], "img/s")
         model.train()
     out = {"torch": torch.__version__, "device": str(dev) + ("" if dev.type != "cuda" else " " + torch.cuda.get_device_name()),
-           "threads": a.threads, "profile": a.profile, "results": res}
+           "threads": a.threads, "profile": a.profile, "environment": {k: os.environ.get(k) for k in TUNED},
+           "tuned_as_pytorch_advises": not UNTUNED, "results": res}
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(out, f, indent=1)
