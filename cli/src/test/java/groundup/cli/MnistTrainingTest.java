@@ -44,7 +44,7 @@ class MnistTrainingTest {
         double valAcc = best.get("validation_accuracy").getAsDouble();
         assertTrue(valAcc > 0.85, "validation accuracy " + valAcc);
         int bestEpoch = best.get("epoch").getAsInt();
-        double testAtBest = s.getAsJsonArray("epochs").get(bestEpoch - 1).getAsJsonObject().get("testAccuracy").getAsDouble();
+        double testAtBest = s.getAsJsonArray("epochs").get(bestEpoch - 1).getAsJsonObject().get("test_accuracy").getAsDouble();
         assertEquals(testAtBest, best.get("test_accuracy").getAsDouble(), "the best epoch's test accuracy, from its own epoch");
         CliTest.Run evBest = CliTest.run("eval", "--checkpoint", out.resolve(TrainCommand.BEST).toString(), "--data", data.toString(),
                 "--backend", "cpu");
