@@ -36,6 +36,7 @@ final class CudaKernels implements AutoCloseable {
 
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
+    private final Map<String, int[]> declared = signatures();
     private boolean loaded;
 
     /** Loads the module into the current context. */
@@ -91,10 +92,10 @@ final class CudaKernels implements AutoCloseable {
 
     /** Launches name on a (gx, gy) grid of blocks of `block` threads, after checking args against its PTX parameters. */
     void launch(String name, int gx, int gy, int block, CUstream stream, String op, Args args) {
-        int[] declared = signatures().get(name);
-        if (declared == null) throw new IllegalStateException(op + ": kernels.ptx has no kernel '" + name + "'");
-        if (!Arrays.equals(declared, Arrays.copyOf(args.bytes, args.n))) {
-            throw new IllegalStateException(op + ": kernel " + name + " takes parameters of " + Arrays.toString(declared)
+        int[] params = declared.get(name);
+        if (params == null) throw new IllegalStateException(op + ": kernels.ptx has no kernel '" + name + "'");
+        if (!Arrays.equals(params, 0, params.length, args.bytes, 0, args.n)) {      // no copy: this runs on every launch
+            throw new IllegalStateException(op + ": kernel " + name + " takes parameters of " + Arrays.toString(params)
                     + " bytes, the launch passes " + Arrays.toString(Arrays.copyOf(args.bytes, args.n)));
         }
         int r = cuLaunchKernel(function(name), gx, gy, 1, block, 1, 1, 0, stream, Pointer.to(Arrays.copyOf(args.values, args.n)), null);
