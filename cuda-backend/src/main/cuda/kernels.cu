@@ -21,6 +21,8 @@ __global__ void relu_fwd(const float* x, float* y, long long n) {
 __global__ void relu_bwd(const float* x, const float* dy, float* dx, long long n) { LOOP(i, n) dx[i] = x[i] > 0.f ? dy[i] : 0.f; }
 __global__ void sigmoid_fwd(const float* x, float* y, long long n) { LOOP(i, n) y[i] = 1.f / (1.f + expf(-x[i])); }
 __global__ void sigmoid_bwd(const float* y, const float* dy, float* dx, long long n) { LOOP(i, n) dx[i] = dy[i] * y[i] * (1.f - y[i]); }
+__global__ void tanh_fwd(const float* x, float* y, long long n) { LOOP(i, n) y[i] = tanhf(x[i]); }
+__global__ void tanh_bwd(const float* y, const float* dy, float* dx, long long n) { LOOP(i, n) dx[i] = dy[i] * (1.f - y[i] * y[i]); }
 
 __global__ void mul_f32(const float* a, const float* b, float* o, long long n) { LOOP(i, n) o[i] = a[i] * b[i]; }
 __global__ void scale_f32(float alpha, const float* x, float* o, long long n) { LOOP(i, n) o[i] = alpha * x[i]; }

@@ -6,4 +6,6 @@ package groundup.cli;
  */
 final class CommandFailedException extends RuntimeException {
     CommandFailedException(String message, Throwable cause) { super(message, cause); }
+
+    CommandFailedException(String message) { super(message); }
 }

@@ -3,10 +3,11 @@ package groundup.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The command line: train, eval, predict, compare, fetch-mnist, backends. */
+/** The command line: train, eval, predict, compare, fetch-mnist, backends; gradcheck, experiment, visualize (the book's experiments). */
 @Command(name = "groundup", mixinStandardHelpOptions = true, version = "GroundUp 0.1.0",
         description = "Trains the networks of 'Deep Learning from Scratch' on MNIST, on the CPU or a CUDA GPU.",
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, CompareCommand.class, FetchCommand.class, BackendsCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, CompareCommand.class, FetchCommand.class, BackendsCommand.class,
+                GradCheckCommand.class, ExperimentCommand.class, VisualizeCommand.class})
 public final class Main implements Runnable {
 
     @Override public void run() { new CommandLine(this).usage(System.out); }

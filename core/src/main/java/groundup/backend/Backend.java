@@ -98,7 +98,7 @@ public interface Backend extends TensorOwner, AutoCloseable {
 
     /**
      * dx = f'(.) * dy. {@code saved} is the forward input for RELU and the forward
-     * output for SIGMOID (see {@link Activation}). dx may be dy.
+     * output for SIGMOID and TANH (see {@link Activation}). dx may be dy.
      */
     void activationBackward(Activation f, Tensor saved, Tensor dy, Tensor dx);
 

@@ -5,7 +5,7 @@ import groundup.backend.Backend;
 import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
 
-/** ReLU or sigmoid, elementwise; see {@link Relu} and {@link Sigmoid}. */
+/** ReLU, sigmoid or tanh, elementwise; see {@link Relu}, {@link Sigmoid} and {@link Tanh}. */
 abstract class ActivationLayer implements Layer {
     private final Backend b;
     private final Activation f;
@@ -29,7 +29,7 @@ abstract class ActivationLayer implements Layer {
         dx = Buffers.ensure(b, dx, dy.shape());
         Tensor saved = switch (f) {      // what the derivative is computed from (Activation's contract)
             case RELU -> x;
-            case SIGMOID -> y;
+            case SIGMOID, TANH -> y;
         };
         b.activationBackward(f, saved, dy, dx);
         return dx;

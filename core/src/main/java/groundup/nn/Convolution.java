@@ -83,6 +83,9 @@ public final class Convolution implements Layer {
 
     @Override public void skipInputGradient() { skipDx = true; }
 
+    /** (filters, channels, kh, kw): how the rows of the (filters, channels*kh*kw) weight matrix read as kernels. */
+    public Shape kernelShape() { return Shape.of(filters, channels, kh, kw); }
+
     @Override public String describe() {
         return "Convolution " + filters + "x" + channels + "x" + kh + "x" + kw + " stride " + stride + " pad " + pad;
     }

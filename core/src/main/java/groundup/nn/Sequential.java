@@ -169,6 +169,8 @@ public final class Sequential implements AutoCloseable {
 
         public Builder sigmoid() { return add(new Sigmoid(b)); }
 
+        public Builder tanh() { return add(new Tanh(b)); }
+
         public Builder pool(int size, int stride) { return add(new Pooling(b, size, size, stride, 0)); }
 
         /** The book's batch norm: momentum 0.9, eps 1e-6; per channel after a conv, per feature after an Affine. */

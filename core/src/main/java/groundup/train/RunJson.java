@@ -35,6 +35,9 @@ public final class RunJson {
     /** Pretty-printed, for summary.json. */
     public static final Gson PRETTY = builder().setPrettyPrinting().create();
 
+    /** Pretty-printed, Java's camelCase names written in snake_case: for the experiments' records. */
+    public static final Gson SNAKE_CASE = builder().setPrettyPrinting().setFieldNamingPolicy(com.google.gson.FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
+
     /** On one line, for checkpoint metadata. */
     public static final Gson COMPACT = builder().create();
 

@@ -108,6 +108,16 @@ public final class TrainingRun implements AutoCloseable {
         }
     }
 
+    /** The seed a checkpoint's run was started with (it initialized the parameters), or null if the file does not say. */
+    public static Long seedOf(Checkpoint.Header h) {
+        String hyper = h.metadata().get(HYPER), old = h.metadata().get(OLD_SEED);
+        if (old != null) return Long.valueOf(old);
+        if (hyper == null) return null;
+        Map<String, String> s = RunJson.COMPACT.fromJson(hyper, new TypeToken<Map<String, String>>() { }.getType());
+        String seed = s.get(RunConfig.SEED);
+        return seed == null ? null : Long.valueOf(seed);
+    }
+
     /** The data set a checkpoint (a run's, or best.safetensors) was trained on; MNIST for files from before data sets had names. */
     public static KnownDataset datasetOf(Checkpoint.Header h) {
         String hyper = h.metadata().get(HYPER);

@@ -229,12 +229,14 @@ public abstract class BackendContract extends BackendTestBase {
         for (int n : new int[] {1, 3, 1000, 100_003}) {
             float[] x = random(r, n), dy = random(r, n);
             Tensor X = t(x, n), Y = zeros(n), DY = t(dy, n), DX = zeros(n);
-            float[] relu = new float[n], drelu = new float[n], sig = new float[n], dsig = new float[n];
+            float[] relu = new float[n], drelu = new float[n], sig = new float[n], dsig = new float[n], th = new float[n], dth = new float[n];
             for (int i = 0; i < n; i++) {
                 relu[i] = Math.max(x[i], 0f);
                 drelu[i] = x[i] > 0 ? dy[i] : 0f;
                 sig[i] = (float) (1 / (1 + Math.exp(-x[i])));
                 dsig[i] = dy[i] * sig[i] * (1 - sig[i]);
+                th[i] = (float) Math.tanh(x[i]);
+                dth[i] = dy[i] * (1 - th[i] * th[i]);
             }
             b.activation(Activation.RELU, X, Y);
             assertArrayEquals(relu, Y.toArray(), "relu n=" + n);
@@ -244,6 +246,10 @@ public abstract class BackendContract extends BackendTestBase {
             assertClose(sig, Y.toArray(), 1e-6, 1e-7, "sigmoid n=" + n);
             b.activationBackward(Activation.SIGMOID, Y, DY, DX);
             assertClose(dsig, DX.toArray(), 1e-5, 1e-7, "sigmoid backward n=" + n);
+            b.activation(Activation.TANH, X, Y);
+            assertClose(th, Y.toArray(), 1e-6, 1e-7, "tanh n=" + n);
+            b.activationBackward(Activation.TANH, Y, DY, DX);
+            assertClose(dth, DX.toArray(), 1e-5, 1e-7, "tanh backward n=" + n);
         }
     }
 

@@ -24,6 +24,7 @@ import groundup.nn.Pooling;
 import groundup.nn.Relu;
 import groundup.nn.Sequential;
 import groundup.nn.Sigmoid;
+import groundup.nn.Tanh;
 import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
 import java.util.List;
@@ -72,10 +73,11 @@ public abstract class LayerGradientContract extends BackendTestBase {
         checkLayer(new Affine(b, 12, 3, Init.he(), r, "fc4d"), random(r, 2 * 12), 2, 3, 2, 2);
     }
 
-    @Test void reluAndSigmoid() {
+    @Test void reluSigmoidAndTanh() {
         Random r = new Random(2);
         checkLayer(new Relu(b), awayFromZero(r, 4 * 9), 4, 9);
         checkLayer(new Sigmoid(b), random(r, 4 * 9), 4, 9);
+        checkLayer(new Tanh(b), random(r, 4 * 9), 4, 9);
     }
 
     @Test void convolution() {

@@ -261,6 +261,7 @@ public final class CpuBackend implements Backend {
         Parallel.Range body = switch (f) {
             case RELU -> (lo, hi) -> { for (int i = lo; i < hi; i++) y[i] = Math.max(x[i], 0f); };
             case SIGMOID -> (lo, hi) -> { for (int i = lo; i < hi; i++) y[i] = 1f / (1f + (float) Math.exp(-x[i])); };
+            case TANH -> (lo, hi) -> { for (int i = lo; i < hi; i++) y[i] = (float) Math.tanh(x[i]); };
         };
         parallel.forRange(x.length, GRAIN, body);
     }
@@ -276,6 +277,7 @@ public final class CpuBackend implements Backend {
                 for (int i = lo; i < hi; i++) dx[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dy[i]) & -(sv[i] > 0f ? 1 : 0));
             };
             case SIGMOID -> (lo, hi) -> { for (int i = lo; i < hi; i++) dx[i] = dy[i] * sv[i] * (1f - sv[i]); };
+            case TANH -> (lo, hi) -> { for (int i = lo; i < hi; i++) dx[i] = dy[i] * (1f - sv[i] * sv[i]); };
         };
         parallel.forRange(sv.length, GRAIN, body);
     }

@@ -361,6 +361,7 @@ public final class CudaBackend implements Backend {
         String kernel = switch (fn) {
             case RELU -> "relu_fwd";
             case SIGMOID -> "sigmoid_fwd";
+            case TANH -> "tanh_fwd";
         };
         launch(kernel, x.size(), op + " " + x.shape(), args().ptr(dev(x, op)).ptr(dev(y, op)).i64(x.size()));
     }
@@ -372,6 +373,7 @@ public final class CudaBackend implements Backend {
         String kernel = switch (fn) {
             case RELU -> "relu_bwd";
             case SIGMOID -> "sigmoid_bwd";
+            case TANH -> "tanh_bwd";
         };
         launch(kernel, dx.size(), op + " " + dx.shape(), args().ptr(dev(saved, op)).ptr(dev(dy, op)).ptr(dev(dx, op)).i64(dx.size()));
     }

@@ -20,6 +20,7 @@ import groundup.nn.Pooling;
 import groundup.nn.Relu;
 import groundup.nn.Sequential;
 import groundup.nn.Sigmoid;
+import groundup.nn.Tanh;
 import groundup.optim.Optimizer;
 import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
@@ -76,6 +77,7 @@ class CudaParityTest extends BackendTestBase {
         same("affine", b -> new Affine(b, 20, 7, Init.he(), new Random(1), "fc"), 5, 20);
         same("relu", Relu::new, 4, 33);
         same("sigmoid", Sigmoid::new, 4, 33);
+        same("tanh", Tanh::new, 4, 33);
         same("conv", b -> new Convolution(b, 3, 8, 3, 3, 1, 1, Init.he(), new Random(2), "c"), 4, 3, 11, 9);
         same("conv stride 2", b -> new Convolution(b, 2, 4, 5, 5, 2, 2, Init.he(), new Random(3), "c"), 3, 2, 12, 12);
         same("pool", b -> new Pooling(b, 2, 2, 2, 0), 4, 3, 10, 10);
