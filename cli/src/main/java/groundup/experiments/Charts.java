@@ -32,7 +32,8 @@ public final class Charts {
         s.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         s.setMarkerSize(0);
         s.setSeriesColors(COLORS);
-        s.setXAxisTickMarkSpacingHint(Math.max(60, w / 10));     // XChart's default crowds the labels of a long x axis
+        s.setXAxisTickMarkSpacingHint(Math.max(80, w / 8));     // XChart's default crowds the labels of a long x axis
+        s.setXAxisDecimalPattern("#");                         // iterations and epochs: whole numbers, no "1,056"
         return c;
     }
 

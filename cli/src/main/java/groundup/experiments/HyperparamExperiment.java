@@ -99,6 +99,8 @@ public final class HyperparamExperiment {
                 "weight decay", 760, 560);
         c.getStyler().setXAxisLogarithmic(true);
         c.getStyler().setYAxisLogarithmic(true);
+        c.getStyler().setXAxisDecimalPattern("0.#E0");
+        c.getStyler().setYAxisDecimalPattern("0.#E0");
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
         double[][] bands = {{0.8, 1.01}, {0.5, 0.8}, {0.2, 0.5}, {-1, 0.2}};
         String[] names = {"val acc >= 0.8", "0.5 - 0.8", "0.2 - 0.5", "< 0.2"};

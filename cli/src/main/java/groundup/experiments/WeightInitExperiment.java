@@ -135,6 +135,7 @@ public final class WeightInitExperiment {
                 c.getStyler().setYAxisMin(0.0);
                 if (activation.equals("relu")) c.getStyler().setYAxisMax(7000.0);   // the book's ylim for ReLU: half the values are 0
                 c.getStyler().setYAxisDecimalPattern("#");
+                c.getStyler().setXAxisDecimalPattern("0.0");
                 double[] edges = new double[BINS + 1], y = new double[BINS + 1];
                 for (int i = 0; i <= BINS; i++) {
                     edges[i] = h.lo + (h.hi - h.lo) * i / BINS;
