@@ -32,11 +32,26 @@ public final class RunJson {
         }
     };
 
+    private static final TypeAdapter<Double> SEVEN_DIGITS = new TypeAdapter<>() {
+        @Override public void write(JsonWriter out, Double v) throws IOException {
+            if (v == null || !Double.isFinite(v)) out.nullValue();
+            else out.value(new java.math.BigDecimal(v).round(new java.math.MathContext(7)).doubleValue());
+        }
+
+        @Override public Double read(JsonReader in) throws IOException { return FINITE_OR_NULL.read(in); }
+    };
+
     /** Pretty-printed, for summary.json. */
     public static final Gson PRETTY = builder().setPrettyPrinting().create();
 
-    /** Pretty-printed, Java's camelCase names written in snake_case: for the experiments' records. */
-    public static final Gson SNAKE_CASE = builder().setPrettyPrinting().setFieldNamingPolicy(com.google.gson.FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
+    /**
+     * For the experiments' records, which hold long curves: Java's camelCase names in snake_case,
+     * on one line ({@code jq .} prints it readably), numbers to 7 significant digits (they come
+     * from float32, which holds about 7), not finite ones as null.
+     */
+    public static final Gson SNAKE_CASE = new GsonBuilder().serializeNulls()
+            .setFieldNamingPolicy(com.google.gson.FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+            .registerTypeAdapter(double.class, SEVEN_DIGITS).registerTypeAdapter(Double.class, SEVEN_DIGITS).create();
 
     /** On one line, for checkpoint metadata. */
     public static final Gson COMPACT = builder().create();

@@ -1,0 +1,104 @@
+package groundup.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import groundup.backend.Backend;
+import groundup.backend.BackendProvider;
+import groundup.cpu.CpuBackend;
+import groundup.cuda.CudaBackendProvider;
+import groundup.data.Dataset;
+import groundup.experiments.GradCheckExperiment;
+import groundup.experiments.OptimizerExperiment;
+import groundup.experiments.Progress;
+import groundup.experiments.WeightInitExperiment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The experiments are backend code like training: the same classes on the CUDA backend give the
+ * CPU's numbers within float32 tolerance. On the GPU where a driver is installed; else on the
+ * host stand-in for the driver and cuBLAS that cuda-backend's tests build (in
+ * ../cuda-backend/target/cuda-standin, so run after that module: `./mvnw -B verify` does);
+ * skipped with the reason where neither is there. A JVM of its own (surefire execution
+ * `cuda-device`), since the stand-in must be loaded before anything touches JCuda.
+ */
+@Tag("cuda-device")
+class ExperimentsOnCudaTest {
+    private static final Path STANDIN = Path.of("../cuda-backend/target/cuda-standin");
+    static Backend cpu, cuda;
+    static String cannot;
+
+    @BeforeEach void needsCuda() { assumeTrue(cannot == null, () -> cannot); }
+
+    @BeforeAll static void backends() {
+        // before the first probe: CudaDevice probes once per process
+        if (!driverInstalled() && Files.isRegularFile(STANDIN.resolve("libcuda.so.1"))) {
+            System.setProperty("groundup.cuda.libpath", STANDIN.toAbsolutePath().toString());
+            System.load(STANDIN.resolve("libcuda.so.1").toAbsolutePath().toString());
+        }
+        BackendProvider.Availability a = new CudaBackendProvider().availability();
+        if (!a.available()) {
+            cannot = "no CUDA backend here (no GPU, and no stand-in in " + STANDIN + "; cuda-backend's tests build it): " + a.reason();
+            System.out.println("[ExperimentsOnCudaTest] skipping: " + cannot);
+            return;
+        }
+        cuda = new CudaBackendProvider().create();
+        cpu = new CpuBackend(2);
+    }
+
+    /** An NVIDIA driver where the loader looks (LD_LIBRARY_PATH, the usual library folders). */
+    private static boolean driverInstalled() {
+        List<String> dirs = new java.util.ArrayList<>(List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu",
+                "/lib64", "/usr/local/nvidia/lib64", "/usr/lib/wsl/lib"));
+        String env = System.getenv("LD_LIBRARY_PATH");
+        if (env != null) dirs.addAll(List.of(env.split(":")));
+        return dirs.stream().anyMatch(d -> !d.isBlank() && Files.exists(Path.of(d, "libcuda.so.1")));
+    }
+
+    @AfterAll static void close() {
+        if (cuda != null) cuda.close();
+        if (cpu != null) cpu.close();
+    }
+
+    @Test void activationHistogramsAgree() {
+        List<WeightInitExperiment.Activations> c = WeightInitExperiment.histograms(cpu, 3), g = WeightInitExperiment.histograms(cuda, 3);
+        assertEquals(c.size(), g.size());
+        for (int i = 0; i < c.size(); i++) {
+            for (int l = 0; l < 5; l++) {
+                WeightInitExperiment.Histogram hc = c.get(i).layers().get(l), hg = g.get(i).layers().get(l);
+                String what = c.get(i).activation() + " " + c.get(i).init() + " layer " + (l + 1);
+                assertEquals(hc.std(), hg.std(), 1e-3 * hc.std() + 1e-9, what + " std");
+                assertEquals(hc.mean(), hg.mean(), 1e-3 * Math.abs(hc.mean()) + 1e-6, what + " mean");
+            }
+        }
+    }
+
+    @Test void gradientCheckPassesOnCuda() {
+        Dataset data = Synthetic.make(200, 4);
+        GradCheckExperiment.Results r = GradCheckExperiment.run(cuda, data, new GradCheckExperiment.Params("two-layer", 3, 20, 1e-3, 0), 1);
+        assertTrue(r.passed(), GradCheckExperiment.table(r));
+        GradCheckExperiment.Results cnn = GradCheckExperiment.run(cuda, data, new GradCheckExperiment.Params("simple-cnn", 2, 6, 1e-3, 5), 1);
+        assertTrue(cnn.passed(), GradCheckExperiment.table(cnn));
+    }
+
+    @Test void optimizerCurvesAgree() {
+        Dataset data = Synthetic.make(500, 5);
+        var p = new OptimizerExperiment.Params(40, 32, List.of(50, 50), List.of("sgd", "adam"));
+        OptimizerExperiment.Results c = OptimizerExperiment.run(cpu, data, p, 2, Progress.none());
+        OptimizerExperiment.Results g = OptimizerExperiment.run(cuda, data, p, 2, Progress.none());
+        for (String o : p.optimizers()) {
+            double[] lc = c.of(o).loss(), lg = g.of(o).loss();
+            // the same draws and initial weights: float32 rounding alone separates the curves
+            for (int i = 0; i < 5; i++) assertEquals(lc[i], lg[i], 1e-4 * Math.abs(lc[i]) + 1e-5, o + " step " + (i + 1));
+            assertEquals(c.of(o).finalLoss(), g.of(o).finalLoss(), 0.02 * c.of(o).finalLoss() + 1e-3, o + " final");
+        }
+    }
+}
