@@ -33,7 +33,7 @@ final class GradCheckCommand implements Callable<Integer> {
         var book = GradCheckExperiment.Params.book(net);
         var p = new GradCheckExperiment.Params(net, images, samples, h, steps != null ? steps : book.steps());
         try (Backend b = options.open("gradcheck --net " + net + " on " + images + " training images" + (p.steps() > 0 ? ", after " + p.steps() + " Adam steps" : ""))) {
-            GradCheckExperiment.Results r = GradCheckExperiment.run(b, train, p, options.seed);
+            GradCheckExperiment.Results r = GradCheckExperiment.run(b, train, p, options.seed, options.progress("gradcheck"));
             System.out.print(GradCheckExperiment.table(r));
             options.finish("gradcheck", Record.of("gradcheck", "ch05/gradient_check.py", b.name(), options.seed, p, r));
             if (!r.passed()) {

@@ -52,18 +52,24 @@ public final class GradCheckExperiment {
 
     private GradCheckExperiment() {}
 
-    public static Results run(Backend b, Dataset train, Params p, long seed) {
+    public static Results run(Backend b, Dataset train, Params p, long seed) { return run(b, train, p, seed, Progress.none()); }
+
+    public static Results run(Backend b, Dataset train, Params p, long seed, Progress progress) {
         NetworkSpec spec = NetworkSpec.of(p.net);
         Dataset x = train.head(p.images);
         try (Sequential net = Networks.create(spec, b, seed); Tensor in = b.allocate(net.batchShape(p.images))) {
             if (p.steps > 0) {
                 try (Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, UpdateRule.Kind.ADAM.defaultLr, 0);
                      MiniBatchSteps steps = new MiniBatchSteps(net, opt, train, Math.min(100, train.count()), seed)) {
-                    for (int i = 0; i < p.steps; i++) steps.step();
+                    for (int i = 0; i < p.steps; i++) {
+                        steps.step();
+                        progress.update("training first", i + 1, p.steps);
+                    }
                 }
             }
             b.upload(x.images(), 0, in);
-            List<GradientCheck.Result> res = GradientCheck.network(net, in, p.samples, p.h, 1e-2, new Random(seed));
+            List<GradientCheck.Result> res = GradientCheck.network(net, in, p.samples, p.h, 1e-2, new Random(seed),
+                    (done, total) -> progress.update("parameters checked", done, total));
             List<Row> rows = new ArrayList<>();
             List<Parameter> ps = net.parameters();
             boolean all = true;

@@ -45,6 +45,16 @@ public final class GradientCheck {
      * well above it say anything; a wrong gradient is wrong in its large entries too.
      */
     public static List<Result> network(Sequential net, Tensor x, int samples, double h, double atol, Random rnd) {
+        return network(net, x, samples, h, atol, rnd, (done, total) -> { });
+    }
+
+    /** Where a long check reports: parameters checked so far of all. */
+    public interface Progress {
+        void checked(int done, int total);
+    }
+
+    /** {@link #network(Sequential, Tensor, int, double, double, Random)}, telling {@code progress} after each parameter. */
+    public static List<Result> network(Sequential net, Tensor x, int samples, double h, double atol, Random rnd, Progress progress) {
         Backend b = net.backend();
         Tensor s0 = net.predict(x, Mode.TRAIN);
         float[] rv = new float[s0.size()];
@@ -67,6 +77,7 @@ public final class GradientCheck {
                         .sorted((u, v) -> Float.compare(Math.abs(g[v]), Math.abs(g[u])))
                         .limit(samples).mapToInt(Integer::intValue).toArray();
                 out.add(compare(ps.get(i).name(), ps.get(i).value(), g, loss, top, h, atol, true));
+                progress.checked(i + 1, ps.size());
             }
             return out;
         }
