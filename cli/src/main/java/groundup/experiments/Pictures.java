@@ -37,17 +37,22 @@ public final class Pictures {
         write(stack(images, cols), file);
     }
 
-    /** Images tiled {@code cols} to a row on white, each cell as large as the largest image. */
+    /** Images tiled {@code cols} to a row on white: each column as wide as its widest image, each row as tall as its tallest. */
     public static BufferedImage stack(List<BufferedImage> images, int cols) {
-        int cw = 0, ch = 0;
-        for (BufferedImage i : images) { cw = Math.max(cw, i.getWidth()); ch = Math.max(ch, i.getHeight()); }
         cols = Math.max(1, Math.min(cols, images.size()));
         int rows = (images.size() + cols - 1) / cols;
-        BufferedImage out = new BufferedImage(cols * cw, rows * ch, BufferedImage.TYPE_INT_RGB);
+        int[] x = new int[cols + 1], y = new int[rows + 1];
+        for (int k = 0; k < images.size(); k++) {
+            x[k % cols + 1] = Math.max(x[k % cols + 1], images.get(k).getWidth());
+            y[k / cols + 1] = Math.max(y[k / cols + 1], images.get(k).getHeight());
+        }
+        for (int c = 0; c < cols; c++) x[c + 1] += x[c];
+        for (int r = 0; r < rows; r++) y[r + 1] += y[r];
+        BufferedImage out = new BufferedImage(x[cols], y[rows], BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, out.getWidth(), out.getHeight());
-        for (int k = 0; k < images.size(); k++) g.drawImage(images.get(k), (k % cols) * cw, (k / cols) * ch, null);
+        for (int k = 0; k < images.size(); k++) g.drawImage(images.get(k), x[k % cols], y[k / cols], null);
         g.dispose();
         return out;
     }
