@@ -20,7 +20,7 @@ trap pack EXIT
 rm -rf /tmp/gu "$HOME"/.cache/groundup/jcublas-* && mkdir -p /tmp/gu/mnist
 timeout 60 tar xzf "$C/jre.tgz" -C /tmp/gu && J=/tmp/gu/groundup-jre/bin/java
 timeout 60 tar xzf "$C/mnist.tgz" -C /tmp/gu/mnist
-CP="$C/groundup-benchmarks.jar:$C/groundup-cli.jar:$C/picocli.jar"
+CP="$C/groundup-benchmarks.jar:$C/groundup-cli.jar:$C/picocli.jar:$C/xchart.jar"
 gu() { local t="$1"; shift; timeout "$t" "$J" -Xmx16g -cp "$CP" groundup.cli.Main "$@"; }
 
 echo "== cuBLAS and the driver on this machine"
@@ -35,11 +35,11 @@ fi
 
 JQWIK="$C/jqwik-api.jar:$C/jqwik-engine.jar"
 timeout 420 "$J" -Xmx16g -Dgroundup.cuda.standin=off -jar "$C/junit-platform-console-standalone.jar" execute \
-  -cp "$CP:$JQWIK:$C/core-tests.jar:$C/cuda-tests.jar" --details=tree --disable-banner \
+  -cp "$CP:$JQWIK:$C/core-tests.jar:$C/cuda-tests.jar:$C/cli-tests.jar" --details=tree --disable-banner \
   --select-class groundup.cuda.CudaAvailabilityTest --select-class groundup.cuda.CudaKernelsTest \
   --select-class groundup.cuda.CudaBackendContractTest --select-class groundup.cuda.CudaBackendPropertiesTest \
   --select-class groundup.cuda.CudaLayerGradientTest --select-class groundup.cuda.CudaParityTest \
-  --select-class groundup.cuda.CudaMemoryTest > "$LOGS/tests.log" 2>&1
+  --select-class groundup.cuda.CudaMemoryTest --select-class groundup.cli.ExperimentsOnCudaTest > "$LOGS/tests.log" 2>&1
 tests_rc=$?
 echo "== failing tests (name, then message)"
 grep -E '✘|\[X\]' "$LOGS/tests.log" | head -40

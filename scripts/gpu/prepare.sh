@@ -12,6 +12,7 @@ rm -rf "$C" && mkdir -p "$C"
 cp benchmarks/target/groundup-benchmarks.jar "$C/"
 cp cli/target/groundup-cli-*.jar "$C/groundup-cli.jar"
 ./mvnw -B -q dependency:copy -Dartifact=info.picocli:picocli:4.7.6 -DoutputDirectory="$PWD/$C" -Dmdep.stripVersion=true
+./mvnw -B -q dependency:copy -Dartifact=org.knowm.xchart:xchart:3.8.8 -DoutputDirectory="$PWD/$C" -Dmdep.stripVersion=true   # the experiment classes' types
 ./mvnw -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.11.4 -DoutputDirectory="$PWD/$C" \
   -Dmdep.stripVersion=true
 for a in jqwik-api jqwik-engine; do     # the property tests' engine (its own needs are in the console launcher)
@@ -19,6 +20,7 @@ for a in jqwik-api jqwik-engine; do     # the property tests' engine (its own ne
 done
 (cd core/target/test-classes && jar cf "../../../$C/core-tests.jar" .)
 (cd cuda-backend/target/test-classes && jar cf "../../../$C/cuda-tests.jar" .)
+(cd cli/target/test-classes && jar cf "../../../$C/cli-tests.jar" groundup/cli/ExperimentsOnCudaTest.class groundup/cli/Synthetic.class)
 jdk="${JDK17:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}"
 rm -rf /tmp/groundup-jre && "$jdk/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.unsupported \
   --strip-debug --no-man-pages --no-header-files --compress=2 --output /tmp/groundup-jre

@@ -64,10 +64,10 @@ final class ExperimentCommand implements Runnable {
             try (Backend b = options.open("experiment optimizers")) {
                 var r = OptimizerExperiment.run(b, train, p, options.seed, options.progress("optimizers"));
                 for (var c : r.curves()) {
-                    System.out.printf(Locale.ROOT, "%-9s lr %-6s mean loss of the last 100 iterations %.4f%n", c.optimizer(), c.lr(), c.finalLoss());
+                    System.out.printf(Locale.ROOT, "%-9s lr %-6s mean loss of the last %d iterations %.4f%n", c.optimizer(), c.lr(), Math.min(100, iterations), c.finalLoss());
                 }
                 Path png = options.dir("optimizers").resolve("optimizers.png");
-                OptimizerExperiment.plot(r, png);
+                options.draw(() -> OptimizerExperiment.plot(r, png));
                 options.finish("optimizers", Record.of("optimizers", "ch06/optimizer_compare_mnist.py", b.name(), options.seed, p, r), png);
             }
             return 0;
@@ -97,15 +97,15 @@ final class ExperimentCommand implements Runnable {
                     System.out.println(sb);
                 }
                 for (var c : r.training()) {
-                    System.out.printf(Locale.ROOT, "%-9s mean loss of the last 100 iterations %.4f%n", c.init(), c.finalLoss());
+                    System.out.printf(Locale.ROOT, "%-9s mean loss of the last %d iterations %.4f%n", c.init(), Math.min(100, iterations), c.finalLoss());
                 }
                 Path dir = options.dir("weight-init");
                 Path[] pngs = {dir.resolve("weight-init-sigmoid.png"), dir.resolve("weight-init-tanh.png"), dir.resolve("weight-init-relu.png"),
                         dir.resolve("weight-init-loss.png")};
-                WeightInitExperiment.plotHistograms(r, "sigmoid", pngs[0]);
-                WeightInitExperiment.plotHistograms(r, "tanh", pngs[1]);
-                WeightInitExperiment.plotHistograms(r, "relu", pngs[2]);
-                WeightInitExperiment.plotLoss(r, pngs[3]);
+                options.draw(() -> WeightInitExperiment.plotHistograms(r, "sigmoid", pngs[0]));
+                options.draw(() -> WeightInitExperiment.plotHistograms(r, "tanh", pngs[1]));
+                options.draw(() -> WeightInitExperiment.plotHistograms(r, "relu", pngs[2]));
+                options.draw(() -> WeightInitExperiment.plotLoss(r, pngs[3]));
                 options.finish("weight-init", Record.of("weight-init", "ch06/weight_init_activation_histogram.py, ch06/weight_init_compare.py",
                         b.name(), options.seed, p, r), pngs);
             }
@@ -137,7 +137,7 @@ final class ExperimentCommand implements Runnable {
                             s.withBatchNorm()[epochs - 1], s.without()[epochs - 1]);
                 }
                 Path png = options.dir("batchnorm").resolve("batchnorm.png");
-                BatchNormExperiment.plot(r, png);
+                options.draw(() -> BatchNormExperiment.plot(r, png));
                 options.finish("batchnorm", Record.of("batchnorm", "ch06/batch_norm_test.py", b.name(), options.seed, p, r), png);
             }
             return 0;
@@ -172,7 +172,7 @@ final class ExperimentCommand implements Runnable {
                             v.finalTest(), v.gap());
                 }
                 Path png = options.dir("overfit").resolve("overfit.png");
-                OverfitExperiment.plot(r, png);
+                options.draw(() -> OverfitExperiment.plot(r, png));
                 options.finish("overfit", Record.of("overfit", "ch06/overfit_weight_decay.py, ch06/overfit_dropout.py", b.name(), options.seed, p, r),
                         png);
             }
@@ -208,8 +208,8 @@ final class ExperimentCommand implements Runnable {
                 }
                 Path dir = options.dir("hyperparams");
                 Path[] pngs = {dir.resolve("hyperparams-best.png"), dir.resolve("hyperparams-search.png")};
-                HyperparamExperiment.plotBest(r, best, pngs[0]);
-                HyperparamExperiment.plotSearch(r, pngs[1]);
+                options.draw(() -> HyperparamExperiment.plotBest(r, best, pngs[0]));
+                options.draw(() -> HyperparamExperiment.plotSearch(r, pngs[1]));
                 options.finish("hyperparams", Record.of("hyperparams", "ch06/hyperparameter_optimization.py", b.name(), options.seed, p, r), pngs);
             }
             return 0;

@@ -19,6 +19,25 @@ final class ExperimentOptions {
     @Mixin BackendOption backendOption;
 
     private Path dir;
+    private LinkageError noDesktop;
+
+    /** A figure's drawing and writing. */
+    interface Drawing {
+        void draw() throws IOException;
+    }
+
+    /**
+     * Draws a figure. A Java without the java.desktop module (a jlink'd runtime) draws nothing;
+     * {@link #finish} then writes the numbers all the same and says why the figures are missing.
+     */
+    void draw(Drawing d) throws IOException {
+        if (noDesktop != null) return;
+        try {
+            d.draw();
+        } catch (LinkageError e) {
+            noDesktop = e;
+        }
+    }
 
     /** Opens the backend and prints which, as train does. */
     Backend open(String what) {
@@ -38,12 +57,16 @@ final class ExperimentOptions {
 
     Progress progress(String name) { return Progress.to(System.err, name); }
 
-    /** Writes the record as NAME.json and prints the files written. */
+    /** Writes the record as NAME.json and prints the files written; exit 1 after it if the figures could not be drawn. */
     void finish(String name, Record record, Path... pictures) throws IOException {
         Path json = dir(name).resolve(name + ".json");
         record.write(json);
         StringBuilder sb = new StringBuilder("wrote ").append(json);
-        for (Path p : pictures) sb.append(", ").append(p);
+        if (noDesktop == null) for (Path p : pictures) sb.append(", ").append(p);
         System.out.println(sb);
+        if (noDesktop != null) {
+            throw new CommandFailedException("the numbers are in " + json + "; the figures were not drawn: drawing needs the java.desktop module, "
+                    + "which this Java lacks (" + noDesktop + ")", noDesktop);
+        }
     }
 }

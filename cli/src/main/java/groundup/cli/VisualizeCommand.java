@@ -55,7 +55,7 @@ final class VisualizeCommand implements Runnable {
                 System.out.printf(Locale.ROOT, "%s %s: %d drawn; mean std of a filter's weights %.4g before training, %.4g after%n",
                         v.results().parameter(), java.util.Arrays.toString(v.results().shape()), v.results().filters().size(), before, after);
                 Path png = options.dir("filters").resolve("filters.png");
-                Pictures.write(FilterView.picture(v), png);
+                options.draw(() -> Pictures.write(FilterView.picture(v), png));
                 options.finish("filters", Record.of("visualize filters", "ch07/visualize_filter.py", b.name(), initSeed, checkpoint.toString(),
                         v.results()), png);
             }
@@ -86,7 +86,7 @@ final class VisualizeCommand implements Runnable {
                             100 * m.confidence());
                 }
                 Path png = options.dir("misclassified").resolve("misclassified.png");
-                Pictures.write(MisclassifiedView.picture(r, test, d, spec.net()), png);
+                options.draw(() -> Pictures.write(MisclassifiedView.picture(r, test, d, spec.net()), png));
                 options.finish("misclassified", Record.of("visualize misclassified", "ch08/misclassified_mnist.py", b.name(), options.seed,
                         checkpoint.toString(), r), png);
             }
@@ -132,7 +132,7 @@ final class VisualizeCommand implements Runnable {
                             m.mean(), m.max(), 100 * m.zeroShare());
                 }
                 Path png = options.dir("activations").resolve("activations.png");
-                Pictures.write(ActivationView.picture(v, spec.net() + ": " + name), png);
+                options.draw(() -> Pictures.write(ActivationView.picture(v, spec.net() + ": " + name), png));
                 options.finish("activations", Record.of("visualize activations", "ch07 (figures 7-24, 7-26)", b.name(), options.seed,
                         checkpoint + " " + name, v.results()), png);
             }
