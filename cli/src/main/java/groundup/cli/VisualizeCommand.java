@@ -78,7 +78,7 @@ final class VisualizeCommand implements Runnable {
             try (Backend b = options.open("visualize misclassified of " + checkpoint + " (" + spec.net() + ")");
                  Sequential net = Networks.create(spec, b, 0)) {
                 Checkpoint.load(checkpoint, net, null);
-                MisclassifiedView.Results r = MisclassifiedView.run(net, test, images);
+                MisclassifiedView.Results r = MisclassifiedView.run(net, test, images, options.progress("misclassified"));
                 System.out.printf(Locale.ROOT, "%d of %d test images wrong (accuracy %.2f%%); the first %d:%n", r.wrong(), r.images(),
                         100 * r.accuracy(), r.shown().size());
                 for (var m : r.shown()) {

@@ -21,9 +21,11 @@ public final class MisclassifiedView {
 
     private MisclassifiedView() {}
 
-    public static Results run(Sequential net, Dataset test, int show) {
+    public static Results run(Sequential net, Dataset test, int show) { return run(net, test, show, Progress.none()); }
+
+    public static Results run(Sequential net, Dataset test, int show, Progress progress) {
         int k = net.classes(), n = test.count();
-        float[] p = Scores.probabilities(net, test, 500);
+        float[] p = Scores.probabilities(net, test, 500, progress);
         int[][] confusion = new int[k][k];
         List<Mistake> shown = new ArrayList<>();
         int wrong = 0;

@@ -11,7 +11,10 @@ public final class Scores {
     private Scores() {}
 
     /** (count, classes) softmax probabilities, row-major. */
-    public static float[] probabilities(Sequential net, Dataset data, int batch) {
+    public static float[] probabilities(Sequential net, Dataset data, int batch) { return probabilities(net, data, batch, Progress.none()); }
+
+    /** The same, reporting images scored so far. */
+    public static float[] probabilities(Sequential net, Dataset data, int batch, Progress progress) {
         Backend b = net.backend();
         int n = data.count(), per = data.sampleShape().size(), classes = net.classes();
         float[] out = new float[n * classes], host = new float[batch * per];
@@ -23,6 +26,7 @@ public final class Scores {
                 float[] s = net.predict(x, Mode.INFERENCE).toArray();
                 for (int i = 0; i < m; i++) softmax(s, i * classes, classes, out, (start + i) * classes);
             }
+            progress.update("images scored", start + m, n);
         }
         return out;
     }
