@@ -83,6 +83,13 @@ public interface Backend extends TensorOwner, AutoCloseable {
     void col2im(Tensor col, ConvGeometry g, Tensor dx);
 
     /**
+     * A convolution of geometry g with {@code filters} filters, made once per geometry and reused
+     * every step (see {@link Convolver}). The default composes im2col, GEMM and a transpose
+     * ({@link Im2colConvolver}), the oracle; a backend overrides it where it can do better.
+     */
+    default Convolver convolver(ConvGeometry g, int filters) { return new Im2colConvolver(this, g, filters); }
+
+    /**
      * Max pooling: x (n, c, h, w) to y (n, c, oh, ow) with padding that never wins; argmax
      * (same shape as y) receives the index of the winner inside its window, ky*kw + kx.
      */

@@ -72,6 +72,31 @@ public final class Checks {
         shape("im2col", "col", col, g.colShape(), g);
     }
 
+    /** A convolver's forward: x (N, C, H, W), w (F, C*kh*kw), bias (F), y (N, F, OH, OW). */
+    public static void convolution(Backend b, ConvGeometry g, int filters, Tensor x, Tensor w, Tensor bias, Tensor y) {
+        String op = "convolution forward";
+        owned(b, op, x, w, bias, y);
+        shape(op, "x", x, g.inputShape(), g);
+        shape(op, "w", w, Shape.of(filters, g.c() * g.kh() * g.kw()), g);
+        shape(op, "b", bias, Shape.of(filters), g);
+        shape(op, "y", y, Shape.of(g.n(), filters, g.outH(), g.outW()), g);
+        noAlias(op, y, x);
+    }
+
+    /** A convolver's backward: as forward, with dy like y, dw like w, db like b, dx (if any) like x. */
+    public static void convolutionBackward(Backend b, ConvGeometry g, int filters, Tensor x, Tensor w, Tensor dy, Tensor dw, Tensor db,
+                                           Tensor dx) {
+        String op = "convolution backward";
+        convolution(b, g, filters, x, w, db, dy);
+        owned(b, op, dw);
+        shape(op, "dw", dw, w.shape(), g);
+        if (dx != null) {
+            owned(b, op, dx);
+            shape(op, "dx", dx, g.inputShape(), g);
+            noAlias(op, dx, dy);
+        }
+    }
+
     public static void col2im(Backend b, Tensor col, ConvGeometry g, Tensor dx) {
         owned(b, "col2im", col, dx);
         shape("col2im", "col", col, g.colShape(), g);

@@ -1,6 +1,7 @@
 package groundup.nn;
 
 import groundup.backend.Backend;
+import groundup.backend.Convolver;
 import groundup.tensor.ConvGeometry;
 import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
@@ -8,7 +9,8 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * 2-D convolution as the book does it: im2col, then one GEMM.
+ * 2-D convolution. The backend computes it ({@link Backend#convolver}); its oracle is the
+ * book's way, im2col then one GEMM ({@link groundup.backend.Im2colConvolver}):
  * <pre>
  * col   (N*OH*OW, C*KH*KW) = im2col(x)
  * out2d (N*OH*OW, FN)      = col W^T + b          W is (FN, C*KH*KW), the book's (FN, C, KH, KW)
@@ -20,8 +22,8 @@ public final class Convolution implements Layer {
     private final Backend b;
     private final int channels, filters, kh, kw, stride, pad;
     private final Parameter w, bias;
-    private ConvGeometry g;
-    private Tensor col, out2d, y, dout2d, dcol, dx;
+    private Convolver conv;
+    private Tensor x, y, dx;
     private boolean skipDx;
 
     public Convolution(Backend backend, int channels, int filters, int kh, int kw, int stride, int pad,
@@ -53,30 +55,21 @@ public final class Convolution implements Layer {
     }
 
     @Override public Tensor forward(Tensor x, Mode mode) {
-        g = geometry(x.shape());
-        int n = g.n(), spatial = g.outH() * g.outW();
-        col = Buffers.ensure(b, col, g.colShape());
-        out2d = Buffers.ensure(b, out2d, Shape.of(n * spatial, filters));
-        y = Buffers.ensure(b, y, Shape.of(n, filters, g.outH(), g.outW()));
-        b.im2col(x, g, col);
-        b.gemm(false, true, 1f, col, w.value(), 0f, out2d);
-        b.addRowVector(out2d, bias.value(), out2d);
-        b.batchedTranspose(out2d, n, spatial, filters, y);
+        ConvGeometry gx = geometry(x.shape());
+        if (conv == null || !conv.geometry().equals(gx)) {     // a new batch size: a convolver of its own, made once
+            if (conv != null) conv.close();
+            conv = b.convolver(gx, filters);
+        }
+        this.x = x;
+        y = Buffers.ensure(b, y, Shape.of(gx.n(), filters, gx.outH(), gx.outW()));
+        conv.forward(x, w.value(), bias.value(), y);
         return y;
     }
 
     @Override public Tensor backward(Tensor dy) {
-        int n = g.n(), spatial = g.outH() * g.outW();
-        dout2d = Buffers.ensure(b, dout2d, Shape.of(n * spatial, filters));
-        b.batchedTranspose(dy, n, filters, spatial, dout2d);
-        b.sumRows(dout2d, bias.grad());
-        b.gemm(true, false, 1f, dout2d, col, 0f, w.grad());
-        if (skipDx) return null;
-        dcol = Buffers.ensure(b, dcol, g.colShape());
-        dx = Buffers.ensure(b, dx, g.inputShape());
-        b.gemm(false, false, 1f, dout2d, w.value(), 0f, dcol);
-        b.col2im(dcol, g, dx);
-        return dx;
+        if (!skipDx) dx = Buffers.ensure(b, dx, conv.geometry().inputShape());
+        conv.backward(x, w.value(), dy, w.grad(), bias.grad(), skipDx ? null : dx);
+        return skipDx ? null : dx;
     }
 
     @Override public List<Parameter> parameters() { return List.of(w, bias); }
@@ -90,5 +83,8 @@ public final class Convolution implements Layer {
         return "Convolution " + filters + "x" + channels + "x" + kh + "x" + kw + " stride " + stride + " pad " + pad;
     }
 
-    @Override public void close() { Buffers.close(col, out2d, y, dout2d, dcol, dx, w.value(), w.grad(), bias.value(), bias.grad()); }
+    @Override public void close() {
+        if (conv != null) conv.close();
+        Buffers.close(y, dx, w.value(), w.grad(), bias.value(), bias.grad());
+    }
 }

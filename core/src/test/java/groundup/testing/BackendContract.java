@@ -154,6 +154,56 @@ public abstract class BackendContract extends BackendTestBase {
         }
     }
 
+    /**
+     * The backend's convolver against the book's way written out plainly (im2col, GEMM, bias,
+     * transpose; backward through col2im), on every geometry with 1 to 5 filters, twice in a row
+     * (a convolver is reused every step), and for a first layer (no dx).
+     */
+    @Test void convolverMatchesTheIm2colReference() {
+        Random r = new Random(8);
+        int k = 0;
+        for (ConvGeometry g : geometries(80)) {
+            int f = 1 + (k++ % 5), ckk = g.c() * g.kh() * g.kw(), s = g.outH() * g.outW(), n = g.n();
+            try (groundup.backend.Convolver conv = b.convolver(g, f)) {
+                for (int round = 0; round < 2; round++) {
+                    float[] x = random(r, g.inputShape().size()), w = random(r, f * ckk), bias = random(r, f), dy = random(r, n * f * s);
+                    float[] col = Reference.im2col(x, g);
+                    float[] out = Reference.gemm(false, true, n * s, f, ckk, 1f, col, w, 0f, new float[n * s * f]);
+                    for (int i = 0; i < n * s; i++) for (int j = 0; j < f; j++) out[i * f + j] += bias[j];
+                    float[] y = Reference.batchedTranspose(out, n, s, f);
+                    float[] dout = Reference.batchedTranspose(dy, n, f, s);
+                    float[] dw = Reference.gemm(true, false, f, ckk, n * s, 1f, dout, col, 0f, new float[f * ckk]);
+                    float[] db = new float[f];
+                    for (int i = 0; i < n * s; i++) for (int j = 0; j < f; j++) db[j] += dout[i * f + j];
+                    float[] dx = Reference.col2im(Reference.gemm(false, false, n * s, ckk, f, 1f, dout, w, 0f, new float[n * s * ckk]), g);
+                    Tensor X = t(x, g.inputShape().dims()), W = t(w, f, ckk), B = t(bias, f), DY = t(dy, n, f, g.outH(), g.outW());
+                    Tensor Y = t(Tensors.sentinel(y.length), n, f, g.outH(), g.outW()), DW = t(Tensors.sentinel(w.length), f, ckk);
+                    Tensor DB = t(Tensors.sentinel(f), f), DX = t(Tensors.sentinel(x.length), g.inputShape().dims());
+                    conv.forward(X, W, B, Y);
+                    assertClose(y, Y.toArray(), RTOL, ATOL, "convolver forward " + g + " filters " + f);
+                    conv.backward(X, W, DY, DW, DB, round == 0 ? DX : null);
+                    assertClose(dw, DW.toArray(), 1e-3, 1e-4, "convolver dw " + g);
+                    assertClose(db, DB.toArray(), 1e-3, 1e-4, "convolver db " + g);
+                    if (round == 0) assertClose(dx, DX.toArray(), RTOL, ATOL, "convolver dx " + g);
+                    else assertArrayEquals(Tensors.sentinel(x.length), DX.toArray(), "no dx asked: dx untouched");
+                    assertArrayEquals(x, X.toArray(), "x unchanged");
+                }
+            }
+        }
+    }
+
+    @Test void convolverRejectsTensorsOfTheWrongShape() {
+        ConvGeometry g = new ConvGeometry(2, 3, 5, 5, 3, 3, 1, 1);
+        try (groundup.backend.Convolver conv = b.convolver(g, 4)) {
+            Tensor x = zeros(2, 3, 5, 5), w = zeros(4, 27), bias = zeros(4), y = zeros(2, 4, 5, 5);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> conv.forward(x, zeros(4, 26), bias, y));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("(4, 26)") && e.getMessage().contains("(4, 27)"), e.getMessage());
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> conv.forward(zeros(3, 3, 5, 5), w, bias, y));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> conv.backward(x, w, y, w, zeros(5), null));
+        }
+    }
+
     @Test void col2imIsTheAdjointOfIm2colAndMatchesReference() {
         Random r = new Random(7);
         for (ConvGeometry g : geometries(70)) {
