@@ -3,6 +3,7 @@ package groundup.cpu;
 import groundup.backend.Activation;
 import groundup.backend.Backend;
 import groundup.backend.Checks;
+import groundup.backend.Convolver;
 import groundup.backend.DropoutHash;
 import groundup.backend.UpdateRule;
 import groundup.tensor.ConvGeometry;
@@ -35,6 +36,15 @@ public final class CpuBackend implements Backend {
     }
 
     private float[] a(Tensor t, String op) { return (float[]) t.handle(this, op); }
+
+    /**
+     * Image by image, in cache ({@link CpuConvolver}); {@code -Dgroundup.cpu.convolution=im2col}
+     * picks the oracle instead (im2col of the whole batch and one GEMM), for side-by-side figures.
+     */
+    @Override public Convolver convolver(ConvGeometry g, int filters) {
+        return "im2col".equals(System.getProperty("groundup.cpu.convolution")) ? Backend.super.convolver(g, filters)
+                : new CpuConvolver(this, parallel, g, filters);
+    }
 
     // ---- memory -------------------------------------------------------------------
 
