@@ -150,6 +150,8 @@ final class CpuConvolver implements Convolver {
             int plane = img + ch * h * wd;
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++, r++) {
+                    // the output columns whose input column ox*s + kx - p lies inside the image: [lo, hi)
+                    int lo = Math.min(ow, Math.max(0, ceilDiv(p - kx, s))), hi = Math.max(lo, Math.min(ow, ceilDiv(wd + p - kx, s)));
                     int row = r * spatial;
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * s + ky - p, o = row + oy * ow;
@@ -157,11 +159,14 @@ final class CpuConvolver implements Convolver {
                             java.util.Arrays.fill(col, o, o + ow, 0f);
                             continue;
                         }
-                        int src = plane + iy * wd;
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ox * s + kx - p;
-                            col[o + ox] = ix >= 0 && ix < wd ? x[src + ix] : 0f;
+                        if (lo > 0) java.util.Arrays.fill(col, o, o + lo, 0f);
+                        int src = plane + iy * wd + lo * s + kx - p;
+                        if (s == 1) {
+                            System.arraycopy(x, src, col, o + lo, hi - lo);     // a contiguous run of the input row
+                        } else {
+                            for (int ox = lo; ox < hi; ox++, src += s) col[o + ox] = x[src];
                         }
+                        if (hi < ow) java.util.Arrays.fill(col, o + hi, o + ow, 0f);
                     }
                 }
             }
@@ -178,20 +183,21 @@ final class CpuConvolver implements Convolver {
             int plane = img + ch * h * wd;
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++, r++) {
+                    int lo = Math.min(ow, Math.max(0, ceilDiv(p - kx, s))), hi = Math.max(lo, Math.min(ow, ceilDiv(wd + p - kx, s)));
                     int row = r * spatial;
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * s + ky - p;
                         if (iy < 0 || iy >= h) continue;
-                        int dst = plane + iy * wd, o = row + oy * ow;
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ox * s + kx - p;
-                            if (ix >= 0 && ix < wd) dx[dst + ix] += col[o + ox];
-                        }
+                        int dst = plane + iy * wd + lo * s + kx - p, o = row + oy * ow;
+                        for (int ox = lo; ox < hi; ox++, dst += s) dx[dst] += col[o + ox];
                     }
                 }
             }
         }
     }
+
+    /** ceil(a / b) for b > 0, any sign of a. */
+    private static int ceilDiv(int a, int b) { return -Math.floorDiv(-a, b); }
 
     @Override public void close() {
         w.close();

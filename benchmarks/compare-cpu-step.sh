@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Issue #12's table on this machine's CPU: the train step at batch 100 and inference over 10,000
+# images (batches of 1,000), SimpleConvNet and DeepConvNet, GroundUp's CPU backend (JMH
+# TrainStepBench, InferenceBench) beside PyTorch tuned as its CPU guide advises
+# (pytorch/steps.py: one OpenBLAS thread, glibc malloc thresholds raised, torch's own threads =
+# THREADS), run alternately ROUNDS times in one run. Prints each round, then medians with their
+# range, the ratios, and GFLOP/s. Needs python3 with torch (Debian: apt-get install python3-torch).
+#
+#   benchmarks/compare-cpu-step.sh [ROUNDS] [THREADS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds="${1:-3}"
+threads="${2:-$(nproc)}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+PY="${PYTHON:-python3}"
+"$PY" -c 'import torch' 2>/dev/null || PY=/usr/bin/python3
+"$PY" -c 'import torch' || { echo "no python with torch found (apt-get install python3-torch, or set PYTHON)" >&2; exit 1; }
+TORCH_ENV=(OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296)
+jar=benchmarks/target/groundup-benchmarks.jar
+[ -f "$jar" ] || ./mvnw -B -q -DskipTests package
+for r in $(seq 1 "$rounds"); do
+  java -Dgroundup.threads="$threads" -cp "$jar" org.openjdk.jmh.Main 'TrainStepBench|InferenceBench' -p net=simple-cnn,deep-cnn \
+    -f 1 -wi 2 -w 1s -i 4 -r 1s -rf json -rff "$tmp/gu$r.json" > "$tmp/gu$r.log" 2>&1 || { cat "$tmp/gu$r.log"; exit 1; }
+  (cd benchmarks/pytorch && env "${TORCH_ENV[@]}" "$PY" steps.py --threads "$threads" --rounds 3) > "$tmp/pt$r.json"
+  echo "round $r done"
+done
+"$PY" - "$tmp" "$rounds" "$threads" "${TORCH_ENV[*]}" <<'PY'
+import json, statistics, sys
+tmp, rounds, threads, env = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+GFLOP = {"train simple-cnn": 0.4326, "train deep-cnn": 5.2408, "inference simple-cnn": 17.3, "inference deep-cnn": 175.45}
+gu, pt = {k: [] for k in GFLOP}, {k: [] for k in GFLOP}
+for r in range(1, rounds + 1):
+    for row in json.load(open(f"{tmp}/gu{r}.json")):
+        net, score = row["params"]["net"], row["primaryMetric"]["score"]
+        if row["benchmark"].endswith("TrainStepBench.step"): gu[f"train {net}"].append(score / 1e3)
+        else: gu[f"inference {net}"].append(score / 1e3)
+    p = json.load(open(f"{tmp}/pt{r}.json"))
+    for net in ["simple-cnn", "deep-cnn"]:
+        pt[f"train {net}"].append(p[f"train {net} ms"] / 1e3)
+        pt[f"inference {net}"].append(p[f"inference {net} s"])
+print(f"PyTorch {p['torch']}, {p['threads']} threads, mkldnn {p['mkldnn']}, with {env}; GroundUp -Dgroundup.threads={threads}; {rounds} rounds alternating")
+print("| figure | GroundUp | PyTorch | GroundUp's speed / PyTorch's | GroundUp GFLOP/s | PyTorch GFLOP/s |")
+print("|---|---|---|---|---|---|")
+for k in GFLOP:
+    g, q = statistics.median(gu[k]), statistics.median(pt[k])
+    unit, f = ("ms", 1e3) if k.startswith("train") else ("s", 1)
+    print(f"| {k} | {g*f:.1f} {unit} ({min(gu[k])*f:.1f}-{max(gu[k])*f:.1f}) | {q*f:.1f} {unit} ({min(pt[k])*f:.1f}-{max(pt[k])*f:.1f}) "
+          f"| {q/g:.2f}x | {GFLOP[k]/g:.1f} | {GFLOP[k]/q:.1f} |")
+PY
