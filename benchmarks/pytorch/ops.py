@@ -76,6 +76,17 @@ def net(name):
                          nn.Linear(50, 10), nn.Dropout(0.5))
 
 
+def train_step(model, opt, x, lab):
+    """One step as GroundUp's TrainStepBench takes it: forward, loss read back, backward, update."""
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), lab)
+        loss.backward()
+        opt.step()
+        loss.item()
+    return step
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("profile", choices=["quick", "full"])
@@ -128,12 +139,7 @@ def main():
         opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
         for b in p["batches"]:
             x, lab = torch.rand(b, 1, 28, 28, generator=g).to(dev), torch.randint(0, 10, (b,), generator=g).to(dev)
-            def step():
-                opt.zero_grad(set_to_none=True)
-                loss = F.cross_entropy(model(x), lab)
-                loss.backward()
-                opt.step()
-                loss.item()
+            step = train_step(model, opt, x, lab)
             res[f"train {name} b{b}"] = fig([b / t for t in timed(step, dev, a.rounds)], "img/s")
         batches = [torch.rand(1000, 1, 28, 28, generator=g).to(dev) for _ in range(10)]
         model.eval()

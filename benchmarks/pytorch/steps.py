@@ -12,9 +12,8 @@ import json
 import statistics
 
 import torch
-import torch.nn.functional as F
 
-from ops import net, timed, TUNED, UNTUNED
+from ops import net, timed, train_step, UNTUNED
 
 
 def main():
@@ -31,14 +30,7 @@ def main():
         model = net(name)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
         x, lab = torch.rand(100, 1, 28, 28, generator=g), torch.randint(0, 10, (100,), generator=g)
-
-        def step():
-            opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(x), lab)
-            loss.backward()
-            opt.step()
-            loss.item()
-        out[f"train {name} ms"] = statistics.median(t * 1e3 for t in timed(step, dev, a.rounds, 1.0))
+        out[f"train {name} ms"] = statistics.median(t * 1e3 for t in timed(train_step(model, opt, x, lab), dev, a.rounds, 1.0))
         batches = [torch.rand(1000, 1, 28, 28, generator=g) for _ in range(10)]
         model.eval()
 
