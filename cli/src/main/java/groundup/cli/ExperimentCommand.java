@@ -39,6 +39,10 @@ final class ExperimentCommand implements Runnable {
         static void positive(String flag, double v) {
             if (!(v > 0)) throw new UsageException(flag + " " + v + ": must be positive");
         }
+
+        static void atMost(String flag, int v, Dataset d) {
+            if (v > d.count()) throw new UsageException(flag + " " + v + ": the data set has " + d.count());
+        }
     }
 
     @Command(name = "optimizers", mixinStandardHelpOptions = true,
@@ -125,7 +129,7 @@ final class ExperimentCommand implements Runnable {
             positive("--train-images", trainImages);
             positive("--scales", scales);
             Dataset train = load().train();
-            if (trainImages > train.count()) throw new UsageException("--train-images " + trainImages + ": the data set has " + train.count());
+            atMost("--train-images", trainImages, train);
             var book = BatchNormExperiment.Params.book();
             double[] w = new double[scales];
             for (int i = 0; i < scales; i++) w[i] = scales == 1 ? 1 : Math.pow(10, -4.0 * i / (scales - 1));
@@ -161,7 +165,7 @@ final class ExperimentCommand implements Runnable {
             positive("--weight-decay", weightDecay);
             if (!(dropout > 0 && dropout < 1)) throw new UsageException("--dropout " + dropout + ": must be in (0, 1)");
             Mnist.Split data = load();
-            if (trainImages > data.train().count()) throw new UsageException("--train-images " + trainImages + ": the data set has " + data.train().count());
+            atMost("--train-images", trainImages, data.train());
             var book = OverfitExperiment.Params.book();
             var p = new OverfitExperiment.Params(trainImages, Math.min(testImages, data.test().count()), epochs, book.batch(), book.lr(),
                     book.hidden(), weightDecay, dropout);
