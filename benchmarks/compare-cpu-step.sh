@@ -19,15 +19,17 @@ PY="${PYTHON:-python3}"
 TORCH_ENV=(OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296)
 jar=benchmarks/target/groundup-benchmarks.jar
 [ -f "$jar" ] || ./mvnw -B -q -DskipTests package
+# GroundUp as ./groundup runs it: libgomp's threads (under oneDNN) spin briefly after a call, then sleep
+GU_ENV=(GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}")
 for r in $(seq 1 "$rounds"); do
-  java -Dgroundup.threads="$threads" -cp "$jar" org.openjdk.jmh.Main 'TrainStepBench|InferenceBench' -p net=simple-cnn,deep-cnn \
+  env "${GU_ENV[@]}" java -Dgroundup.threads="$threads" -cp "$jar" org.openjdk.jmh.Main 'TrainStepBench|InferenceBench' -p net=simple-cnn,deep-cnn \
     -f 1 -wi 2 -w 1s -i 4 -r 1s -rf json -rff "$tmp/gu$r.json" > "$tmp/gu$r.log" 2>&1 || { cat "$tmp/gu$r.log"; exit 1; }
   (cd benchmarks/pytorch && env "${TORCH_ENV[@]}" "$PY" steps.py --threads "$threads" --rounds 3) > "$tmp/pt$r.json"
   echo "round $r done"
 done
-"$PY" - "$tmp" "$rounds" "$threads" "${TORCH_ENV[*]}" <<'PY'
+"$PY" - "$tmp" "$rounds" "$threads" "${TORCH_ENV[*]}" "${GU_ENV[*]}" <<'PY'
 import json, statistics, sys
-tmp, rounds, threads, env = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+tmp, rounds, threads, env, gu_env = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 GFLOP = {"train simple-cnn": 0.4326, "train deep-cnn": 5.2408, "inference simple-cnn": 17.3, "inference deep-cnn": 175.45}
 gu, pt = {k: [] for k in GFLOP}, {k: [] for k in GFLOP}
 for r in range(1, rounds + 1):
@@ -39,7 +41,7 @@ for r in range(1, rounds + 1):
     for net in ["simple-cnn", "deep-cnn"]:
         pt[f"train {net}"].append(p[f"train {net} ms"] / 1e3)
         pt[f"inference {net}"].append(p[f"inference {net} s"])
-print(f"PyTorch {p['torch']}, {p['threads']} threads, mkldnn {p['mkldnn']}, with {env}; GroundUp -Dgroundup.threads={threads}; {rounds} rounds alternating")
+print(f"PyTorch {p['torch']}, {p['threads']} threads, mkldnn {p['mkldnn']}, with {env}; GroundUp -Dgroundup.threads={threads} with {gu_env}; {rounds} rounds alternating")
 print("| figure | GroundUp | PyTorch | GroundUp's speed / PyTorch's | GroundUp GFLOP/s | PyTorch GFLOP/s |")
 print("|---|---|---|---|---|---|")
 for k in GFLOP:

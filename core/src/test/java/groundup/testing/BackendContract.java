@@ -156,14 +156,26 @@ public abstract class BackendContract extends BackendTestBase {
 
     /**
      * The backend's convolver against the book's way written out plainly (im2col, GEMM, bias,
-     * transpose; backward through col2im), on every geometry with 1 to 5 filters, twice in a row
-     * (a convolver is reused every step), and for a first layer (no dx).
+     * transpose; backward through col2im), on every geometry with 1 to 5 filters and on a few
+     * wide layers, twice in a row (a convolver is reused every step), and for a first layer (no dx).
      */
     @Test void convolverMatchesTheIm2colReference() {
         Random r = new Random(8);
-        int k = 0;
-        for (ConvGeometry g : geometries(80)) {
-            int f = 1 + (k++ % 5), ckk = g.c() * g.kh() * g.kw(), s = g.outH() * g.outW(), n = g.n();
+        List<int[]> cases = new ArrayList<>();          // {geometry index, filters}
+        List<ConvGeometry> gs = new ArrayList<>(geometries(80));
+        for (int k = 0; k < gs.size(); k++) cases.add(new int[] {k, 1 + (k % 5)});
+        // wide layers, as a backend's blocked layouts see them: 8 and 16 channels to a block, and counts that pad a block
+        gs.add(new ConvGeometry(2, 16, 9, 9, 3, 3, 1, 1));
+        cases.add(new int[] {gs.size() - 1, 16});
+        gs.add(new ConvGeometry(3, 20, 7, 6, 3, 3, 1, 2));
+        cases.add(new int[] {gs.size() - 1, 24});
+        gs.add(new ConvGeometry(2, 8, 6, 5, 3, 3, 2, 1));
+        cases.add(new int[] {gs.size() - 1, 40});
+        gs.add(new ConvGeometry(2, 33, 4, 4, 1, 1, 1, 0));
+        cases.add(new int[] {gs.size() - 1, 7});
+        for (int[] cs : cases) {
+            ConvGeometry g = gs.get(cs[0]);
+            int f = cs[1], ckk = g.c() * g.kh() * g.kw(), s = g.outH() * g.outW(), n = g.n();
             try (groundup.backend.Convolver conv = b.convolver(g, f)) {
                 for (int round = 0; round < 2; round++) {
                     float[] x = random(r, g.inputShape().size()), w = random(r, f * ckk), bias = random(r, f), dy = random(r, n * f * s);

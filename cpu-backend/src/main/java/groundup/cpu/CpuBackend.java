@@ -21,29 +21,37 @@ public final class CpuBackend implements Backend {
 
     private final Parallel parallel;
     private final BlasGemm blas;
+    private final ConvolutionKind convolution;
     private double[] partials = new double[0];   // per-chunk sums of the reductions, grown, never shrunk
 
     public CpuBackend(int threads) {
+        this(threads, ConvolutionKind.chosen(System.getProperty("groundup.cpu.convolution")));
+    }
+
+    CpuBackend(int threads, ConvolutionKind convolution) {
         if (threads <= 0) throw new IllegalArgumentException("groundup.threads must be positive, got " + threads);
         this.parallel = new Parallel(threads);
         this.blas = new BlasGemm(parallel);
+        this.convolution = convolution;
     }
 
     @Override public String name() { return "cpu"; }
 
     @Override public String describe() {
-        return "cpu: " + parallel.threads() + " threads (groundup.threads), " + blas.describe() + ", Java " + Runtime.version();
+        return "cpu: " + parallel.threads() + " threads (groundup.threads), " + blas.describe() + ", "
+                + convolution.describe() + ", Java " + Runtime.version();
     }
 
     private float[] a(Tensor t, String op) { return (float[]) t.handle(this, op); }
 
-    /**
-     * Image by image, in cache ({@link CpuConvolver}); {@code -Dgroundup.cpu.convolution=im2col}
-     * picks the oracle instead (im2col of the whole batch and one GEMM), for side-by-side figures.
-     */
+    /** The convolution {@code groundup.cpu.convolution} chose ({@link ConvolutionKind}). */
     @Override public Convolver convolver(ConvGeometry g, int filters) {
-        return "im2col".equals(System.getProperty("groundup.cpu.convolution")) ? Backend.super.convolver(g, filters)
-                : new CpuConvolver(this, parallel, g, filters);
+        return switch (convolution.forLayer(g)) {
+            case AUTO -> throw new AssertionError("forLayer resolves auto");
+            case DNNL -> new DnnlConvolver(this, parallel, g, filters);
+            case GEMM -> new CpuConvolver(this, parallel, g, filters);
+            case IM2COL -> Backend.super.convolver(g, filters);
+        };
     }
 
     // ---- memory -------------------------------------------------------------------

@@ -1,0 +1,64 @@
+package groundup.cpu;
+
+import groundup.tensor.ConvGeometry;
+
+import java.util.Locale;
+
+/**
+ * How the CPU backend convolves, chosen by {@code -Dgroundup.cpu.convolution}:
+ * <ul>
+ * <li>{@code auto} (the default): per layer, oneDNN where each output sums at least
+ *     {@link #AUTO_MIN_TAPS} products (C*kh*kw), image-by-image SGEMM below; SGEMM alone
+ *     where oneDNN cannot load, and {@code describe()} then says why;
+ * <li>{@code dnnl}: oneDNN's direct convolution in its blocked layouts ({@link DnnlConvolver});
+ * <li>{@code gemm}: image by image, im2col in cache and single-threaded SGEMM ({@link CpuConvolver});
+ * <li>{@code im2col}: the oracle, im2col of the whole batch and one GEMM ({@code Im2colConvolver}).
+ * </ul>
+ */
+enum ConvolutionKind {
+    AUTO, DNNL, GEMM, IM2COL;
+
+    /**
+     * Why 64: a oneDNN call reorders its activations between NCHW and nChw16c, a pass over
+     * memory that costs the same whatever C*kh*kw is; the work grows with it. JMH ConvBench,
+     * batch 100, 2 Xeon vCPUs (forward / backward ms, oneDNN against SGEMM): SimpleConvNet's
+     * conv (25 taps) 2.8 / 16.6 against 1.9 / 5.9, DeepConvNet's conv1 (9) 1.3 / 5.5 against
+     * 1.0 / 2.7; its conv2 (144) 6.1 / 11.0 against 12.6 / 29.6, conv6 (576) 4.4 / 7.4 against
+     * 10.3 / 19.3. See docs/benchmarks.md.
+     */
+    static final int AUTO_MIN_TAPS = 64;
+
+    static ConvolutionKind chosen(String property) {
+        String p = property == null ? "auto" : property.trim().toLowerCase(Locale.ROOT);
+        switch (p) {
+            case "auto":
+                return AUTO;
+            case "dnnl":
+                Dnnl.engine();              // throws, saying why, where oneDNN cannot load
+                return DNNL;
+            case "gemm":
+                return GEMM;
+            case "im2col":
+                return IM2COL;
+            default:
+                throw new IllegalArgumentException("groundup.cpu.convolution must be auto, dnnl, gemm or im2col, got '" + property + "'");
+        }
+    }
+
+    /** The kind this one runs for a layer: AUTO resolved to DNNL or GEMM, the others as they are. */
+    ConvolutionKind forLayer(ConvGeometry g) {
+        if (this != AUTO) return this;
+        return g.c() * g.kh() * g.kw() >= AUTO_MIN_TAPS && Dnnl.available() ? DNNL : GEMM;
+    }
+
+    String describe() {
+        return switch (this) {
+            case AUTO -> Dnnl.available()
+                    ? "convolution " + Dnnl.describe() + " where C*kh*kw >= " + AUTO_MIN_TAPS + ", else image by image with SGEMM"
+                    : "convolution image by image with SGEMM" + Dnnl.whyNot();
+            case DNNL -> "convolution " + Dnnl.describe();
+            case GEMM -> "convolution image by image with SGEMM";
+            case IM2COL -> "convolution im2col of the batch + one GEMM (the oracle)";
+        };
+    }
+}

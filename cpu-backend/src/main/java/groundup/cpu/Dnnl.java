@@ -1,0 +1,73 @@
+package groundup.cpu;
+
+import org.bytedeco.dnnl.dnnl_version_t;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.global.dnnl;
+
+/**
+ * oneDNN (bytedeco's {@code org.bytedeco:dnnl}, natives bundled): the CPU engine, made once per
+ * process. oneDNN runs its primitives on its own OpenMP threads, as many as the process may use
+ * unless {@code OMP_NUM_THREADS} says otherwise; our Java workers wait while it runs.
+ */
+final class Dnnl {
+    private static engine engine;
+    private static String description;
+    private static Throwable failure;
+
+    private Dnnl() {}
+
+    /** The CPU engine; loads oneDNN on first use and throws, saying why, where it cannot. */
+    static synchronized engine engine() {
+        if (engine == null && failure == null) {
+            try {
+                engine = new engine(org.bytedeco.dnnl.engine.kind.cpu, 0);
+                dnnl_version_t v = dnnl.dnnl_version();
+                String threads = System.getenv("OMP_NUM_THREADS");
+                description = "oneDNN " + v.major() + "." + v.minor() + "." + v.patch() + " ("
+                        + (threads == null ? Runtime.getRuntime().availableProcessors() + " OpenMP threads"
+                                : "OMP_NUM_THREADS=" + threads) + spinWarning(System.getenv()) + ")";
+            } catch (Throwable e) {        // UnsatisfiedLinkError, NoClassDefFoundError, a dnnl error
+                failure = e;
+            }
+        }
+        if (failure != null) throw new IllegalStateException("oneDNN could not be loaded: " + failure, failure);
+        return engine;
+    }
+
+    /**
+     * A warning where libgomp's threads will spin after each oneDNN call (its default): they
+     * then take the cores from the Java kernels that follow. The environment is read when
+     * libgomp loads, so Java cannot change it; ./groundup sets GOMP_SPINCOUNT.
+     */
+    static String spinWarning(java.util.Map<String, String> env) {
+        if (env.containsKey("OMP_WAIT_POLICY") || env.containsKey("GOMP_SPINCOUNT")) return "";
+        return "; WARNING: its threads spin after each call and slow the Java kernels: set GOMP_SPINCOUNT=1000"
+                + " or OMP_WAIT_POLICY=passive (./groundup does when neither is set)";
+    }
+
+    /** Whether oneDNN loads here; the reason is in {@link #engine()}'s exception. */
+    static boolean available() {
+        try {
+            engine();
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    /** "" where oneDNN loads, else " (oneDNN could not be loaded: why)". */
+    static String whyNot() {
+        try {
+            engine();
+            return "";
+        } catch (IllegalStateException e) {
+            return " (" + e.getMessage() + ")";
+        }
+    }
+
+    /** Its version and thread count, once loaded. */
+    static synchronized String describe() {
+        engine();
+        return description;
+    }
+}

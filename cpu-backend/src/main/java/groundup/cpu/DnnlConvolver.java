@@ -1,0 +1,169 @@
+package groundup.cpu;
+
+import groundup.backend.Checks;
+import groundup.backend.Convolver;
+import groundup.tensor.ConvGeometry;
+import groundup.tensor.Tensor;
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.convolution_backward_data;
+import org.bytedeco.dnnl.convolution_backward_weights;
+import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_WEIGHTS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
+import static org.bytedeco.dnnl.global.dnnl.algorithm.convolution_direct;
+import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
+
+/**
+ * The CPU's convolution through oneDNN's direct convolution, the library PyTorch calls.
+ *
+ * <p>Why its own layouts: oneDNN's JIT kernels run at 200-290 GFLOP/s on 2 AVX-512 cores when
+ * they may pick their blocked layouts (activations as nChw16c: 16 channels side by side, one
+ * AVX-512 vector), and at under 1 GFLOP/s on plain NCHW (measured on DeepConvNet's layers,
+ * oneDNN 3.8.1). So each primitive is made with "any" layout, and each operand is carried
+ * between our NCHW Java arrays and the layout oneDNN chose ({@link DnnlOperand}).
+ *
+ * <pre>
+ * forward:  x (N,C,H,W) -> xFwd, w (F,C,kh,kw) -> wFwd; yFwd = conv(xFwd, wFwd) + b; yFwd -> y (N,F,OH,OW)
+ * backward: dy -> dyData; dxData = conv_backward_data(dyData, wData); dxData -> dx        (when dx is wanted)
+ *           x -> xWts, dy -> dyWts; dwWts, db = conv_backward_weights(xWts, dyWts); dwWts -> dw
+ * </pre>
+ * Where two primitives want the same layout of x or dy, they share one operand, and backward
+ * reuses forward's copy of x when it is handed the same tensor (the {@link Convolver} contract:
+ * x comes back unchanged). Every primitive, buffer and argument map is made with the
+ * convolver, once per geometry: a step allocates nothing. The weight gradient is asked to be
+ * deterministic, so a seed gives the same training on the same machine and thread count.
+ */
+final class DnnlConvolver implements Convolver {
+    private final CpuBackend backend;
+    private final ConvGeometry g;
+    private final int filters;
+    private final stream stream;
+    private final List<Pointer> owned = new ArrayList<>();
+    private final FloatPointer bias, biasGrad;          // (F): plain in every primitive
+    private final DnnlOperand xFwd, wFwd, yFwd, dyData, wData, dxData, xWts, dyWts, dwWts;
+    private final primitive fwd, bwdData, bwdWts;
+    private final IntMemoryMap fwdArgs, bwdDataArgs, bwdWtsArgs;
+    private Tensor lastX;                               // the x whose copy xFwd holds
+
+    DnnlConvolver(CpuBackend backend, Parallel parallel, ConvGeometry g, int filters) {
+        this.backend = backend;
+        this.g = g;
+        this.filters = filters;
+        engine eng = Dnnl.engine();
+        long n = g.n(), c = g.c(), h = g.h(), w = g.w(), oh = g.outH(), ow = g.outW();
+        long[] xDims = {n, c, h, w}, wDims = {filters, c, g.kh(), g.kw()}, bDims = {filters}, yDims = {n, filters, oh, ow};
+        long[] strides = {g.stride(), g.stride()}, pad = {g.pad(), g.pad()};
+        stream = keep(new stream(eng));
+
+        memory.desc bDesc = keep(new memory.desc(bDims, memory.data_type.f32, memory.format_tag.x));
+        convolution_forward.primitive_desc fpd = keep(new convolution_forward.primitive_desc(eng, forward_training, convolution_direct,
+                any(xDims), any(wDims), bDesc, any(yDims), strides, pad, pad));
+        convolution_backward_data.primitive_desc dpd = keep(new convolution_backward_data.primitive_desc(eng, convolution_direct,
+                any(xDims), any(wDims), any(yDims), strides, pad, pad, fpd));
+        primitive_attr deterministic = keep(new primitive_attr());
+        deterministic.set_deterministic(true);
+        convolution_backward_weights.primitive_desc wpd = keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
+                any(xDims), any(wDims), bDesc, any(yDims), strides, pad, pad, fpd, deterministic, false));
+
+        DnnlOperand.Factory op = new DnnlOperand.Factory(eng, stream, parallel, owned);
+        xFwd = op.operand(xDims, memory.format_tag.nchw, fpd.src_desc());
+        wFwd = op.operand(wDims, memory.format_tag.oihw, fpd.weights_desc());
+        yFwd = op.operand(yDims, memory.format_tag.nchw, fpd.dst_desc());
+        dyData = op.operand(yDims, memory.format_tag.nchw, dpd.diff_dst_desc());
+        wData = op.operand(wDims, memory.format_tag.oihw, dpd.weights_desc());
+        dxData = op.operand(xDims, memory.format_tag.nchw, dpd.diff_src_desc());
+        xWts = xFwd.holds(wpd.src_desc()) ? xFwd : op.operand(xDims, memory.format_tag.nchw, wpd.src_desc());
+        dyWts = dyData.holds(wpd.diff_dst_desc()) ? dyData : op.operand(yDims, memory.format_tag.nchw, wpd.diff_dst_desc());
+        dwWts = op.operand(wDims, memory.format_tag.oihw, wpd.diff_weights_desc());
+        bias = keep(new FloatPointer(filters));
+        biasGrad = keep(new FloatPointer(filters));
+        memory biasMem = keep(new memory(bDesc, eng, bias)), biasGradMem = keep(new memory(bDesc, eng, biasGrad));
+
+        fwd = keep(new convolution_forward(fpd));
+        fwdArgs = args(DNNL_ARG_SRC, xFwd.inner(), DNNL_ARG_WEIGHTS, wFwd.inner(), DNNL_ARG_BIAS, biasMem, DNNL_ARG_DST, yFwd.inner());
+        bwdData = keep(new convolution_backward_data(dpd));
+        bwdDataArgs = args(DNNL_ARG_DIFF_DST, dyData.inner(), DNNL_ARG_WEIGHTS, wData.inner(), DNNL_ARG_DIFF_SRC, dxData.inner());
+        bwdWts = keep(new convolution_backward_weights(wpd));
+        bwdWtsArgs = args(DNNL_ARG_SRC, xWts.inner(), DNNL_ARG_DIFF_DST, dyWts.inner(), DNNL_ARG_DIFF_WEIGHTS, dwWts.inner(),
+                DNNL_ARG_DIFF_BIAS, biasGradMem);
+    }
+
+    /** How each operand travels, e.g. "x nChw16c, w reordered by oneDNN, ...": for tests and profiles. */
+    String layouts() {
+        return "x " + xFwd.layout() + ", w " + wFwd.layout() + ", y " + yFwd.layout() + ", dy " + dyData.layout()
+                + ", dx " + dxData.layout() + ", dw " + dwWts.layout();
+    }
+
+    @Override public ConvGeometry geometry() { return g; }
+
+    @Override public int filters() { return filters; }
+
+    private float[] a(Tensor t) { return (float[]) t.handle(backend, "convolution"); }
+
+    @Override public void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty) {
+        Checks.convolution(backend, g, filters, tx, tw, tb, ty);
+        xFwd.load(a(tx));
+        lastX = tx;
+        wFwd.load(a(tw));
+        bias.position(0).put(a(tb), 0, filters);
+        fwd.execute(stream, fwdArgs);
+        stream._wait();
+        yFwd.store(a(ty));
+    }
+
+    @Override public void backward(Tensor tx, Tensor tw, Tensor tdy, Tensor tdw, Tensor tdb, Tensor tdx) {
+        Checks.convolutionBackward(backend, g, filters, tx, tw, tdy, tdw, tdb, tdx);
+        float[] dy = a(tdy);
+        dyData.load(dy);
+        if (tdx != null) {
+            wData.load(a(tw));
+            bwdData.execute(stream, bwdDataArgs);
+            stream._wait();
+            dxData.store(a(tdx));
+        }
+        if (xWts != xFwd || tx != lastX) xWts.load(a(tx));
+        if (dyWts != dyData) dyWts.load(dy);
+        bwdWts.execute(stream, bwdWtsArgs);
+        stream._wait();
+        dwWts.store(a(tdw));
+        biasGrad.position(0).get(a(tdb), 0, filters);
+    }
+
+    private static memory.desc any(long[] dims) {
+        return new memory.desc(dims, memory.data_type.f32, memory.format_tag.any);
+    }
+
+    private IntMemoryMap args(Object... pairs) {
+        IntMemoryMap m = keep(new IntMemoryMap());
+        for (int i = 0; i < pairs.length; i += 2) m.put((Integer) pairs[i], (memory) pairs[i + 1]);
+        return m;
+    }
+
+    private <P extends Pointer> P keep(P p) {
+        owned.add(p);
+        return p;
+    }
+
+    @Override public void close() {
+        // the primitives and memories before the buffers they point into
+        for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).close();
+        owned.clear();
+    }
+}

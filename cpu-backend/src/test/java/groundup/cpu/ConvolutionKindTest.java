@@ -1,0 +1,49 @@
+package groundup.cpu;
+
+import groundup.backend.Convolver;
+import groundup.tensor.ConvGeometry;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConvolutionKindTest {
+
+    /**
+     * The shipped platform (x86-64 Linux) must get oneDNN for DeepConvNet's wide layers: a
+     * silent fall back to SGEMM there would cost 2-3x. The narrow ones stay on SGEMM.
+     */
+    @Test void autoRunsOneDnnOnWideLayersAndSgemmOnNarrowOnes() {
+        assertEquals("", Dnnl.whyNot());
+        assertEquals(ConvolutionKind.AUTO, ConvolutionKind.chosen(null));
+        assertEquals(ConvolutionKind.AUTO, ConvolutionKind.chosen(" Auto "));
+        try (CpuBackend b = new CpuBackend(2, ConvolutionKind.AUTO);
+             Convolver deep2 = b.convolver(new ConvGeometry(2, 16, 28, 28, 3, 3, 1, 1), 16);
+             Convolver simple = b.convolver(new ConvGeometry(2, 1, 28, 28, 5, 5, 1, 0), 30)) {
+            assertInstanceOf(DnnlConvolver.class, deep2);
+            assertInstanceOf(CpuConvolver.class, simple);
+            assertTrue(b.describe().contains("convolution oneDNN 3.") && b.describe().contains("C*kh*kw >= 64"), b.describe());
+        }
+    }
+
+    @Test void eachKindCanBeAskedFor() {
+        assertEquals(ConvolutionKind.DNNL, ConvolutionKind.chosen("dnnl"));
+        assertEquals(ConvolutionKind.GEMM, ConvolutionKind.chosen("gemm"));
+        assertEquals(ConvolutionKind.IM2COL, ConvolutionKind.chosen("IM2COL"));
+        ConvGeometry narrow = new ConvGeometry(1, 1, 5, 5, 3, 3, 1, 0);
+        assertEquals(ConvolutionKind.DNNL, ConvolutionKind.DNNL.forLayer(narrow), "asked for: not overridden by auto's rule");
+    }
+
+    @Test void anUnknownKindIsAnErrorThatListsTheKinds() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConvolutionKind.chosen("winograd"));
+        assertTrue(e.getMessage().contains("'winograd'") && e.getMessage().contains("auto, dnnl, gemm or im2col"), e.getMessage());
+    }
+
+    @Test void describeWarnsWhereOpenMpThreadsWouldSpin() {
+        assertTrue(Dnnl.spinWarning(java.util.Map.of()).contains("GOMP_SPINCOUNT=1000"));
+        assertEquals("", Dnnl.spinWarning(java.util.Map.of("GOMP_SPINCOUNT", "1000")));
+        assertEquals("", Dnnl.spinWarning(java.util.Map.of("OMP_WAIT_POLICY", "passive")));
+    }
+}

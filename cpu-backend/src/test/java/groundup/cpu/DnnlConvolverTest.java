@@ -1,0 +1,26 @@
+package groundup.cpu;
+
+import groundup.tensor.ConvGeometry;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The layouts oneDNN picks for DeepConvNet-like layers: blocked (nChw16c on AVX-512, nChw8c on
+ * AVX2), the reason the convolver asks for "any" layout and reorders. The contract suite's wide
+ * layers then check our NCHW arrays against the oracle through those reorders, padded blocks
+ * (20 and 24 channels) included.
+ */
+class DnnlConvolverTest {
+
+    @Test void wideLayersRunInBlockedLayouts() {
+        try (CpuBackend b = new CpuBackend(2, ConvolutionKind.DNNL);
+             DnnlConvolver conv2 = new DnnlConvolver(b, new Parallel(2), new ConvGeometry(4, 16, 28, 28, 3, 3, 1, 1), 16);
+             DnnlConvolver padded = new DnnlConvolver(b, new Parallel(1), new ConvGeometry(3, 20, 7, 6, 3, 3, 1, 2), 24)) {
+            for (DnnlConvolver c : new DnnlConvolver[] {conv2, padded}) {
+                String l = c.layouts();
+                assertTrue(l.matches("x nChw(16|8)c, w .*, y nChw(16|8)c, dy nChw(16|8)c, dx nChw(16|8)c, dw .*"), l);
+            }
+        }
+    }
+}
