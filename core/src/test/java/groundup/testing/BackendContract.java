@@ -173,6 +173,8 @@ public abstract class BackendContract extends BackendTestBase {
         cases.add(new int[] {gs.size() - 1, 40});
         gs.add(new ConvGeometry(2, 33, 4, 4, 1, 1, 1, 0));
         cases.add(new int[] {gs.size() - 1, 7});
+        gs.add(new ConvGeometry(2, 32, 14, 14, 3, 3, 1, 2));      // DeepConvNet's conv4 (pad 2), batch 2
+        cases.add(new int[] {gs.size() - 1, 32});
         for (int[] cs : cases) {
             ConvGeometry g = gs.get(cs[0]);
             int f = cs[1], ckk = g.c() * g.kh() * g.kw(), s = g.outH() * g.outW(), n = g.n();

@@ -44,9 +44,9 @@ import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
  * backward: dy -> dyData; dxData = conv_backward_data(dyData, wData); dxData -> dx        (when dx is wanted)
  *           x -> xWts, dy -> dyWts; dwWts, db = conv_backward_weights(xWts, dyWts); dwWts -> dw
  * </pre>
- * Where two primitives want the same layout of x or dy, they share one operand, and backward
- * reuses forward's copy of x when it is handed the same tensor (the {@link Convolver} contract:
- * x comes back unchanged). Every primitive, buffer and argument map is made with the
+ * Where two primitives want the same layout of x or dy, they share one operand, else the
+ * second is reordered from the first by oneDNN; backward reuses forward's copy of x when it is
+ * handed the same tensor (the {@link Convolver} contract: x comes back unchanged). Every primitive, buffer and argument map is made with the
  * convolver, once per geometry: a step allocates nothing. The weight gradient is asked to be
  * deterministic, so a seed gives the same training on the same machine and thread count.
  */
@@ -89,8 +89,8 @@ final class DnnlConvolver implements Convolver {
         dyData = op.operand(yDims, memory.format_tag.nchw, dpd.diff_dst_desc());
         wData = op.operand(wDims, memory.format_tag.oihw, dpd.weights_desc());
         dxData = op.operand(xDims, memory.format_tag.nchw, dpd.diff_src_desc());
-        xWts = xFwd.holds(wpd.src_desc()) ? xFwd : op.operand(xDims, memory.format_tag.nchw, wpd.src_desc());
-        dyWts = dyData.holds(wpd.diff_dst_desc()) ? dyData : op.operand(yDims, memory.format_tag.nchw, wpd.diff_dst_desc());
+        xWts = op.sameAs(xFwd, xDims, memory.format_tag.nchw, wpd.src_desc());
+        dyWts = op.sameAs(dyData, yDims, memory.format_tag.nchw, wpd.diff_dst_desc());
         dwWts = op.operand(wDims, memory.format_tag.oihw, wpd.diff_weights_desc());
         bias = keep(new FloatPointer(filters));
         biasGrad = keep(new FloatPointer(filters));
@@ -108,7 +108,8 @@ final class DnnlConvolver implements Convolver {
     /** How each operand travels, e.g. "x nChw16c, w reordered by oneDNN, ...": for tests and profiles. */
     String layouts() {
         return "x " + xFwd.layout() + ", w " + wFwd.layout() + ", y " + yFwd.layout() + ", dy " + dyData.layout()
-                + ", dx " + dxData.layout() + ", dw " + dwWts.layout();
+                + ", dx " + dxData.layout() + ", dw " + dwWts.layout()
+                + (xWts == xFwd ? "" : ", x for dw " + xWts.layout()) + (dyWts == dyData ? "" : ", dy for dw " + dyWts.layout());
     }
 
     @Override public ConvGeometry geometry() { return g; }
@@ -130,16 +131,20 @@ final class DnnlConvolver implements Convolver {
 
     @Override public void backward(Tensor tx, Tensor tw, Tensor tdy, Tensor tdw, Tensor tdb, Tensor tdx) {
         Checks.convolutionBackward(backend, g, filters, tx, tw, tdy, tdw, tdb, tdx);
-        float[] dy = a(tdy);
-        dyData.load(dy);
+        dyData.load(a(tdy));
         if (tdx != null) {
             wData.load(a(tw));
             bwdData.execute(stream, bwdDataArgs);
             stream._wait();
             dxData.store(a(tdx));
         }
-        if (xWts != xFwd || tx != lastX) xWts.load(a(tx));
-        if (dyWts != dyData) dyWts.load(dy);
+        // x: forward's copy where this is forward's x; dy: the copy bwdData read
+        if (tx != lastX) {
+            xFwd.load(a(tx));
+            lastX = tx;
+        }
+        if (xWts != xFwd) xWts.loadFromSibling();
+        if (dyWts != dyData) dyWts.loadFromSibling();
         bwdWts.execute(stream, bwdWtsArgs);
         stream._wait();
         dwWts.store(a(tdw));

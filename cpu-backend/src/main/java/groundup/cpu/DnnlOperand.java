@@ -35,8 +35,11 @@ final class DnnlOperand {
     private final String layout;
     private final primitive toInner, toPlain;
     private final IntMemoryMap toInnerArgs, toPlainArgs;
+    private final DnnlOperand sibling;          // the same tensor in another layout, or null
+    private final primitive fromSibling;
+    private final IntMemoryMap fromSiblingArgs;
 
-    private DnnlOperand(Factory f, long[] dims, memory.format_tag plainTag, memory.desc wanted) {
+    private DnnlOperand(Factory f, long[] dims, memory.format_tag plainTag, memory.desc wanted, DnnlOperand sibling) {
         this.parallel = f.parallel;
         this.stream = f.stream;
         long floats = 1;
@@ -58,6 +61,14 @@ final class DnnlOperand {
             toInnerArgs = args(f, plainMem, inner);
             toPlainArgs = args(f, inner, plainMem);
             layout = name(f, dims, wanted);
+        }
+        this.sibling = sibling;
+        if (sibling != null) {
+            fromSibling = f.keep(new reorder(sibling.inner, inner));
+            fromSiblingArgs = args(f, sibling.inner, inner);
+        } else {
+            fromSibling = null;
+            fromSiblingArgs = null;
         }
     }
 
@@ -101,6 +112,20 @@ final class DnnlOperand {
         }
     }
 
+    /**
+     * inner = the sibling's inner, reordered from its layout by oneDNN: one pass where loading
+     * from the array again takes two. For a primitive that wants a tensor another primitive
+     * already holds in another layout (DeepConvNet's conv4, pad 2: its weight gradient runs
+     * on AVX2 kernels in nChw8c, the rest on AVX-512 in nChw16c).
+     */
+    void loadFromSibling() {
+        fromSibling.execute(stream, fromSiblingArgs);
+        stream._wait();
+    }
+
+    /** The operand {@link #loadFromSibling} reads, or null. */
+    DnnlOperand sibling() { return sibling; }
+
     /** dst = inner, into a plain array of the operand's size. */
     void store(float[] dst) {
         if (toPlain != null) {
@@ -137,7 +162,16 @@ final class DnnlOperand {
 
         /** An operand in {@code plainTag} on our side (nchw for activations, oihw for weights) that the primitive wants as {@code wanted}. */
         DnnlOperand operand(long[] dims, memory.format_tag plainTag, memory.desc wanted) {
-            return new DnnlOperand(this, dims, plainTag, wanted);
+            return new DnnlOperand(this, dims, plainTag, wanted, null);
+        }
+
+        /**
+         * The operand {@code sibling} is, for a primitive that wants it as {@code wanted}:
+         * the sibling itself where the layouts agree, else an operand that can also be loaded
+         * from the sibling ({@link #loadFromSibling}).
+         */
+        DnnlOperand sameAs(DnnlOperand sibling, long[] dims, memory.format_tag plainTag, memory.desc wanted) {
+            return sibling.holds(wanted) ? sibling : new DnnlOperand(this, dims, plainTag, wanted, sibling);
         }
 
         <P extends Pointer> P keep(P p) {

@@ -23,4 +23,18 @@ class DnnlConvolverTest {
             }
         }
     }
+
+    /**
+     * DeepConvNet's conv4 (pad 2): on AVX-512 oneDNN 3.8.1 runs its weight gradient on AVX2
+     * kernels in nChw8c, so x and dy are reordered from forward's nChw16c copies. The contract
+     * suite has this layer; this says which path it took on the machine at hand.
+     */
+    @Test void conv4TakesWhateverLayoutsItsKernelsWant() {
+        try (CpuBackend b = new CpuBackend(2, ConvolutionKind.DNNL);
+             DnnlConvolver conv4 = new DnnlConvolver(b, new Parallel(2), new ConvGeometry(2, 32, 14, 14, 3, 3, 1, 2), 32)) {
+            String l = conv4.layouts();
+            assertTrue(l.matches("x nChw(16|8)c, .*") && (!l.contains("for dw") || l.contains("x for dw nChw")), l);
+            System.out.println("DeepConvNet conv4 on this machine: " + l);
+        }
+    }
 }
