@@ -4,7 +4,8 @@
 # TrainStepBench, InferenceBench) beside PyTorch tuned as its CPU guide advises
 # (pytorch/steps.py: one OpenBLAS thread, glibc malloc thresholds raised, torch's own threads =
 # THREADS), run alternately ROUNDS times in one run. Prints each round, then medians with their
-# range, the ratios, and GFLOP/s. Needs python3 with torch (Debian: apt-get install python3-torch).
+# range, the ratios, GFLOP/s, and their share of the machine's fp32 ceiling (the best 2048^3
+# GEMM of OpenBLAS and oneDNN, measured once a round: benchmarks jar's `ceilings`). Needs python3 with torch (Debian: apt-get install python3-torch).
 #
 #   benchmarks/compare-cpu-step.sh [ROUNDS] [THREADS]
 set -euo pipefail
@@ -25,6 +26,7 @@ for r in $(seq 1 "$rounds"); do
   env "${GU_ENV[@]}" java -Dgroundup.threads="$threads" -cp "$jar" org.openjdk.jmh.Main 'TrainStepBench|InferenceBench' -p net=simple-cnn,deep-cnn \
     -f 1 -wi 2 -w 1s -i 4 -r 1s -rf json -rff "$tmp/gu$r.json" > "$tmp/gu$r.log" 2>&1 || { cat "$tmp/gu$r.log"; exit 1; }
   (cd benchmarks/pytorch && env "${TORCH_ENV[@]}" "$PY" steps.py --threads "$threads" --rounds 3) > "$tmp/pt$r.json"
+  env "${GU_ENV[@]}" java -jar "$jar" ceilings > "$tmp/ceil$r.json"     # fp32 GEMM and memory ceilings, once a round
   echo "round $r done"
 done
 "$PY" - "$tmp" "$rounds" "$threads" "${TORCH_ENV[*]}" "${GU_ENV[*]}" <<'PY'
@@ -41,12 +43,16 @@ for r in range(1, rounds + 1):
     for net in ["simple-cnn", "deep-cnn"]:
         pt[f"train {net}"].append(p[f"train {net} ms"] / 1e3)
         pt[f"inference {net}"].append(p[f"inference {net} s"])
+ceil = [json.load(open(f"{tmp}/ceil{r}.json")) for r in range(1, rounds + 1)]
+top = max(ceil, key=lambda c: c["gemm_gflops"])
 print(f"PyTorch {p['torch']}, {p['threads']} threads, mkldnn {p['mkldnn']}, with {env}; GroundUp -Dgroundup.threads={threads} with {gu_env}; {rounds} rounds alternating")
-print("| figure | GroundUp | PyTorch | GroundUp's speed / PyTorch's | GroundUp GFLOP/s | PyTorch GFLOP/s |")
-print("|---|---|---|---|---|---|")
+print(f"fp32 ceiling: {top['gemm_gflops']:.0f} GFLOP/s, the best 2048^3 GEMM of the rounds ({top['gemm_by']}; rounds: "
+      + ", ".join(f"{c['gemm_gflops']:.0f}" for c in ceil) + f"); memory stream {max(c['memory_gbs'] for c in ceil):.1f} GB/s")
+print("| figure | GroundUp | PyTorch | GroundUp's speed / PyTorch's | GroundUp GFLOP/s | PyTorch GFLOP/s | GroundUp share of fp32 ceiling | PyTorch share |")
+print("|---|---|---|---|---|---|---|---|")
 for k in GFLOP:
     g, q = statistics.median(gu[k]), statistics.median(pt[k])
     unit, f = ("ms", 1e3) if k.startswith("train") else ("s", 1)
     print(f"| {k} | {g*f:.1f} {unit} ({min(gu[k])*f:.1f}-{max(gu[k])*f:.1f}) | {q*f:.1f} {unit} ({min(pt[k])*f:.1f}-{max(pt[k])*f:.1f}) "
-          f"| {q/g:.2f}x | {GFLOP[k]/g:.1f} | {GFLOP[k]/q:.1f} |")
+          f"| {q/g:.2f}x | {GFLOP[k]/g:.1f} | {GFLOP[k]/q:.1f} | {100*GFLOP[k]/g/top['gemm_gflops']:.0f}% | {100*GFLOP[k]/q/top['gemm_gflops']:.0f}% |")
 PY

@@ -19,6 +19,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <pre>
  * java -jar benchmarks/target/groundup-benchmarks.jar quick|full [--out DIR] [--pytorch FILE]
  * java -jar benchmarks/target/groundup-benchmarks.jar gemm        (the simple GEMM harness)
+ * java -jar benchmarks/target/groundup-benchmarks.jar ceilings    (memory and fp32 GEMM ceilings, one line of JSON)
  * java -jar benchmarks/target/groundup-benchmarks.jar report JMH_JSON OUT_DIR [--pytorch FILE]
  * </pre>
  */
@@ -48,6 +49,10 @@ public final class Suite {
             GemmHarness.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (cmd.equals("ceilings")) {           // one line of JSON: memory stream and fp32 GEMM ceilings
+            System.out.println(Ceilings.measure().json());
+            return;
+        }
         Path pytorch = option(args, "--pytorch");
         if (cmd.equals("report")) {
             if (args.length < 3) throw new IllegalArgumentException("usage: report JMH_JSON OUT_DIR [--pytorch FILE]");
@@ -57,7 +62,7 @@ public final class Suite {
         Profile p = switch (cmd) {
             case "quick" -> QUICK;
             case "full" -> FULL;
-            default -> throw new IllegalArgumentException("unknown profile '" + cmd + "': quick, full, gemm or report");
+            default -> throw new IllegalArgumentException("unknown profile '" + cmd + "': quick, full, gemm, ceilings or report");
         };
         Path out = option(args, "--out");
         if (out == null) out = Path.of("benchmarks", "results", p.name());

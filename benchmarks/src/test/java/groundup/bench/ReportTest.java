@@ -30,7 +30,7 @@ class ReportTest {
         Files.writeString(torch, "{\"torch\":\"1.13.1\",\"device\":\"cpu\",\"threads\":2,\"results\":{"
                 + "\"gemm 1000x1000x1000\":{\"median\":50,\"min\":45,\"max\":55,\"unit\":\"GFLOP/s\"},"
                 + "\"train simple-cnn b100\":{\"median\":4000,\"min\":3900,\"max\":4100,\"unit\":\"img/s\"}}}");
-        Report.write(jmh, dir, torch, new Ceilings(10.0));
+        Report.write(jmh, dir, torch, new Ceilings(10.0, 100.0, "test"));
         String md = Files.readString(dir.resolve("report.md"));
         assertTrue(md.contains("| gemm 1000x1000x1000 | 100.0 GFLOP/s (95.2-105.3) | 10000.0 GFLOP/s"), md);
         assertTrue(md.contains("| 100.00 |"), "CUDA/CPU speed ratio: " + md);
