@@ -21,10 +21,10 @@ enum ConvolutionKind {
     /**
      * Why 64: a oneDNN call reorders its activations between NCHW and nChw16c, a pass over
      * memory that costs the same whatever C*kh*kw is; the work grows with it. JMH ConvBench,
-     * batch 100, 2 Xeon vCPUs (forward / backward ms, oneDNN against SGEMM): SimpleConvNet's
-     * conv (25 taps) 2.8 / 16.6 against 1.9 / 5.9, DeepConvNet's conv1 (9) 1.3 / 5.5 against
-     * 1.0 / 2.7; its conv2 (144) 6.1 / 11.0 against 12.6 / 29.6, conv6 (576) 4.4 / 7.4 against
-     * 10.3 / 19.3. See docs/benchmarks.md.
+     * batch 100, 2 Xeon vCPUs, commit 7588b2f (forward / backward ms, oneDNN against SGEMM):
+     * SimpleConvNet's conv (25 taps) 2.8 / 14.8 against 3.2 / 6.2, DeepConvNet's conv1 (9)
+     * 1.6 / 5.2 against 1.0 / 3.4; its conv2 (144) 9.0 / 8.4 against 12.1 / 30.8, conv6 (576)
+     * 3.9 / 7.3 against 9.9 / 22.6. See docs/benchmarks.md.
      */
     static final int AUTO_MIN_TAPS = 64;
 
