@@ -73,17 +73,20 @@ public final class Checks {
     }
 
     /** A convolver's forward: x (N, C, H, W), w (F, C*kh*kw), bias (F), y (N, F, OH, OW). */
+    /** A convolver's forward; y null where the output goes elsewhere (pooled: {@link #convolutionPool}). */
     public static void convolution(Backend b, ConvGeometry g, int filters, Tensor x, Tensor w, Tensor bias, Tensor y) {
         String op = "convolution forward";
-        owned(b, op, x, w, bias, y);
+        owned(b, op, x, w, bias);
         shape(op, "x", x, g.inputShape(), g);
         shape(op, "w", w, Shape.of(filters, g.c() * g.kh() * g.kw()), g);
         shape(op, "b", bias, Shape.of(filters), g);
+        if (y == null) return;
+        owned(b, op, y);
         shape(op, "y", y, Shape.of(g.n(), filters, g.outH(), g.outW()), g);
         noAlias(op, y, x);
     }
 
-    /** A convolver's backward: as forward, with dy like y, dw like w, db like b, dx (if any) like x. */
+    /** A convolver's backward: as forward, with dy like y (null where it comes pooled), dw like w, db like b, dx (if any) like x. */
     public static void convolutionBackward(Backend b, ConvGeometry g, int filters, Tensor x, Tensor w, Tensor dy, Tensor dw, Tensor db,
                                            Tensor dx) {
         String op = "convolution backward";
@@ -93,7 +96,7 @@ public final class Checks {
         if (dx != null) {
             owned(b, op, dx);
             shape(op, "dx", dx, g.inputShape(), g);
-            noAlias(op, dx, dy);
+            if (dy != null) noAlias(op, dx, dy);
         }
     }
 
@@ -111,6 +114,20 @@ public final class Checks {
         shape("maxPool", "x", x, g.inputShape(), g);
         shape("maxPool", "y", y, g.pooledShape(), g);
         shape("maxPool", "argmax", argmax, g.pooledShape(), g);
+    }
+
+    /** A convolution's pooled outputs ({@link Convolver#forwardReluPool}): pool must take the convolution's output. */
+    public static void convolutionPool(Backend b, ConvGeometry g, int filters, ConvGeometry pool, Tensor... pooled) {
+        String op = "convolution with pooling";
+        owned(b, op, pooled);
+        Shape out = Shape.of(g.n(), filters, g.outH(), g.outW());
+        if (!pool.inputShape().equals(out)) {
+            throw fail(op, "the convolution gives " + out + " but the pooling geometry takes " + pool.inputShape());
+        }
+        if (pool.pad() >= pool.kh() || pool.pad() >= pool.kw()) {
+            throw fail(op, "padding " + pool.pad() + " must be smaller than the window " + pool.kh() + "x" + pool.kw());
+        }
+        for (Tensor t : pooled) shape(op, "pooled tensor", t, pool.pooledShape(), pool);
     }
 
     public static void maxPoolBackward(Backend b, Tensor dy, Tensor argmax, ConvGeometry g, Tensor dx) {

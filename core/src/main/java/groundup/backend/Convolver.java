@@ -25,5 +25,36 @@ public interface Convolver extends AutoCloseable {
      */
     void backward(Tensor x, Tensor w, Tensor dy, Tensor dw, Tensor db, Tensor dx);
 
+    /**
+     * y = max(conv(x, w) + b, 0): {@link #forward} and a ReLU after it (max as
+     * {@link Activation#RELU} takes it, NaN kept), in one pass over y where the backend can.
+     * Why: a ReLU of its own reads and writes the whole activation again, and after the
+     * book's convolutions that is as long as the convolution's own work on the CPU.
+     */
+    void forwardRelu(Tensor x, Tensor w, Tensor b, Tensor y);
+
+    /**
+     * The backward of {@link #forwardRelu}: {@link #backward} of dy masked to where y, that
+     * forward's output, passed again unchanged, is positive (y &gt; 0 exactly where
+     * conv(x, w) + b &gt; 0). Neither y nor dy is modified.
+     */
+    void backwardRelu(Tensor x, Tensor w, Tensor y, Tensor dy, Tensor dw, Tensor db, Tensor dx);
+
+    /**
+     * {@link #forwardRelu}, then max pooling of its output (N, F, OH, OW) over {@code pool}
+     * (a geometry whose input is that output): yp and argmax as {@link Backend#maxPool}. Where
+     * the backend can, the convolution's own output never goes to memory: each image is
+     * pooled while it is in cache (the CPU's SGEMM convolver). {@link ComposedReluPool} is the
+     * plain composition, the oracle.
+     */
+    void forwardReluPool(Tensor x, Tensor w, Tensor b, ConvGeometry pool, Tensor yp, Tensor argmax);
+
+    /**
+     * The backward of {@link #forwardReluPool} from dyp (the pooled output's gradient), with
+     * that forward's yp and argmax passed again unchanged. The ReLU's mask is taken from yp:
+     * each pooled value is the ReLU output it was picked from.
+     */
+    void backwardReluPool(Tensor x, Tensor w, ConvGeometry pool, Tensor yp, Tensor argmax, Tensor dyp, Tensor dw, Tensor db, Tensor dx);
+
     @Override void close();
 }

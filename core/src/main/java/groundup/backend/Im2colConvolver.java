@@ -15,7 +15,8 @@ public final class Im2colConvolver implements Convolver {
     private final ConvGeometry g;
     private final int filters, spatial;
     private final Tensor col, out2d, dout2d;
-    private Tensor dcol;
+    private Tensor dcol, relu, dyMasked;      // relu and dyMasked: only where the ReLU is fused
+    private final ComposedReluPool reluPool;
 
     public Im2colConvolver(Backend b, ConvGeometry g, int filters) {
         this.b = b;
@@ -25,6 +26,7 @@ public final class Im2colConvolver implements Convolver {
         this.col = b.allocate(g.colShape());
         this.out2d = b.allocate(Shape.of(g.n() * spatial, filters));
         this.dout2d = b.allocate(Shape.of(g.n() * spatial, filters));
+        this.reluPool = new ComposedReluPool(b, this);
     }
 
     @Override public ConvGeometry geometry() { return g; }
@@ -50,7 +52,39 @@ public final class Im2colConvolver implements Convolver {
         b.col2im(dcol, g, dx);
     }
 
+    /** forward with the ReLU on out2d, before the transpose: the backend's own ReLU kernel. */
+    @Override public void forwardRelu(Tensor x, Tensor w, Tensor bias, Tensor y) {
+        Checks.convolution(b, g, filters, x, w, bias, y);
+        b.im2col(x, g, col);
+        b.gemm(false, true, 1f, col, w, 0f, out2d);
+        b.addRowVector(out2d, bias, out2d);
+        if (relu == null) relu = b.allocate(out2d.shape());
+        b.activation(Activation.RELU, out2d, relu);
+        b.batchedTranspose(relu, g.n(), spatial, filters, y);
+    }
+
+    /** dy masked by the backend's own ReLU backward (from y: positive exactly where its input is), then backward. */
+    @Override public void backwardRelu(Tensor x, Tensor w, Tensor y, Tensor dy, Tensor dw, Tensor db, Tensor dx) {
+        Checks.convolutionBackward(b, g, filters, x, w, dy, dw, db, dx);
+        Checks.elementwise(b, "convolution backwardRelu (y, dy)", y, dy);
+        if (dyMasked == null) dyMasked = b.allocate(dy.shape());
+        b.activationBackward(Activation.RELU, y, dy, dyMasked);
+        backward(x, w, dyMasked, dw, db, dx);
+    }
+
+    @Override public void forwardReluPool(Tensor x, Tensor w, Tensor bias, ConvGeometry pool, Tensor yp, Tensor argmax) {
+        reluPool.forward(x, w, bias, pool, yp, argmax);
+    }
+
+    @Override public void backwardReluPool(Tensor x, Tensor w, ConvGeometry pool, Tensor yp, Tensor argmax, Tensor dyp,
+                                           Tensor dw, Tensor db, Tensor dx) {
+        reluPool.backward(x, w, pool, yp, argmax, dyp, dw, db, dx);
+    }
+
     @Override public void close() {
+        reluPool.close();
+        if (relu != null) relu.close();
+        if (dyMasked != null) dyMasked.close();
         col.close();
         out2d.close();
         dout2d.close();

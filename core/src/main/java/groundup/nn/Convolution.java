@@ -25,6 +25,7 @@ public final class Convolution implements Layer {
     private Convolver conv;
     private Tensor x, y, dx;
     private boolean skipDx;
+    private Fused fused = Fused.NONE;
 
     public Convolution(Backend backend, int channels, int filters, int kh, int kw, int stride, int pad,
                        Init init, Random rnd, String name) {
@@ -54,22 +55,79 @@ public final class Convolution implements Layer {
         return Shape.of(gg.n(), filters, gg.outH(), gg.outW());
     }
 
+    /** What the last forward ran: its backward must be the same kind. */
+    private enum Fused { NONE, RELU, RELU_POOL }
+
     @Override public Tensor forward(Tensor x, Mode mode) {
+        prepare(x, Fused.NONE);
+        y = Buffers.ensure(b, y, outputShape(x.shape()));
+        conv.forward(x, w.value(), bias.value(), y);
+        return y;
+    }
+
+    /**
+     * This layer and a ReLU after it: max(conv(x) + b, 0), in one pass over the output where
+     * the backend can ({@link Convolver#forwardRelu}). What {@link Sequential} runs for a
+     * Convolution followed by a {@link Relu}; pair it with {@link #backwardRelu}.
+     */
+    Tensor forwardRelu(Tensor x) {
+        prepare(x, Fused.RELU);
+        y = Buffers.ensure(b, y, outputShape(x.shape()));
+        conv.forwardRelu(x, w.value(), bias.value(), y);
+        return y;
+    }
+
+    /**
+     * This layer, a ReLU and a max pooling of geometry {@code pool} into yp and argmax (the
+     * pooling layer's buffers): {@link Convolver#forwardReluPool}. What {@link Sequential} runs
+     * for Convolution, Relu, Pooling in a row; pair it with {@link #backwardReluPool}.
+     */
+    void forwardReluPool(Tensor x, ConvGeometry pool, Tensor yp, Tensor argmax) {
+        prepare(x, Fused.RELU_POOL);
+        conv.forwardReluPool(x, w.value(), bias.value(), pool, yp, argmax);
+    }
+
+    private void prepare(Tensor x, Fused fused) {
         ConvGeometry gx = geometry(x.shape());
         if (conv == null || !conv.geometry().equals(gx)) {     // a new batch size: a convolver of its own, made once
             if (conv != null) conv.close();
             conv = b.convolver(gx, filters);
         }
         this.x = x;
-        y = Buffers.ensure(b, y, Shape.of(gx.n(), filters, gx.outH(), gx.outW()));
-        conv.forward(x, w.value(), bias.value(), y);
-        return y;
+        this.fused = fused;
     }
 
     @Override public Tensor backward(Tensor dy) {
-        if (!skipDx) dx = Buffers.ensure(b, dx, conv.geometry().inputShape());
-        conv.backward(x, w.value(), dy, w.grad(), bias.grad(), skipDx ? null : dx);
-        return skipDx ? null : dx;
+        expect(Fused.NONE);
+        conv.backward(x, w.value(), dy, w.grad(), bias.grad(), dx());
+        return dx;
+    }
+
+    /** From dL/d(ReLU's output) of the last {@link #forwardRelu}: this layer's and the ReLU's backward. */
+    Tensor backwardRelu(Tensor dy) {
+        expect(Fused.RELU);
+        conv.backwardRelu(x, w.value(), y, dy, w.grad(), bias.grad(), dx());
+        return dx;
+    }
+
+    /** From dL/d(pooled output) of the last {@link #forwardReluPool}, with its yp and argmax: the three layers' backward. */
+    Tensor backwardReluPool(ConvGeometry pool, Tensor yp, Tensor argmax, Tensor dyp) {
+        expect(Fused.RELU_POOL);
+        conv.backwardReluPool(x, w.value(), pool, yp, argmax, dyp, w.grad(), bias.grad(), dx());
+        return dx;
+    }
+
+    private void expect(Fused kind) {
+        if (fused != kind) {
+            throw new IllegalStateException("Convolution " + describe() + ": a backward for " + kind + " after a forward for " + fused
+                    + " (forward, forwardRelu and forwardReluPool each pair with their own backward)");
+        }
+    }
+
+    /** dx's buffer, or null (and dx null) for a first layer. */
+    private Tensor dx() {
+        if (skipDx) return dx = null;
+        return dx = Buffers.ensure(b, dx, conv.geometry().inputShape());
     }
 
     @Override public List<Parameter> parameters() { return List.of(w, bias); }

@@ -11,7 +11,12 @@ public final class Networks {
     private Networks() {}
 
     public static Sequential create(NetworkSpec spec, Backend b, long seed) {
-        Sequential.Builder n = Sequential.builder(b, MNIST, seed).description(spec.toJson());
+        return create(spec, b, seed, Sequential.fusionFromProperty());
+    }
+
+    /** fuse: whether Convolution-ReLU(-Pooling) runs go as one step ({@link Sequential#fusedRun}). */
+    public static Sequential create(NetworkSpec spec, Backend b, long seed, boolean fuse) {
+        Sequential.Builder n = Sequential.builder(b, MNIST, seed).description(spec.toJson()).fuse(fuse);
         switch (spec.net()) {
             case "two-layer" -> {
                 // chapter 5: 784-50-10, ReLU, N(0, 0.01^2)

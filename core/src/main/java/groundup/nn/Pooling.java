@@ -34,6 +34,22 @@ public final class Pooling implements Layer {
         return y;
     }
 
+    /**
+     * conv, a ReLU and this pooling in one ({@link Convolution#forwardReluPool}): what
+     * {@link Sequential} runs for the three in a row. The pooled output and argmax stay this
+     * layer's; pair it with {@link #backwardAfter}.
+     */
+    Tensor forwardAfter(Convolution conv, Tensor x) {
+        g = ConvGeometry.of(conv.outputShape(x.shape()), ph, pw, stride, pad);
+        y = Buffers.ensure(b, y, g.pooledShape());
+        argmax = Buffers.ensure(b, argmax, g.pooledShape());
+        conv.forwardReluPool(x, g, y, argmax);
+        return y;
+    }
+
+    /** The backward of {@link #forwardAfter}: dL/d(conv's input), or null for a first layer. */
+    Tensor backwardAfter(Convolution conv, Tensor dy) { return conv.backwardReluPool(g, y, argmax, dy); }
+
     @Override public Tensor backward(Tensor dy) {
         dx = Buffers.ensure(b, dx, g.inputShape());
         b.maxPoolBackward(dy, argmax, g, dx);

@@ -206,6 +206,117 @@ public abstract class BackendContract extends BackendTestBase {
         }
     }
 
+    /** The book's convolution written out plainly: y (n, f, oh, ow) = transpose(im2col(x) w^T + b). */
+    private static float[] referenceConvolution(float[] x, float[] w, float[] bias, ConvGeometry g, int f) {
+        int ckk = g.c() * g.kh() * g.kw(), s = g.outH() * g.outW(), n = g.n();
+        float[] out = Reference.gemm(false, true, n * s, f, ckk, 1f, Reference.im2col(x, g), w, 0f, new float[n * s * f]);
+        for (int i = 0; i < n * s; i++) for (int j = 0; j < f; j++) out[i * f + j] += bias[j];
+        return Reference.batchedTranspose(out, n, s, f);
+    }
+
+    /** Its backward: {dw, db, dx}. */
+    private static float[][] referenceConvolutionBackward(float[] x, float[] w, float[] dy, ConvGeometry g, int f) {
+        int ckk = g.c() * g.kh() * g.kw(), s = g.outH() * g.outW(), n = g.n();
+        float[] col = Reference.im2col(x, g), dout = Reference.batchedTranspose(dy, n, f, s);
+        float[] dw = Reference.gemm(true, false, f, ckk, n * s, 1f, dout, col, 0f, new float[f * ckk]);
+        float[] db = new float[f];
+        for (int i = 0; i < n * s; i++) for (int j = 0; j < f; j++) db[j] += dout[i * f + j];
+        float[] dx = Reference.col2im(Reference.gemm(false, false, n * s, ckk, f, 1f, dout, w, 0f, new float[n * s * ckk]), g);
+        return new float[][] {dw, db, dx};
+    }
+
+    /**
+     * The convolver's fused paths (a ReLU after it; a ReLU and a max pooling) against the
+     * plain reference one op at a time: forward, ReLU, pooling, and back through the pooling's
+     * scatter, the ReLU's mask and the convolution. Odd sizes, pooling windows that drop the
+     * last row, overlap (stride 1) or pad, wide layers as blocked layouts see them; twice in a
+     * row, the second time for a first layer (no dx). The pooled winners are checked exactly,
+     * on the backend's own ReLU output (near-ties would otherwise turn on float rounding).
+     */
+    @Test void fusedConvolverPathsMatchTheLayersOneByOne() {
+        Random r = new Random(12);
+        // {n, c, h, w, k, stride, pad, filters, pool k, pool stride, pool pad}
+        int[][] cases = {
+                {3, 1, 12, 12, 5, 1, 0, 4, 2, 2, 0},      // SimpleConvNet's shape, small
+                {2, 3, 7, 7, 3, 1, 0, 5, 2, 2, 0},        // 5x5 output: the pooling drops its last row and column
+                {2, 2, 6, 5, 3, 1, 1, 3, 3, 2, 1},        // 3x3 windows, stride 2, padded
+                {2, 8, 6, 5, 3, 2, 1, 40, 2, 1, 0},       // overlapping windows: one element wins in several
+                {2, 16, 9, 9, 3, 1, 1, 16, 2, 2, 0},      // wide: blocked layouts
+                {2, 32, 14, 14, 3, 1, 2, 32, 2, 2, 0},    // DeepConvNet's conv4 (pad 2) and its pooling
+        };
+        for (int[] cs : cases) {
+            ConvGeometry g = new ConvGeometry(cs[0], cs[1], cs[2], cs[3], cs[4], cs[4], cs[5], cs[6]);
+            int f = cs[7], ckk = g.c() * g.kh() * g.kw(), oh = g.outH(), ow = g.outW(), n = g.n();
+            ConvGeometry pool = new ConvGeometry(n, f, oh, ow, cs[8], cs[8], cs[9], cs[10]);
+            int pooled = pool.pooledShape().size();
+            try (groundup.backend.Convolver conv = b.convolver(g, f)) {
+                for (int round = 0; round < 2; round++) {
+                    String what = g + " filters " + f + " pool " + pool + " round " + round;
+                    float[] x = random(r, g.inputShape().size()), w = random(r, f * ckk), bias = random(r, f);
+                    float[] dy = random(r, n * f * oh * ow), dyp = random(r, pooled);
+                    float[] relu = referenceConvolution(x, w, bias, g, f);
+                    for (int i = 0; i < relu.length; i++) relu[i] = Math.max(relu[i], 0f);
+                    Tensor X = t(x, g.inputShape().dims()), W = t(w, f, ckk), B = t(bias, f);
+                    Tensor Y = t(Tensors.sentinel(relu.length), n, f, oh, ow), DY = t(dy, n, f, oh, ow);
+                    Tensor DW = t(Tensors.sentinel(w.length), f, ckk), DB = t(Tensors.sentinel(f), f);
+                    Tensor DX = t(Tensors.sentinel(x.length), g.inputShape().dims());
+
+                    // convolution + ReLU
+                    conv.forwardRelu(X, W, B, Y);
+                    float[] y = Y.toArray();
+                    assertClose(relu, y, RTOL, ATOL, "forwardRelu " + what);
+                    for (int i = 0; i < y.length; i++) {
+                        if (!(y[i] >= 0f)) throw new AssertionError("forwardRelu " + what + ": y[" + i + "] = " + y[i] + " is not >= 0");
+                    }
+                    float[] masked = new float[dy.length];
+                    for (int i = 0; i < dy.length; i++) masked[i] = y[i] > 0f ? dy[i] : 0f;
+                    float[][] want = referenceConvolutionBackward(x, w, masked, g, f);
+                    conv.backwardRelu(X, W, Y, DY, DW, DB, round == 0 ? DX : null);
+                    assertGradients(want, DW, DB, round == 0 ? DX : null, x.length, "backwardRelu " + what);
+                    assertArrayEquals(dy, DY.toArray(), "backwardRelu " + what + ": dy unchanged");
+                    assertArrayEquals(y, Y.toArray(), "backwardRelu " + what + ": y unchanged");
+
+                    // convolution + ReLU + max pooling
+                    Tensor P = t(Tensors.sentinel(pooled), pool.pooledShape().dims()), A = t(Tensors.sentinel(pooled), pool.pooledShape().dims());
+                    Tensor DYP = t(dyp, pool.pooledShape().dims());
+                    DX = t(Tensors.sentinel(x.length), g.inputShape().dims());
+                    conv.forwardReluPool(X, W, B, pool, P, A);
+                    float[][] pw = Reference.maxPool(y, pool);         // on this backend's own ReLU output
+                    assertArrayEquals(pw[0], P.toArray(), "forwardReluPool pooled values " + what);
+                    assertArrayEquals(pw[1], A.toArray(), "forwardReluPool argmax " + what);
+                    float[] scattered = Reference.maxPoolBackward(dyp, pw[1], pool);
+                    for (int i = 0; i < scattered.length; i++) scattered[i] = y[i] > 0f ? scattered[i] : 0f;
+                    want = referenceConvolutionBackward(x, w, scattered, g, f);
+                    conv.backwardReluPool(X, W, pool, P, A, DYP, DW, DB, round == 0 ? DX : null);
+                    assertGradients(want, DW, DB, round == 0 ? DX : null, x.length, "backwardReluPool " + what);
+                    assertArrayEquals(dyp, DYP.toArray(), "backwardReluPool " + what + ": dyp unchanged");
+                    assertArrayEquals(x, X.toArray(), "x unchanged " + what);
+                }
+            }
+        }
+    }
+
+    private static void assertGradients(float[][] want, Tensor dw, Tensor db, Tensor dx, int xSize, String what) {
+        assertClose(want[0], dw.toArray(), 1e-3, 1e-4, what + " dw");
+        assertClose(want[1], db.toArray(), 1e-3, 1e-4, what + " db");
+        if (dx != null) assertClose(want[2], dx.toArray(), RTOL, ATOL, what + " dx");
+    }
+
+    @Test void fusedConvolverPathsRejectAPoolingThatDoesNotFit() {
+        ConvGeometry g = new ConvGeometry(2, 3, 5, 5, 3, 3, 1, 1);
+        try (groundup.backend.Convolver conv = b.convolver(g, 4)) {
+            Tensor x = zeros(2, 3, 5, 5), w = zeros(4, 27), bias = zeros(4);
+            ConvGeometry wrong = new ConvGeometry(2, 4, 6, 5, 2, 2, 2, 0);        // the convolution gives (2, 4, 5, 5)
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> conv.forwardReluPool(x, w, bias, wrong, zeros(2, 4, 3, 2), zeros(2, 4, 3, 2)));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("(2, 4, 5, 5)") && e.getMessage().contains("(2, 4, 6, 5)"), e.getMessage());
+            ConvGeometry pool = new ConvGeometry(2, 4, 5, 5, 2, 2, 2, 0);
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> conv.forwardReluPool(x, w, bias, pool, zeros(2, 4, 3, 3), zeros(2, 4, 2, 2)));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("(2, 4, 3, 3)"), e.getMessage());
+        }
+    }
+
     @Test void convolverRejectsTensorsOfTheWrongShape() {
         ConvGeometry g = new ConvGeometry(2, 3, 5, 5, 3, 3, 1, 1);
         try (groundup.backend.Convolver conv = b.convolver(g, 4)) {

@@ -171,6 +171,64 @@ public abstract class LayerGradientContract extends BackendTestBase {
 
     @Test void deepConvNet() { checkNetwork(NetworkSpec.of("deep-cnn"), 2, 5); }
 
+    /**
+     * The fused runs (Convolution-ReLU, Convolution-ReLU-Pooling) against the same network run
+     * layer by layer: the same loss and the same gradients, two steps in a row (buffers reused).
+     */
+    @Test void fusedNetworksMatchTheirLayersOneByOne() {
+        Random r = new Random(21);
+        for (String name : List.of("simple-cnn", "deep-cnn")) {
+            NetworkSpec spec = NetworkSpec.of(name);
+            try (Sequential fused = Networks.create(spec, b, 3L, true); Sequential plain = Networks.create(spec, b, 3L, false)) {
+                int[] runs = new int[fused.layers().size()];
+                for (int i = 0; i < runs.length; i++) {
+                    runs[i] = fused.fusedRun(i);
+                    assertEquals(1, plain.fusedRun(i), name + " unfused: layer " + i + " runs alone");
+                }
+                int[] want = name.equals("simple-cnn") ? new int[] {3, 0, 0, 1, 1, 1}
+                        : new int[] {2, 0, 3, 0, 0, 2, 0, 3, 0, 0, 2, 0, 3, 0, 0, 1, 1, 1, 1, 1};
+                assertArrayEquals(want, runs, name + ": the fused runs");
+                Shape xs = fused.batchShape(3);
+                float[] labels = {1, 7, 4};
+                try (Tensor x = upload(b, random(r, xs.size()), xs.dims()); Tensor t = b.allocate(Shape.of(3))) {
+                    b.uploadLabels(labels, 0, 10, t);
+                    for (int step = 0; step < 2; step++) {
+                        float lf = fused.loss(x, t, Mode.TRAIN).toArray()[0], lp = plain.loss(x, t, Mode.TRAIN).toArray()[0];
+                        assertEquals(lp, lf, 1e-5 * (1 + Math.abs(lp)), name + " step " + step + ": loss");
+                        fused.backward();
+                        plain.backward();
+                        for (int p = 0; p < fused.parameters().size(); p++) {
+                            String what = name + " step " + step + ": gradient of " + fused.parameters().get(p).name();
+                            Tensors.assertClose(plain.parameters().get(p).grad().toArray(), fused.parameters().get(p).grad().toArray(), 1e-4, 1e-6, what);
+                        }
+                    }
+                    // a fused forward pairs with its fused backward only: a layer's own backward is refused
+                    fused.loss(x, t, Mode.TRAIN);
+                    Layer conv = fused.layers().get(0);
+                    Tensor dy = b.allocate(conv.outputShape(x.shape()));
+                    IllegalStateException e = assertThrows(IllegalStateException.class, () -> conv.backward(dy));
+                    assertTrue(e.getMessage().contains("forward for RELU"), e.getMessage());
+                    dy.close();
+                }
+            }
+        }
+    }
+
+    @Test void fusionPropertyTakesTrueOrFalseOnly() {
+        String old = System.getProperty("groundup.fuse");
+        try {
+            System.setProperty("groundup.fuse", "false");
+            assertTrue(!Sequential.fusionFromProperty());
+            System.setProperty("groundup.fuse", "yes");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Sequential::fusionFromProperty);
+            assertTrue(e.getMessage().contains("groundup.fuse=yes") && e.getMessage().contains("true or false"), e.getMessage());
+        } finally {
+            if (old == null) System.clearProperty("groundup.fuse");
+            else System.setProperty("groundup.fuse", old);
+        }
+        assertTrue(Sequential.fusionFromProperty() || "false".equals(old), "true by default");
+    }
+
     @Test void bookNetworksHaveTheBooksParameterCounts() {
         try (Sequential s = Networks.create(NetworkSpec.of("simple-cnn"), b, 1); Sequential d = Networks.create(NetworkSpec.of("deep-cnn"), b, 1)) {
             assertEquals(433_890, s.parameterCount(), s.summary());

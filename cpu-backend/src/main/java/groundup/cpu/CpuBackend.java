@@ -187,19 +187,19 @@ public final class CpuBackend implements Backend {
         float[] x = a(tx, "maxPool"), y = a(ty, "maxPool"), arg = a(targ, "maxPool");
         int hw = g.h() * g.w();
         parallel.forRange(g.n() * g.c(), Math.max(1, GRAIN / hw), (lo, hi) -> {
-            for (int t = lo; t < hi; t++) maxPoolPlane(x, y, arg, g, t);
+            for (int t = lo; t < hi; t++) maxPoolPlane(x, t * hw, y, arg, t * g.outH() * g.outW(), g);
         });
     }
 
     /**
-     * Max pooling of one (n, c) plane. The window's rows and columns inside the image are
-     * worked out once per output, so the inner loop has no bounds tests. Ties go to the first
-     * element in row-major order (as the reference); a NaN wins and ends the window, so that it
-     * propagates instead of hiding. A window wholly in the padding gives -inf and index -1.
+     * Max pooling of one (h, w) plane of g, x[in...] to y[out...] and arg[out...]. The window's
+     * rows and columns inside the image are worked out once per output, so the inner loop has
+     * no bounds tests. Ties go to the first element in row-major order (as the reference); a
+     * NaN wins and ends the window, so that it propagates instead of hiding. A window wholly in
+     * the padding gives -inf and index -1. Also CpuConvolver's, on one image's output in cache.
      */
-    private static void maxPoolPlane(float[] x, float[] y, float[] arg, ConvGeometry g, int t) {
+    static void maxPoolPlane(float[] x, int in, float[] y, float[] arg, int out, ConvGeometry g) {
         int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), s = g.stride(), p = g.pad();
-        int in = t * h * w, out = t * oh * ow;
         for (int oy = 0; oy < oh; oy++) {
             int iy0 = oy * s - p, ky0 = Math.max(0, -iy0), ky1 = Math.min(kh, h - iy0);
             for (int ox = 0; ox < ow; ox++) {
@@ -257,17 +257,27 @@ public final class CpuBackend implements Backend {
         int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w(), kw = g.kw(), s = g.stride(), p = g.pad();
         parallel.forRange(g.n() * g.c(), Math.max(1, GRAIN / (h * w)), (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
-                int in = t * h * w, out = t * oh * ow;
-                java.util.Arrays.fill(dx, in, in + h * w, 0f);
-                for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        int k = (int) arg[out + oy * ow + ox];
-                        int iy = oy * s - p + k / kw, ix = ox * s - p + k % kw;
-                        dx[in + iy * w + ix] += dy[out + oy * ow + ox];
-                    }
-                }
+                java.util.Arrays.fill(dx, t * h * w, (t + 1) * h * w, 0f);
+                unpoolPlane(dy, null, arg, t * oh * ow, g, dx, t * h * w);
             }
         });
+    }
+
+    /**
+     * Adds each dy[out...] of one pooled plane of g at its window's winner in dx[in...] (which
+     * the caller has zeroed). With yp: only where yp, the pooled ReLU output, is positive (the
+     * ReLU's backward, as {@link #activationBackward} masks it). Also CpuConvolver's.
+     */
+    static void unpoolPlane(float[] dy, float[] yp, float[] arg, int out, ConvGeometry g, float[] dx, int in) {
+        int oh = g.outH(), ow = g.outW(), w = g.w(), kw = g.kw(), s = g.stride(), p = g.pad();
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                int o = out + oy * ow + ox, k = (int) arg[o];
+                int iy = oy * s - p + k / kw, ix = ox * s - p + k % kw;
+                float d = yp == null ? dy[o] : Float.intBitsToFloat(Float.floatToRawIntBits(dy[o]) & -(yp[o] > 0f ? 1 : 0));
+                dx[in + iy * w + ix] += d;
+            }
+        }
     }
 
     // ---- elementwise -------------------------------------------------------------

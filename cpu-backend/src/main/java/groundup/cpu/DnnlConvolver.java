@@ -1,6 +1,7 @@
 package groundup.cpu;
 
 import groundup.backend.Checks;
+import groundup.backend.ComposedReluPool;
 import groundup.backend.Convolver;
 import groundup.tensor.ConvGeometry;
 import groundup.tensor.Tensor;
@@ -10,6 +11,7 @@ import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
@@ -28,6 +30,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.algorithm.convolution_direct;
+import static org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_relu;
 import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
 
 /**
@@ -58,14 +61,16 @@ final class DnnlConvolver implements Convolver {
     private final List<Pointer> owned = new ArrayList<>();
     private final FloatPointer bias, biasGrad;          // (F): plain in every primitive
     private final DnnlOperand xFwd, wFwd, yFwd, dyData, wData, dxData, xWts, dyWts, dwWts;
-    private final primitive fwd, bwdData, bwdWts;
+    private final primitive fwd, fwdRelu, bwdData, bwdWts;
     private final IntMemoryMap fwdArgs, bwdDataArgs, bwdWtsArgs;
     private Tensor lastX;                               // the x whose copy xFwd holds
+    private final ComposedReluPool reluPool;
 
     DnnlConvolver(CpuBackend backend, Parallel parallel, ConvGeometry g, int filters) {
         this.backend = backend;
         this.g = g;
         this.filters = filters;
+        this.reluPool = new ComposedReluPool(backend, this);
         engine eng = Dnnl.engine();
         long n = g.n(), c = g.c(), h = g.h(), w = g.w(), oh = g.outH(), ow = g.outW();
         long[] xDims = {n, c, h, w}, wDims = {filters, c, g.kh(), g.kw()}, bDims = {filters}, yDims = {n, filters, oh, ow};
@@ -98,6 +103,14 @@ final class DnnlConvolver implements Convolver {
 
         fwd = keep(new convolution_forward(fpd));
         fwdArgs = args(DNNL_ARG_SRC, xFwd.inner(), DNNL_ARG_WEIGHTS, wFwd.inner(), DNNL_ARG_BIAS, biasMem, DNNL_ARG_DST, yFwd.inner());
+        // the same convolution with a ReLU post-op, asked for forward's layouts so that it shares forward's operands
+        primitive_attr relu = keep(new primitive_attr());
+        post_ops ops = keep(new post_ops());
+        ops.append_eltwise(eltwise_relu, 0f, 0f);
+        relu.set_post_ops(ops);
+        convolution_forward.primitive_desc rpd = keep(new convolution_forward.primitive_desc(eng, forward_training, convolution_direct,
+                fpd.src_desc(), fpd.weights_desc(), bDesc, fpd.dst_desc(), strides, pad, pad, relu, false));
+        fwdRelu = keep(new convolution_forward(rpd));
         bwdData = keep(new convolution_backward_data(dpd));
         bwdDataArgs = args(DNNL_ARG_DIFF_DST, dyData.inner(), DNNL_ARG_WEIGHTS, wData.inner(), DNNL_ARG_DIFF_SRC, dxData.inner());
         bwdWts = keep(new convolution_backward_weights(wpd));
@@ -118,20 +131,47 @@ final class DnnlConvolver implements Convolver {
 
     private float[] a(Tensor t) { return (float[]) t.handle(backend, "convolution"); }
 
-    @Override public void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty) {
+    @Override public void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty) { forward(tx, tw, tb, ty, fwd); }
+
+    /** The ReLU as oneDNN's post-op: applied in registers before the output is written. */
+    @Override public void forwardRelu(Tensor tx, Tensor tw, Tensor tb, Tensor ty) { forward(tx, tw, tb, ty, fwdRelu); }
+
+    private void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty, primitive conv) {
         Checks.convolution(backend, g, filters, tx, tw, tb, ty);
         xFwd.load(a(tx));
         lastX = tx;
         wFwd.load(a(tw));
         bias.position(0).put(a(tb), 0, filters);
-        fwd.execute(stream, fwdArgs);
+        conv.execute(stream, fwdArgs);
         stream._wait();
         yFwd.store(a(ty));
     }
 
     @Override public void backward(Tensor tx, Tensor tw, Tensor tdy, Tensor tdw, Tensor tdb, Tensor tdx) {
+        backward(tx, tw, null, tdy, tdw, tdb, tdx);
+    }
+
+    /** dy is masked as it is copied off-heap for oneDNN: the ReLU's backward costs no pass of its own. */
+    @Override public void backwardRelu(Tensor tx, Tensor tw, Tensor ty, Tensor tdy, Tensor tdw, Tensor tdb, Tensor tdx) {
+        Checks.elementwise(backend, "convolution backwardRelu (y, dy)", ty, tdy);
+        backward(tx, tw, ty, tdy, tdw, tdb, tdx);
+    }
+
+    /** The ReLU post-op, then the backend's pooling kernels ({@link ComposedReluPool}). */
+    @Override public void forwardReluPool(Tensor tx, Tensor tw, Tensor tb, ConvGeometry pool, Tensor typ, Tensor targ) {
+        reluPool.forward(tx, tw, tb, pool, typ, targ);
+    }
+
+    @Override public void backwardReluPool(Tensor tx, Tensor tw, ConvGeometry pool, Tensor typ, Tensor targ, Tensor tdyp,
+                                           Tensor tdw, Tensor tdb, Tensor tdx) {
+        reluPool.backward(tx, tw, pool, typ, targ, tdyp, tdw, tdb, tdx);
+    }
+
+    /** ty null: plain backward; else dy masked to where ty is positive. */
+    private void backward(Tensor tx, Tensor tw, Tensor ty, Tensor tdy, Tensor tdw, Tensor tdb, Tensor tdx) {
         Checks.convolutionBackward(backend, g, filters, tx, tw, tdy, tdw, tdb, tdx);
-        dyData.load(a(tdy));
+        if (ty == null) dyData.load(a(tdy));
+        else dyData.loadReluMasked(a(tdy), a(ty));
         if (tdx != null) {
             wData.load(a(tw));
             bwdData.execute(stream, bwdDataArgs);
@@ -167,6 +207,7 @@ final class DnnlConvolver implements Convolver {
     }
 
     @Override public void close() {
+        reluPool.close();
         // the primitives and memories before the buffers they point into
         for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).close();
         owned.clear();

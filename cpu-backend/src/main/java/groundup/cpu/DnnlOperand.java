@@ -38,6 +38,8 @@ final class DnnlOperand {
     private final DnnlOperand sibling;          // the same tensor in another layout, or null
     private final primitive fromSibling;
     private final IntMemoryMap fromSiblingArgs;
+    private static final int BLOCK = 4096;      // floats: 16 KB, half an L1
+    private float[][] blocks;                   // one per thread, for loadReluMasked; made on its first call
 
     private DnnlOperand(Factory f, long[] dims, memory.format_tag plainTag, memory.desc wanted, DnnlOperand sibling) {
         this.parallel = f.parallel;
@@ -104,6 +106,33 @@ final class DnnlOperand {
             for (int t = lo; t < hi; t++) {
                 int from = (int) ((long) len * t / parts), to = (int) ((long) len * (t + 1) / parts);
                 plain.put(from, src, from, to - from);
+            }
+        });
+        if (toInner != null) {
+            toInner.execute(stream, toInnerArgs);
+            stream._wait();
+        }
+    }
+
+    /**
+     * inner = src where y is positive, else +0 (CpuBackend's ReLU backward, the same bit mask):
+     * masked a block at a time into a small array that stays in L1, then copied off-heap, so
+     * the mask adds a read of y to the copy instead of a pass of its own.
+     */
+    void loadReluMasked(float[] src, float[] y) {
+        int parts = parts();
+        if (blocks == null) blocks = new float[parallel.threads()][BLOCK];
+        parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int from = (int) ((long) len * t / parts), to = (int) ((long) len * (t + 1) / parts);
+                float[] block = blocks[t];
+                for (int at = from; at < to; at += BLOCK) {
+                    int n = Math.min(BLOCK, to - at);
+                    for (int j = 0; j < n; j++) {
+                        block[j] = Float.intBitsToFloat(Float.floatToRawIntBits(src[at + j]) & -(y[at + j] > 0f ? 1 : 0));
+                    }
+                    plain.put(at, block, 0, n);
+                }
             }
         });
         if (toInner != null) {
