@@ -296,6 +296,38 @@ public abstract class BackendContract extends BackendTestBase {
         }
     }
 
+    /** A NaN out of the convolution stays NaN through the fused ReLU (and wins its pooling window), as through the layers one by one. */
+    @Test void fusedReluKeepsNaN() {
+        for (int c : new int[] {1, 16}) {            // narrow and wide: both of the CPU's convolvers under auto
+            ConvGeometry g = new ConvGeometry(2, c, 6, 6, 3, 3, 1, 1);
+            int f = 16, ckk = c * 9;
+            float[] x = new float[g.inputShape().size()];
+            java.util.Arrays.fill(x, 0.5f);
+            x[7] = Float.NaN;
+            float[] w = new float[f * ckk];
+            java.util.Arrays.fill(w, -0.1f);                          // every finite output negative: ReLU'd to 0
+            try (groundup.backend.Convolver conv = b.convolver(g, f)) {
+                Tensor X = t(x, 2, c, 6, 6), W = t(w, f, ckk), B = zeros(f), Y = zeros(2, f, 6, 6), R = zeros(2, f, 6, 6);
+                conv.forward(X, W, B, Y);
+                conv.forwardRelu(X, W, B, R);
+                float[] y = Y.toArray(), relu = R.toArray();
+                int nans = 0;
+                for (int i = 0; i < y.length; i++) {
+                    if (Float.isNaN(y[i])) nans++;
+                    if (Float.isNaN(y[i]) != Float.isNaN(relu[i]) || (!Float.isNaN(y[i]) && relu[i] != 0f)) {
+                        throw new AssertionError("forwardRelu, " + c + " channels: y[" + i + "] = " + y[i] + " but relu " + relu[i]);
+                    }
+                }
+                assertTrue(nans > 0, "the NaN reached the output");
+                ConvGeometry pool = new ConvGeometry(2, f, 6, 6, 2, 2, 2, 0);
+                Tensor P = zeros(2, f, 3, 3), A = zeros(2, f, 3, 3);
+                conv.forwardReluPool(X, W, B, pool, P, A);
+                float[][] want = Reference.maxPool(relu, pool);
+                assertArrayEquals(want[0], P.toArray(), "forwardReluPool with a NaN, " + c + " channels");
+            }
+        }
+    }
+
     private static void assertGradients(float[][] want, Tensor dw, Tensor db, Tensor dx, int xSize, String what) {
         assertClose(want[0], dw.toArray(), 1e-3, 1e-4, what + " dw");
         assertClose(want[1], db.toArray(), 1e-3, 1e-4, what + " db");

@@ -11,7 +11,6 @@ import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
-import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
@@ -30,7 +29,6 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.algorithm.convolution_direct;
-import static org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_relu;
 import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
 
 /**
@@ -61,7 +59,7 @@ final class DnnlConvolver implements Convolver {
     private final List<Pointer> owned = new ArrayList<>();
     private final FloatPointer bias, biasGrad;          // (F): plain in every primitive
     private final DnnlOperand xFwd, wFwd, yFwd, dyData, wData, dxData, xWts, dyWts, dwWts;
-    private final primitive fwd, fwdRelu, bwdData, bwdWts;
+    private final primitive fwd, bwdData, bwdWts;
     private final IntMemoryMap fwdArgs, bwdDataArgs, bwdWtsArgs;
     private Tensor lastX;                               // the x whose copy xFwd holds
     private final ComposedReluPool reluPool;
@@ -103,14 +101,6 @@ final class DnnlConvolver implements Convolver {
 
         fwd = keep(new convolution_forward(fpd));
         fwdArgs = args(DNNL_ARG_SRC, xFwd.inner(), DNNL_ARG_WEIGHTS, wFwd.inner(), DNNL_ARG_BIAS, biasMem, DNNL_ARG_DST, yFwd.inner());
-        // the same convolution with a ReLU post-op, asked for forward's layouts so that it shares forward's operands
-        primitive_attr relu = keep(new primitive_attr());
-        post_ops ops = keep(new post_ops());
-        ops.append_eltwise(eltwise_relu, 0f, 0f);
-        relu.set_post_ops(ops);
-        convolution_forward.primitive_desc rpd = keep(new convolution_forward.primitive_desc(eng, forward_training, convolution_direct,
-                fpd.src_desc(), fpd.weights_desc(), bDesc, fpd.dst_desc(), strides, pad, pad, relu, false));
-        fwdRelu = keep(new convolution_forward(rpd));
         bwdData = keep(new convolution_backward_data(dpd));
         bwdDataArgs = args(DNNL_ARG_DIFF_DST, dyData.inner(), DNNL_ARG_WEIGHTS, wData.inner(), DNNL_ARG_DIFF_SRC, dxData.inner());
         bwdWts = keep(new convolution_backward_weights(wpd));
@@ -131,20 +121,24 @@ final class DnnlConvolver implements Convolver {
 
     private float[] a(Tensor t) { return (float[]) t.handle(backend, "convolution"); }
 
-    @Override public void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty) { forward(tx, tw, tb, ty, fwd); }
+    @Override public void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty) { forward(tx, tw, tb, ty, false); }
 
-    /** The ReLU as oneDNN's post-op: applied in registers before the output is written. */
-    @Override public void forwardRelu(Tensor tx, Tensor tw, Tensor tb, Tensor ty) { forward(tx, tw, tb, ty, fwdRelu); }
+    /**
+     * The ReLU as the output is copied back to the array. Not oneDNN's ReLU post-op: it turns
+     * a NaN into 0 (measured, oneDNN 3.8.1), which would hide a diverging run.
+     */
+    @Override public void forwardRelu(Tensor tx, Tensor tw, Tensor tb, Tensor ty) { forward(tx, tw, tb, ty, true); }
 
-    private void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty, primitive conv) {
+    private void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty, boolean relu) {
         Checks.convolution(backend, g, filters, tx, tw, tb, ty);
         xFwd.load(a(tx));
         lastX = tx;
         wFwd.load(a(tw));
         bias.position(0).put(a(tb), 0, filters);
-        conv.execute(stream, fwdArgs);
+        fwd.execute(stream, fwdArgs);
         stream._wait();
-        yFwd.store(a(ty));
+        if (relu) yFwd.storeRelu(a(ty));
+        else yFwd.store(a(ty));
     }
 
     @Override public void backward(Tensor tx, Tensor tw, Tensor tdy, Tensor tdw, Tensor tdb, Tensor tdx) {
@@ -157,7 +151,7 @@ final class DnnlConvolver implements Convolver {
         backward(tx, tw, ty, tdy, tdw, tdb, tdx);
     }
 
-    /** The ReLU post-op, then the backend's pooling kernels ({@link ComposedReluPool}). */
+    /** forwardRelu, then the backend's pooling kernels ({@link ComposedReluPool}). */
     @Override public void forwardReluPool(Tensor tx, Tensor tw, Tensor tb, ConvGeometry pool, Tensor typ, Tensor targ) {
         reluPool.forward(tx, tw, tb, pool, typ, targ);
     }

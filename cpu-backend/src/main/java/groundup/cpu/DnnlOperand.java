@@ -39,7 +39,7 @@ final class DnnlOperand {
     private final primitive fromSibling;
     private final IntMemoryMap fromSiblingArgs;
     private static final int BLOCK = 4096;      // floats: 16 KB, half an L1
-    private float[][] blocks;                   // one per thread, for loadReluMasked; made on its first call
+    private float[][] blocks;                   // one per thread, for loadReluMasked and storeRelu; made on the first call
 
     private DnnlOperand(Factory f, long[] dims, memory.format_tag plainTag, memory.desc wanted, DnnlOperand sibling) {
         this.parallel = f.parallel;
@@ -166,6 +166,30 @@ final class DnnlOperand {
             for (int t = lo; t < hi; t++) {
                 int from = (int) ((long) len * t / parts), to = (int) ((long) len * (t + 1) / parts);
                 plain.get(from, dst, from, to - from);
+            }
+        });
+    }
+
+    /**
+     * dst = max(inner, 0) (CpuBackend's ReLU: NaN kept): copied back a block at a time
+     * through a small array that stays in L1, so the ReLU adds no pass of its own.
+     */
+    void storeRelu(float[] dst) {
+        if (toPlain != null) {
+            toPlain.execute(stream, toPlainArgs);
+            stream._wait();
+        }
+        int parts = parts();
+        if (blocks == null) blocks = new float[parallel.threads()][BLOCK];
+        parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int from = (int) ((long) len * t / parts), to = (int) ((long) len * (t + 1) / parts);
+                float[] block = blocks[t];
+                for (int at = from; at < to; at += BLOCK) {
+                    int n = Math.min(BLOCK, to - at);
+                    plain.get(at, block, 0, n);
+                    for (int j = 0; j < n; j++) dst[at + j] = Math.max(block[j], 0f);
+                }
             }
         });
     }
