@@ -24,7 +24,7 @@ jar=benchmarks/target/groundup-benchmarks.jar
 GU_ENV=(GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}")
 for r in $(seq 1 "$rounds"); do
   env "${GU_ENV[@]}" java -Dgroundup.threads="$threads" -cp "$jar" org.openjdk.jmh.Main 'TrainStepBench|InferenceBench' -p net=simple-cnn,deep-cnn \
-    -f 1 -wi 2 -w 1s -i 4 -r 1s -rf json -rff "$tmp/gu$r.json" > "$tmp/gu$r.log" 2>&1 || { cat "$tmp/gu$r.log"; exit 1; }
+    -f 1 -wi 4 -w 2s -i 4 -r 2s -rf json -rff "$tmp/gu$r.json" > "$tmp/gu$r.log" 2>&1 || { cat "$tmp/gu$r.log"; exit 1; }
   (cd benchmarks/pytorch && env "${TORCH_ENV[@]}" "$PY" steps.py --threads "$threads" --rounds 3) > "$tmp/pt$r.json"
   env "${GU_ENV[@]}" java -jar "$jar" ceilings > "$tmp/ceil$r.json"     # fp32 GEMM and memory ceilings, once a round
   echo "round $r done"

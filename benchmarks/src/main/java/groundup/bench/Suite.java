@@ -20,6 +20,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -jar benchmarks/target/groundup-benchmarks.jar quick|full [--out DIR] [--pytorch FILE]
  * java -jar benchmarks/target/groundup-benchmarks.jar gemm        (the simple GEMM harness)
  * java -jar benchmarks/target/groundup-benchmarks.jar ceilings    (memory and fp32 GEMM ceilings, one line of JSON)
+ * java -jar benchmarks/target/groundup-benchmarks.jar fusion [NET] [ROUNDS] [BATCH]   (train step fused against one by one)
  * java -jar benchmarks/target/groundup-benchmarks.jar report JMH_JSON OUT_DIR [--pytorch FILE]
  * </pre>
  */
@@ -49,6 +50,10 @@ public final class Suite {
             GemmHarness.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (cmd.equals("fusion")) {             // fused against one by one, alternately, in one process
+            FusionAB.run(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (cmd.equals("ceilings")) {           // one line of JSON: memory stream and fp32 GEMM ceilings
             System.out.println(Ceilings.measure().json());
             return;
@@ -62,7 +67,7 @@ public final class Suite {
         Profile p = switch (cmd) {
             case "quick" -> QUICK;
             case "full" -> FULL;
-            default -> throw new IllegalArgumentException("unknown profile '" + cmd + "': quick, full, gemm, ceilings or report");
+            default -> throw new IllegalArgumentException("unknown profile '" + cmd + "': quick, full, gemm, ceilings, fusion or report");
         };
         Path out = option(args, "--out");
         if (out == null) out = Path.of("benchmarks", "results", p.name());
