@@ -20,8 +20,8 @@ PY="${PYTHON:-python3}"
 TORCH_ENV=(OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296)
 jar=benchmarks/target/groundup-benchmarks.jar
 [ -f "$jar" ] || ./mvnw -B -q -DskipTests package
-# GroundUp as ./groundup runs it: libgomp's threads (under oneDNN) spin briefly after a call, then sleep
-GU_ENV=(GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}")
+# GroundUp as ./groundup runs it: libgomp's threads (under oneDNN) spin briefly after a call, then sleep, and are as many as the backend's
+GU_ENV=(GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-$threads}")
 for r in $(seq 1 "$rounds"); do
   env "${GU_ENV[@]}" java -Dgroundup.threads="$threads" -cp "$jar" org.openjdk.jmh.Main 'TrainStepBench|InferenceBench' -p net=simple-cnn,deep-cnn \
     -f 1 -wi 4 -w 2s -i 4 -r 2s -rf json -rff "$tmp/gu$r.json" > "$tmp/gu$r.log" 2>&1 || { cat "$tmp/gu$r.log"; exit 1; }

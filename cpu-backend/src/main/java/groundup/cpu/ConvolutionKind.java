@@ -51,12 +51,14 @@ enum ConvolutionKind {
         return g.c() * g.kh() * g.kw() >= AUTO_MIN_TAPS && Dnnl.available() ? DNNL : GEMM;
     }
 
-    String describe() {
+    /** threads: the backend's own (groundup.threads), which oneDNN's OpenMP threads should match. */
+    String describe(int threads) {
+        String dnnlThreads = this == AUTO || this == DNNL ? Dnnl.threadWarning(System.getenv(), threads, Runtime.getRuntime().availableProcessors()) : "";
         return switch (this) {
             case AUTO -> Dnnl.available()
-                    ? "convolution " + Dnnl.describe() + " where C*kh*kw >= " + AUTO_MIN_TAPS + ", else image by image with SGEMM"
+                    ? "convolution " + Dnnl.describe() + " where C*kh*kw >= " + AUTO_MIN_TAPS + ", else image by image with SGEMM" + dnnlThreads
                     : "convolution image by image with SGEMM" + Dnnl.whyNot();
-            case DNNL -> "convolution " + Dnnl.describe();
+            case DNNL -> "convolution " + Dnnl.describe() + dnnlThreads;
             case GEMM -> "convolution image by image with SGEMM";
             case IM2COL -> "convolution im2col of the batch + one GEMM (the oracle)";
         };

@@ -39,7 +39,7 @@ public final class CpuBackend implements Backend {
 
     @Override public String describe() {
         return "cpu: " + parallel.threads() + " threads (groundup.threads), " + blas.describe() + ", "
-                + convolution.describe() + ", Java " + Runtime.version();
+                + convolution.describe(parallel.threads()) + ", Java " + Runtime.version();
     }
 
     private float[] a(Tensor t, String op) { return (float[]) t.handle(this, op); }

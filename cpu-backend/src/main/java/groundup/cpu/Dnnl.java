@@ -45,6 +45,28 @@ final class Dnnl {
                 + " or OMP_WAIT_POLICY=passive (./groundup does when neither is set)";
     }
 
+    /**
+     * A warning where oneDNN's OpenMP threads (OMP_NUM_THREADS's first number, else every core)
+     * are not the backend's {@code groundup.threads}: a user who asks for 4 threads on a 16-core
+     * machine would otherwise get 16 in every wide convolution. libgomp reads its environment
+     * when it loads, so Java cannot change it; ./groundup sets OMP_NUM_THREADS from
+     * groundup.threads where the user set neither.
+     */
+    static String threadWarning(java.util.Map<String, String> env, int javaThreads, int cores) {
+        int omp = cores;
+        String v = env.get("OMP_NUM_THREADS");
+        if (v != null) {
+            try {
+                omp = Integer.parseInt(v.split(",")[0].trim());
+            } catch (NumberFormatException e) {
+                return "; WARNING: OMP_NUM_THREADS=" + v + " is not a thread count";
+            }
+        }
+        if (omp == javaThreads) return "";
+        return "; WARNING: oneDNN runs " + omp + " OpenMP threads and groundup.threads is " + javaThreads
+                + ": set OMP_NUM_THREADS=" + javaThreads + " (./groundup does when it is unset)";
+    }
+
     /** Whether oneDNN loads here; the reason is in {@link #engine()}'s exception. */
     static boolean available() {
         try {

@@ -41,6 +41,17 @@ class ConvolutionKindTest {
         assertTrue(e.getMessage().contains("'winograd'") && e.getMessage().contains("auto, dnnl, gemm or im2col"), e.getMessage());
     }
 
+    @Test void describeWarnsWhereOneDnnsThreadsAreNotTheBackends() {
+        assertEquals("", Dnnl.threadWarning(java.util.Map.of(), 2, 2));
+        assertEquals("", Dnnl.threadWarning(java.util.Map.of("OMP_NUM_THREADS", "4"), 4, 16));
+        assertEquals("", Dnnl.threadWarning(java.util.Map.of("OMP_NUM_THREADS", "4,2"), 4, 16));
+        String w = Dnnl.threadWarning(java.util.Map.of(), 4, 16);
+        assertTrue(w.contains("16 OpenMP threads") && w.contains("groundup.threads is 4") && w.contains("OMP_NUM_THREADS=4"), w);
+        w = Dnnl.threadWarning(java.util.Map.of("OMP_NUM_THREADS", "8"), 2, 2);
+        assertTrue(w.contains("8 OpenMP threads") && w.contains("OMP_NUM_THREADS=2"), w);
+        assertTrue(Dnnl.threadWarning(java.util.Map.of("OMP_NUM_THREADS", "many"), 2, 2).contains("OMP_NUM_THREADS=many is not"));
+    }
+
     @Test void describeWarnsWhereOpenMpThreadsWouldSpin() {
         assertTrue(Dnnl.spinWarning(java.util.Map.of()).contains("GOMP_SPINCOUNT=1000"));
         assertEquals("", Dnnl.spinWarning(java.util.Map.of("GOMP_SPINCOUNT", "1000")));
