@@ -99,6 +99,7 @@ final class CpuConvolver implements Convolver {
         float[] x = a(tx, "convolution"), wv = a(tw, "convolution"), bias = a(tb, "convolution");
         w.position(0).put(wv, 0, filters * ckk);
         int n = g.n(), per = filters * spatial, pooledPlane = pool == null ? 0 : pool.outH() * pool.outW();
+        boolean book2x2 = pool != null && pool.kh() == 2 && pool.kw() == 2 && pool.stride() == 2 && pool.pad() == 0;
         parallel.forRange(parts, 1, (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 for (int i = n * t / parts; i < n * (t + 1) / parts; i++) {
@@ -120,7 +121,10 @@ final class CpuConvolver implements Convolver {
                         }
                     }
                     if (pool == null) continue;
-                    for (int f = 0; f < filters; f++) CpuBackend.maxPoolPlane(yi, f * spatial, yp, arg, (i * filters + f) * pooledPlane, pool);
+                    for (int f = 0; f < filters; f++) {
+                        if (book2x2) maxPool2x2OfRelu(yi, f * spatial, yp, arg, (i * filters + f) * pooledPlane, g.outH(), g.outW());
+                        else CpuBackend.maxPoolPlane(yi, f * spatial, yp, arg, (i * filters + f) * pooledPlane, pool);
+                    }
                 }
             }
         });
@@ -213,6 +217,34 @@ final class CpuConvolver implements Convolver {
             dwPart[t].position(0).get(dwHost, 0, filters * ckk);
             for (int j = 0; j < dwHost.length; j++) dw[j] += dwHost[j];
             for (int f = 0; f < filters; f++) db[f] += dbPart[t][f];
+        }
+    }
+
+    /**
+     * The book's pooling (2x2 windows, stride 2, no padding) of one (h, w) plane of a ReLU's
+     * output, x[in...] to y[out...] and arg[out...], as {@link CpuBackend#maxPoolPlane} gives it.
+     * Why a kernel of its own: a ReLU's output is +0, positive or NaN, and such floats order
+     * as their bits do once the sign is cleared (a NaN, of either sign, above every number), so
+     * the window's comparisons run on ints: compares and conditional moves, where Math.max on
+     * floats is a longer sequence (SimpleConvNet's pool on one Xeon vCPU, a throwaway harness:
+     * 6.0 against 8.2 ms; its fused forward 6.0 against 6.3 ms on two; its train step 2-3%). Ties go
+     * to the first in row-major order (strict compares), a NaN wins; the value is the winning
+     * element itself.
+     */
+    static void maxPool2x2OfRelu(float[] x, int in, float[] y, float[] arg, int out, int h, int w) {
+        int oh = h / 2, ow = w / 2;
+        for (int oy = 0; oy < oh; oy++) {
+            int r0 = in + 2 * oy * w, r1 = r0 + w, o = out + oy * ow;
+            for (int ox = 0; ox < ow; ox++) {
+                int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
+                int b0 = Float.floatToRawIntBits(x[i0]) & 0x7fffffff, b1 = Float.floatToRawIntBits(x[i0 + 1]) & 0x7fffffff;
+                int b2 = Float.floatToRawIntBits(x[i1]) & 0x7fffffff, b3 = Float.floatToRawIntBits(x[i1 + 1]) & 0x7fffffff;
+                int c01 = b1 > b0 ? 1 : 0, c23 = b3 > b2 ? 1 : 0;
+                int bottom = Math.max(b2, b3) > Math.max(b0, b1) ? 1 : 0;      // the top row wins a tie: it comes first
+                int k = (bottom << 1) | (bottom == 1 ? c23 : c01);
+                y[o + ox] = x[(bottom == 1 ? i1 : i0) + (k & 1)];
+                arg[o + ox] = k;
+            }
         }
     }
 
