@@ -62,13 +62,16 @@ final class DnnlConvolver implements Convolver {
     private final primitive fwd, bwdData, bwdWts;
     private final IntMemoryMap fwdArgs, bwdDataArgs, bwdWtsArgs;
     private Tensor lastX;                               // the x whose copy xFwd holds
-    private final ComposedReluPool reluPool;
+    private final ComposedReluPool reluPool;            // pooling where y or dy is in a layout BlockedPooling does not read
+    private final Parallel parallel;
+    private BlockedPooling pooledY, pooledDy;            // made on the first fused call with a pooling, and for a new one
 
     DnnlConvolver(CpuBackend backend, Parallel parallel, ConvGeometry g, int filters) {
         this.backend = backend;
         this.g = g;
         this.filters = filters;
         this.reluPool = new ComposedReluPool(backend, this);
+        this.parallel = parallel;
         engine eng = Dnnl.engine();
         long n = g.n(), c = g.c(), h = g.h(), w = g.w(), oh = g.outH(), ow = g.outW();
         long[] xDims = {n, c, h, w}, wDims = {filters, c, g.kh(), g.kw()}, bDims = {filters}, yDims = {n, filters, oh, ow};
@@ -131,14 +134,19 @@ final class DnnlConvolver implements Convolver {
 
     private void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty, boolean relu) {
         Checks.convolution(backend, g, filters, tx, tw, tb, ty);
+        runForward(tx, tw, tb);
+        if (relu) yFwd.storeRelu(a(ty));
+        else yFwd.store(a(ty));
+    }
+
+    /** yFwd's inner = conv(x, w) + b. */
+    private void runForward(Tensor tx, Tensor tw, Tensor tb) {
         xFwd.load(a(tx));
         lastX = tx;
         wFwd.load(a(tw));
         bias.position(0).put(a(tb), 0, filters);
         fwd.execute(stream, fwdArgs);
         stream._wait();
-        if (relu) yFwd.storeRelu(a(ty));
-        else yFwd.store(a(ty));
     }
 
     @Override public void backward(Tensor tx, Tensor tw, Tensor tdy, Tensor tdw, Tensor tdb, Tensor tdx) {
@@ -151,14 +159,35 @@ final class DnnlConvolver implements Convolver {
         backward(tx, tw, ty, tdy, tdw, tdb, tdx);
     }
 
-    /** forwardRelu, then the backend's pooling kernels ({@link ComposedReluPool}). */
+    /**
+     * The ReLU and pooling read y where oneDNN wrote it, in its blocked layout
+     * ({@link BlockedPooling}); where oneDNN chose a layout that does not read,
+     * forwardRelu and the backend's pooling kernels ({@link ComposedReluPool}).
+     */
     @Override public void forwardReluPool(Tensor tx, Tensor tw, Tensor tb, ConvGeometry pool, Tensor typ, Tensor targ) {
-        reluPool.forward(tx, tw, tb, pool, typ, targ);
+        if (yFwd.channelBlock() == 0) {
+            reluPool.forward(tx, tw, tb, pool, typ, targ);
+            return;
+        }
+        Checks.convolution(backend, g, filters, tx, tw, tb, null);
+        Checks.convolutionPool(backend, g, filters, pool, typ, targ);
+        if (pooledY == null || !pooledY.geometry().equals(pool)) pooledY = new BlockedPooling(parallel, yFwd.channelBlock(), pool);
+        runForward(tx, tw, tb);
+        pooledY.forward(yFwd.innerFloats(), a(typ), a(targ));
     }
 
+    /** dy is unpooled straight into the layout oneDNN reads it in, where that is a blocked one ({@link BlockedPooling}). */
     @Override public void backwardReluPool(Tensor tx, Tensor tw, ConvGeometry pool, Tensor typ, Tensor targ, Tensor tdyp,
                                            Tensor tdw, Tensor tdb, Tensor tdx) {
-        reluPool.backward(tx, tw, pool, typ, targ, tdyp, tdw, tdb, tdx);
+        if (dyData.channelBlock() == 0) {
+            reluPool.backward(tx, tw, pool, typ, targ, tdyp, tdw, tdb, tdx);
+            return;
+        }
+        Checks.convolutionBackward(backend, g, filters, tx, tw, null, tdw, tdb, tdx);
+        Checks.convolutionPool(backend, g, filters, pool, typ, targ, tdyp);
+        if (pooledDy == null || !pooledDy.geometry().equals(pool)) pooledDy = new BlockedPooling(parallel, dyData.channelBlock(), pool);
+        pooledDy.backward(a(tdyp), a(typ), a(targ), dyData.innerFloats());
+        backwardFromDy(tx, tw, tdw, tdb, tdx);
     }
 
     /** ty null: plain backward; else dy masked to where ty is positive. */
@@ -166,6 +195,11 @@ final class DnnlConvolver implements Convolver {
         Checks.convolutionBackward(backend, g, filters, tx, tw, tdy, tdw, tdb, tdx);
         if (ty == null) dyData.load(a(tdy));
         else dyData.loadReluMasked(a(tdy), a(ty));
+        backwardFromDy(tx, tw, tdw, tdb, tdx);
+    }
+
+    /** dx, dw, db from dy, already in dyData's inner memory. */
+    private void backwardFromDy(Tensor tx, Tensor tw, Tensor tdw, Tensor tdb, Tensor tdx) {
         if (tdx != null) {
             wData.load(a(tw));
             bwdData.execute(stream, bwdDataArgs);

@@ -29,6 +29,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
 final class DnnlOperand {
     private final memory inner;
     private final FloatBuffer plain;        // the plain copy's floats; inner's own where the layouts agree
+    private final FloatBuffer innerFloats;  // inner's floats, in its layout
     private final int len;
     private final Parallel parallel;
     private final stream stream;
@@ -56,6 +57,7 @@ final class DnnlOperand {
             toInner = toPlain = null;
             toInnerArgs = toPlainArgs = null;
             layout = "plain";
+            innerFloats = plain;
         } else {
             inner = f.keep(new memory(wanted, f.eng));
             toInner = f.keep(new reorder(plainMem, inner));
@@ -63,6 +65,9 @@ final class DnnlOperand {
             toInnerArgs = args(f, plainMem, inner);
             toPlainArgs = args(f, inner, plainMem);
             layout = name(f, dims, wanted);
+            // a view of the memory oneDNN allocated (padded blocks included); it lives as long as inner
+            long innerLen = wanted.get_size() / Float.BYTES;
+            innerFloats = new FloatPointer(inner.get_data_handle()).capacity(innerLen).limit(innerLen).position(0).asBuffer();
         }
         this.sibling = sibling;
         if (sibling != null) {
@@ -92,6 +97,22 @@ final class DnnlOperand {
 
     /** The memory the primitive reads or writes. */
     memory inner() { return inner; }
+
+    /**
+     * The channel block of the inner layout where it is (N, ceil(C/B), H, W, B): 16 for nChw16c,
+     * 8 for nChw8c, 1 for plain NCHW; 0 for any other layout.
+     */
+    int channelBlock() {
+        return switch (layout) {
+            case "plain" -> 1;
+            case "nChw16c" -> 16;
+            case "nChw8c" -> 8;
+            default -> 0;
+        };
+    }
+
+    /** The inner memory's floats, in its own layout (see {@link #channelBlock}): for kernels that read or write it in place. */
+    FloatBuffer innerFloats() { return innerFloats; }
 
     /** Whether a primitive wanting this layout can share this operand. */
     boolean holds(memory.desc layout) { return inner.get_desc().equals(layout); }

@@ -1,0 +1,151 @@
+package groundup.cpu;
+
+import groundup.tensor.ConvGeometry;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+/**
+ * A ReLU and max pooling read straight from a convolution's output in oneDNN's channel-blocked
+ * layout, and the pooling's backward written straight into the layout of the gradient oneDNN
+ * reads: {@link DnnlConvolver}'s fused convolution + ReLU + pooling. The full-size output
+ * then never exists as an NCHW array: no reorder to NCHW, no copy onto the heap, no second
+ * read by the pooling; and backward builds dy in oneDNN's layout, where the plain way
+ * scatters it into an array, copies that off-heap and reorders it.
+ *
+ * <pre>
+ * nChwBc (B = 16, 8; 1 is plain NCHW): (N, ceil(F/B), H, W, B), channel c of image n at
+ *   ((n*ceil(F/B) + c/B)*H*W + y*W + x)*B + c%B; channels F.. of the last block are padding
+ * forward,  per (image, block): raw (H*W, B) = the block; planes (B, H, W) = max(raw^T, 0);
+ *           CpuBackend.maxPoolPlane on each real channel's plane -> yp, argmax (N,F,PH,PW)
+ * backward, per (image, block): planes = 0; CpuBackend.unpoolPlane of dyp masked by yp &gt; 0
+ *           onto each real channel's plane; raw = planes^T; the block = raw (padding stays 0)
+ * </pre>
+ * The planes go through the backend's own pooling kernels, so the winners, ties and NaNs are
+ * the CPU backend's; a block (B*H*W floats: 50 KB for DeepConvNet's conv2) stays in cache.
+ * Each thread has its own two scratch blocks, made once: a step allocates nothing.
+ */
+final class BlockedPooling {
+    private final Parallel parallel;
+    private final ConvGeometry pool;
+    private final int block, images, filters, blocks, hw, pooled;
+    private final boolean book2x2;                          // the book's pooling: 2x2 windows, stride 2, no padding
+    private final float[][] raw, planes;
+
+    /** For pooling a convolution output (pool.n(), pool.c(), pool.h(), pool.w()) in nChw{block}c. */
+    BlockedPooling(Parallel parallel, int block, ConvGeometry pool) {
+        if (block < 1) throw new IllegalArgumentException("channel block " + block + " must be 1 or more");
+        this.parallel = parallel;
+        this.pool = pool;
+        this.block = block;
+        this.images = pool.n();
+        this.filters = pool.c();
+        this.pooled = pool.outH() * pool.outW();
+        this.book2x2 = pool.kh() == 2 && pool.kw() == 2 && pool.stride() == 2 && pool.pad() == 0;
+        this.blocks = (filters + block - 1) / block;
+        this.hw = pool.h() * pool.w();
+        raw = new float[parallel.threads()][block * hw];
+        planes = new float[parallel.threads()][block * hw];
+    }
+
+    ConvGeometry geometry() { return pool; }
+
+    /** yp, argmax (N, F, PH, PW) = maxPool(max(y, 0)), y in the blocked layout in src. */
+    void forward(FloatBuffer src, float[] yp, float[] argmax) {
+        int items = images * blocks, parts = parts(items), len = block * hw;
+        parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                float[] r = raw[t], p = planes[t];
+                for (int item = items * t / parts, end = items * (t + 1) / parts; item < end; item++) {
+                    int image = item / blocks, c0 = item % blocks * block, lanes = Math.min(block, filters - c0);
+                    int out = (image * filters + c0) * pooled;          // channel c0's pooled plane
+                    src.get(item * len, r, 0, len);
+                    if (book2x2) {
+                        pool2x2OfRelu(r, lanes, yp, argmax, out);
+                        continue;
+                    }
+                    for (int l = 0; l < lanes; l++) {
+                        for (int i = 0, at = l; i < hw; i++, at += block) p[l * hw + i] = Math.max(r[at], 0f);
+                    }
+                    for (int l = 0; l < lanes; l++) CpuBackend.maxPoolPlane(p, l * hw, yp, argmax, out + l * pooled, pool);
+                }
+            }
+        });
+    }
+
+    /**
+     * The book's 2x2 window, stride 2, on one block as it lies, (H, W, B): each window's four
+     * taps are four runs of B lanes, and the lanes are the inner loop. All in int bits, without
+     * a branch (float selects compiled to jumps that mispredict on real data: 3.5x slower):
+     * {@link #reluBits} is +0, positive or a positive NaN, whose float order is their bits'
+     * int order; the winner is the first tap equal to the max, as in CpuBackend.maxPoolPlane.
+     */
+    private void pool2x2OfRelu(float[] r, int lanes, float[] yp, float[] argmax, int out) {
+        int w = pool.w(), oh = pool.outH(), ow = pool.outW(), row = w * block;
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                int i0 = 2 * oy * row + 2 * ox * block, i1 = i0 + block, i2 = i0 + row, i3 = i2 + block, o = out + oy * ow + ox;
+                for (int l = 0; l < lanes; l++) {
+                    int b0 = reluBits(r[i0 + l]), b1 = reluBits(r[i1 + l]), b2 = reluBits(r[i2 + l]), b3 = reluBits(r[i3 + l]);
+                    int max = Math.max(Math.max(b0, b1), Math.max(b2, b3));
+                    int n0 = b0 != max ? 1 : 0, n1 = b1 != max ? 1 : 0, n2 = b2 != max ? 1 : 0;
+                    yp[o + l * pooled] = Float.intBitsToFloat(max);
+                    argmax[o + l * pooled] = n0 * (1 + n1 * (1 + n2));      // the first tap whose bits are the max
+                }
+            }
+        }
+    }
+
+    /**
+     * The bits of max(v, 0), CpuBackend's ReLU, as an int that orders as the float does: a
+     * negative v or -0 gives +0; a NaN of either sign gives that NaN with the sign cleared, above
+     * every number.
+     */
+    static int reluBits(float v) {
+        int b = Float.floatToRawIntBits(v), abs = b & 0x7fffffff;
+        int nan = (0x7f800000 - abs) >> 31;             // all ones where abs is a NaN's
+        return Math.max(b, 0) | (abs & nan);
+    }
+
+    /** dst's blocked layout = maxPoolBackward(dyp where yp &gt; 0, argmax), padding channels 0. */
+    void backward(float[] dyp, float[] yp, float[] argmax, FloatBuffer dst) {
+        int items = images * blocks, parts = parts(items), len = block * hw;
+        parallel.forRange(parts, 1, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                float[] r = raw[t], p = planes[t];
+                for (int item = items * t / parts, end = items * (t + 1) / parts; item < end; item++) {
+                    int image = item / blocks, c0 = item % blocks * block, lanes = Math.min(block, filters - c0);
+                    int out = (image * filters + c0) * pooled;
+                    if (book2x2) {
+                        unpool2x2(dyp, yp, argmax, out, lanes, r);
+                    } else {
+                        Arrays.fill(p, 0f);
+                        for (int l = 0; l < lanes; l++) CpuBackend.unpoolPlane(dyp, yp, argmax, out + l * pooled, pool, p, l * hw);
+                        for (int l = 0; l < block; l++) {
+                            for (int i = 0, at = l; i < hw; i++, at += block) r[at] = p[l * hw + i];
+                        }
+                    }
+                    dst.put(item * len, r, 0, len);
+                }
+            }
+        });
+    }
+
+    /** The backward of {@link #pool2x2OfRelu} into one block as it lies: each window's winner gets its masked gradient, all else 0. */
+    private void unpool2x2(float[] dyp, float[] yp, float[] argmax, int out, int lanes, float[] r) {
+        Arrays.fill(r, 0f);                   // the padding lanes, a last odd row or column, the losers
+        int w = pool.w(), oh = pool.outH(), ow = pool.outW(), row = w * block;
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                int i0 = 2 * oy * row + 2 * ox * block, o = out + oy * ow + ox;
+                for (int l = 0; l < lanes; l++) {
+                    int at = o + l * pooled, k = (int) argmax[at];
+                    float d = Float.intBitsToFloat(Float.floatToRawIntBits(dyp[at]) & -(yp[at] > 0f ? 1 : 0));
+                    r[i0 + (k >> 1) * row + (k & 1) * block + l] = d;
+                }
+            }
+        }
+    }
+
+    private int parts(int items) { return Math.min(parallel.threads(), items); }
+}
