@@ -117,8 +117,10 @@ public final class Checks {
     }
 
     /** A convolution's pooled outputs ({@link Convolver#forwardReluPool}): pool must take the convolution's output. */
+    /** pooled: yp, then argmax (null where a forward keeps no winners), then dyp for a backward. */
     public static void convolutionPool(Backend b, ConvGeometry g, int filters, ConvGeometry pool, Tensor... pooled) {
         String op = "convolution with pooling";
+        if (pooled.length == 2 && pooled[1] == null) pooled = new Tensor[] {pooled[0]};    // a forward without argmax
         owned(b, op, pooled);
         Shape out = Shape.of(g.n(), filters, g.outH(), g.outW());
         if (!pool.inputShape().equals(out)) {

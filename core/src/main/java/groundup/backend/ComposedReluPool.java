@@ -9,7 +9,7 @@ import groundup.tensor.Tensor;
  * {@link Convolver#forwardRelu} and {@link Convolver#backward} and the backend's pooling
  * kernels: {@link Convolver#forwardReluPool} for convolvers that cannot pool in cache.
  * <pre>
- * forward:  y (N,F,OH,OW) = forwardRelu(x); yp, argmax = maxPool(y)
+ * forward:  y (N,F,OH,OW) = forwardRelu(x); yp, argmax = maxPool(y)   (argmax null: into a scratch tensor)
  * backward: dyp' = dyp where yp &gt; 0, else 0    (yp is the ReLU output at the argmax: its mask there)
  *           dy = maxPoolBackward(dyp')           (zero off the argmax, where the mask does not matter)
  *           backward(x, dy)                      no ReLU step left: dy is masked already
@@ -21,7 +21,7 @@ import groundup.tensor.Tensor;
 public final class ComposedReluPool implements AutoCloseable {
     private final Backend b;
     private final Convolver conv;
-    private Tensor y, dypMasked, dy;
+    private Tensor y, dypMasked, dy, unkept;   // unkept: the winners of a forward that keeps none
 
     public ComposedReluPool(Backend b, Convolver conv) {
         this.b = b;
@@ -32,6 +32,7 @@ public final class ComposedReluPool implements AutoCloseable {
         Checks.convolutionPool(b, conv.geometry(), conv.filters(), pool, yp, argmax);
         y = ensure(y, pool.inputShape());
         conv.forwardRelu(x, w, bias, y);
+        if (argmax == null) argmax = unkept = ensure(unkept, yp.shape());
         b.maxPool(y, pool, yp, argmax);
     }
 
@@ -54,5 +55,6 @@ public final class ComposedReluPool implements AutoCloseable {
         if (y != null) y.close();
         if (dypMasked != null) dypMasked.close();
         if (dy != null) dy.close();
+        if (unkept != null) unkept.close();
     }
 }

@@ -45,13 +45,14 @@ public interface Convolver extends AutoCloseable {
      * (a geometry whose input is that output): yp and argmax as {@link Backend#maxPool}. Where
      * the backend can, the convolution's own output never goes to memory: each image is
      * pooled while it is in cache (the CPU's SGEMM convolver). {@link ComposedReluPool} is the
-     * plain composition, the oracle.
+     * plain composition, the oracle. argmax null: no backward follows (inference), so the
+     * winners need not be kept; yp is the same, and a convolver may skip finding them.
      */
     void forwardReluPool(Tensor x, Tensor w, Tensor b, ConvGeometry pool, Tensor yp, Tensor argmax);
 
     /**
      * The backward of {@link #forwardReluPool} from dyp (the pooled output's gradient), with
-     * that forward's yp and argmax passed again unchanged. The ReLU's mask is taken from yp:
+     * that forward's yp and argmax (never null here) passed again unchanged. The ReLU's mask is taken from yp:
      * each pooled value is the ReLU output it was picked from.
      */
     void backwardReluPool(Tensor x, Tensor w, ConvGeometry pool, Tensor yp, Tensor argmax, Tensor dyp, Tensor dw, Tensor db, Tensor dx);

@@ -74,13 +74,17 @@ public final class Sequential implements AutoCloseable {
     /** The network's description (a {@link NetworkSpec} as JSON for the book's networks). */
     public String description() { return description; }
 
-    /** Scores (N, classes) for a batch (N, sampleShape...). */
+    /**
+     * Scores (N, classes) for a batch (N, sampleShape...). After {@link Mode#INFERENCE} no
+     * backward may follow: batch normalization and the fused poolings keep what backward
+     * needs only in {@link Mode#TRAIN}.
+     */
     public Tensor predict(Tensor x, Mode mode) {
         Tensor h = x;
         for (int i : starts) {
             Layer l = layers.get(i);
             h = switch (run[i]) {
-                case 3 -> ((Pooling) layers.get(i + 2)).forwardAfter((Convolution) l, h);
+                case 3 -> ((Pooling) layers.get(i + 2)).forwardAfter((Convolution) l, h, mode);
                 case 2 -> ((Convolution) l).forwardRelu(h);
                 default -> l.forward(h, mode);
             };

@@ -280,8 +280,11 @@ public abstract class BackendContract extends BackendTestBase {
                     Tensor P = t(Tensors.sentinel(pooled), pool.pooledShape().dims()), A = t(Tensors.sentinel(pooled), pool.pooledShape().dims());
                     Tensor DYP = t(dyp, pool.pooledShape().dims());
                     DX = t(Tensors.sentinel(x.length), g.inputShape().dims());
+                    Tensor unkept = t(Tensors.sentinel(pooled), pool.pooledShape().dims());
+                    conv.forwardReluPool(X, W, B, pool, unkept, null);     // an inference forward: no argmax kept
                     conv.forwardReluPool(X, W, B, pool, P, A);
                     float[][] pw = Reference.maxPool(y, pool);         // on this backend's own ReLU output
+                    assertArrayEquals(pw[0], unkept.toArray(), "forwardReluPool without argmax, pooled values " + what);
                     assertArrayEquals(pw[0], P.toArray(), "forwardReluPool pooled values " + what);
                     assertArrayEquals(pw[1], A.toArray(), "forwardReluPool argmax " + what);
                     float[] scattered = Reference.maxPoolBackward(dyp, pw[1], pool);
@@ -324,6 +327,9 @@ public abstract class BackendContract extends BackendTestBase {
                 conv.forwardReluPool(X, W, B, pool, P, A);
                 float[][] want = Reference.maxPool(relu, pool);
                 assertArrayEquals(want[0], P.toArray(), "forwardReluPool with a NaN, " + c + " channels");
+                Tensor unkept = zeros(2, f, 3, 3);
+                conv.forwardReluPool(X, W, B, pool, unkept, null);
+                assertArrayEquals(want[0], unkept.toArray(), "forwardReluPool without argmax, with a NaN, " + c + " channels");
             }
         }
     }

@@ -173,7 +173,8 @@ public abstract class LayerGradientContract extends BackendTestBase {
 
     /**
      * The fused runs (Convolution-ReLU, Convolution-ReLU-Pooling) against the same network run
-     * layer by layer: the same loss and the same gradients, two steps in a row (buffers reused).
+     * layer by layer: the same loss and the same gradients, two steps in a row (buffers reused),
+     * and the same inference scores, after which backward is refused.
      */
     @Test void fusedNetworksMatchTheirLayersOneByOne() {
         Random r = new Random(21);
@@ -202,6 +203,12 @@ public abstract class LayerGradientContract extends BackendTestBase {
                             Tensors.assertClose(plain.parameters().get(p).grad().toArray(), fused.parameters().get(p).grad().toArray(), 1e-4, 1e-6, what);
                         }
                     }
+                    // an inference forward keeps no pooling winners: the same scores, and no backward after it
+                    Tensors.assertClose(plain.predict(x, Mode.INFERENCE).toArray(), fused.predict(x, Mode.INFERENCE).toArray(), 1e-4, 1e-6,
+                            name + ": inference scores");
+                    fused.loss(x, t, Mode.INFERENCE);
+                    IllegalStateException ie = assertThrows(IllegalStateException.class, fused::backward);
+                    assertTrue(ie.getMessage().contains("backward after an inference-mode forward"), ie.getMessage());
                     // a fused forward pairs with its fused backward only: a layer's own backward is refused
                     fused.loss(x, t, Mode.TRAIN);
                     Layer conv = fused.layers().get(0);

@@ -31,6 +31,7 @@ final class BlockedPooling {
     private final int block, images, filters, blocks, hw, pooled;
     private final boolean book2x2;                          // the book's pooling: 2x2 windows, stride 2, no padding
     private final float[][] raw, planes;
+    private float[] unkept;                                 // other windows' winners where a forward keeps none; made then
 
     /** For pooling a convolution output (pool.n(), pool.c(), pool.h(), pool.w()) in nChw{block}c. */
     BlockedPooling(Parallel parallel, int block, ConvGeometry pool) {
@@ -50,8 +51,14 @@ final class BlockedPooling {
 
     ConvGeometry geometry() { return pool; }
 
-    /** yp, argmax (N, F, PH, PW) = maxPool(max(y, 0)), y in the blocked layout in src. */
-    void forward(FloatBuffer src, float[] yp, float[] argmax) {
+    private float[] unkept() {
+        if (unkept == null) unkept = new float[pool.pooledShape().size()];
+        return unkept;
+    }
+
+    /** yp, argmax (N, F, PH, PW) = maxPool(max(y, 0)), y in the blocked layout in src; argmax null: winners not kept. */
+    void forward(FloatBuffer src, float[] yp, float[] kept) {
+        float[] argmax = kept != null || book2x2 ? kept : unkept();
         int items = images * blocks, parts = parts(items), len = block * hw;
         parallel.forRange(parts, 1, (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
@@ -90,7 +97,7 @@ final class BlockedPooling {
                     int max = Math.max(Math.max(b0, b1), Math.max(b2, b3));
                     int n0 = b0 != max ? 1 : 0, n1 = b1 != max ? 1 : 0, n2 = b2 != max ? 1 : 0;
                     yp[o + l * pooled] = Float.intBitsToFloat(max);
-                    argmax[o + l * pooled] = n0 * (1 + n1 * (1 + n2));      // the first tap whose bits are the max
+                    if (argmax != null) argmax[o + l * pooled] = n0 * (1 + n1 * (1 + n2));   // the first tap whose bits are the max
                 }
             }
         }

@@ -35,6 +35,7 @@ final class CpuConvolver implements Convolver {
     private final float[][] colArr, dcolArr, dbPart, image;
     private final boolean[] touched;
     private final float[] dwHost;
+    private float[] unkept;                              // see unkept(pool); made on the first such forward
 
     CpuConvolver(CpuBackend backend, Parallel parallel, ConvGeometry g, int filters) {
         this.backend = backend;
@@ -91,15 +92,27 @@ final class CpuConvolver implements Convolver {
     @Override public void forwardReluPool(Tensor tx, Tensor tw, Tensor tb, ConvGeometry pool, Tensor typ, Tensor targ) {
         Checks.convolution(backend, g, filters, tx, tw, tb, null);
         Checks.convolutionPool(backend, g, filters, pool, typ, targ);
-        forward(tx, tw, tb, null, true, pool, a(typ, "convolution"), a(targ, "convolution"));
+        float[] arg = targ != null ? a(targ, "convolution") : isBook2x2(pool) ? null : unkept(pool);
+        forward(tx, tw, tb, null, true, pool, a(typ, "convolution"), arg);
     }
 
-    /** y: the output (null when pooled); pool, yp, arg: the pooling of the ReLU'd output, or null. */
+    private static boolean isBook2x2(ConvGeometry pool) {
+        return pool.kh() == 2 && pool.kw() == 2 && pool.stride() == 2 && pool.pad() == 0;
+    }
+
+    /** Where a forward keeps no winners: the book's 2x2 pooling skips them, other windows find them into this scratch array. */
+    private float[] unkept(ConvGeometry pool) {
+        int size = pool.pooledShape().size();
+        if (unkept == null || unkept.length != size) unkept = new float[size];
+        return unkept;
+    }
+
+    /** y: the output (null when pooled); pool, yp, arg: the pooling of the ReLU'd output, or null (arg null: winners not kept, book's 2x2 only). */
     private void forward(Tensor tx, Tensor tw, Tensor tb, float[] y, boolean relu, ConvGeometry pool, float[] yp, float[] arg) {
         float[] x = a(tx, "convolution"), wv = a(tw, "convolution"), bias = a(tb, "convolution");
         w.position(0).put(wv, 0, filters * ckk);
         int n = g.n(), per = filters * spatial, pooledPlane = pool == null ? 0 : pool.outH() * pool.outW();
-        boolean book2x2 = pool != null && pool.kh() == 2 && pool.kw() == 2 && pool.stride() == 2 && pool.pad() == 0;
+        boolean book2x2 = pool != null && isBook2x2(pool);
         parallel.forRange(parts, 1, (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 for (int i = n * t / parts; i < n * (t + 1) / parts; i++) {
@@ -245,7 +258,7 @@ final class CpuConvolver implements Convolver {
                 int n0 = b0 != max ? 1 : 0, n1 = b1 != max ? 1 : 0, n2 = b2 != max ? 1 : 0;
                 int k = n0 * (1 + n1 * (1 + n2));                           // the first tap whose bits are the max
                 y[o + ox] = x[i0 + (k >> 1) * w + (k & 1)];
-                arg[o + ox] = k;
+                if (arg != null) arg[o + ox] = k;                        // null: not kept (the JIT unswitches the loop)
             }
         }
     }

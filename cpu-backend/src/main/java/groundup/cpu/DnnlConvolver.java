@@ -173,7 +173,7 @@ final class DnnlConvolver implements Convolver {
         Checks.convolutionPool(backend, g, filters, pool, typ, targ);
         if (pooledY == null || !pooledY.geometry().equals(pool)) pooledY = new BlockedPooling(parallel, yFwd.channelBlock(), pool);
         runForward(tx, tw, tb);
-        pooledY.forward(yFwd.innerFloats(), a(typ), a(targ));
+        pooledY.forward(yFwd.innerFloats(), a(typ), targ == null ? null : a(targ));
     }
 
     /** dy is unpooled straight into the layout oneDNN reads it in, where that is a blocked one ({@link BlockedPooling}). */
