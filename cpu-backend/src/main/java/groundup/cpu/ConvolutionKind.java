@@ -19,14 +19,16 @@ enum ConvolutionKind {
     AUTO, DNNL, GEMM, IM2COL;
 
     /**
-     * Why 64: a oneDNN call reorders its activations between NCHW and nChw16c, a pass over
+     * Why 16: a oneDNN call carries its activations between NCHW and nChw16c, a pass over
      * memory that costs the same whatever C*kh*kw is; the work grows with it. JMH ConvBench,
      * batch 100, 2 Xeon vCPUs, commit 7588b2f (forward / backward ms, oneDNN against SGEMM):
-     * SimpleConvNet's conv (25 taps) 2.8 / 14.8 against 3.2 / 6.2, DeepConvNet's conv1 (9)
-     * 1.6 / 5.2 against 1.0 / 3.4; its conv2 (144) 9.0 / 8.4 against 12.1 / 30.8, conv6 (576)
-     * 3.9 / 7.3 against 9.9 / 22.6. See docs/benchmarks.md.
+     * DeepConvNet's conv1 (9 taps) 1.6 / 5.2 against 1.0 / 3.4; its conv2 (144) 9.0 / 8.4
+     * against 12.1 / 30.8, conv6 (576) 3.9 / 7.3 against 9.9 / 22.6. SimpleConvNet's conv
+     * (25) was slower in oneDNN then (2.8 / 14.8 against 3.2 / 6.2: 64 was the threshold) and
+     * is faster since its pooling reads oneDNN's layout in place (a2c13a3: train step 5-9%
+     * faster, inference 10-15%). See docs/benchmarks.md.
      */
-    static final int AUTO_MIN_TAPS = 64;
+    static final int AUTO_MIN_TAPS = 16;
 
     static ConvolutionKind chosen(String property) {
         String p = property == null ? "auto" : property.trim().toLowerCase(Locale.ROOT);

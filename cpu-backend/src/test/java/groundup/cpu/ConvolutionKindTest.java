@@ -12,8 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConvolutionKindTest {
 
     /**
-     * The shipped platform (x86-64 Linux) must get oneDNN for DeepConvNet's wide layers: a
-     * silent fall back to SGEMM there would cost 2-3x. The narrow ones stay on SGEMM.
+     * The shipped platform (x86-64 Linux) must get oneDNN for DeepConvNet's wide layers and
+     * SimpleConvNet's 5x5 one: a silent fall back to SGEMM there would cost 2-3x on the wide
+     * ones. The narrowest (DeepConvNet's conv1, 9 taps) stay on SGEMM.
      */
     @Test void autoRunsOneDnnOnWideLayersAndSgemmOnNarrowOnes() {
         assertEquals("", Dnnl.whyNot());
@@ -21,10 +22,12 @@ class ConvolutionKindTest {
         assertEquals(ConvolutionKind.AUTO, ConvolutionKind.chosen(" Auto "));
         try (CpuBackend b = new CpuBackend(2, ConvolutionKind.AUTO);
              Convolver deep2 = b.convolver(new ConvGeometry(2, 16, 28, 28, 3, 3, 1, 1), 16);
-             Convolver simple = b.convolver(new ConvGeometry(2, 1, 28, 28, 5, 5, 1, 0), 30)) {
+             Convolver simple = b.convolver(new ConvGeometry(2, 1, 28, 28, 5, 5, 1, 0), 30);
+             Convolver deep1 = b.convolver(new ConvGeometry(2, 1, 28, 28, 3, 3, 1, 1), 16)) {
             assertInstanceOf(DnnlConvolver.class, deep2);
-            assertInstanceOf(CpuConvolver.class, simple);
-            assertTrue(b.describe().contains("convolution oneDNN 3.") && b.describe().contains("C*kh*kw >= 64"), b.describe());
+            assertInstanceOf(DnnlConvolver.class, simple);
+            assertInstanceOf(CpuConvolver.class, deep1);
+            assertTrue(b.describe().contains("convolution oneDNN 3.") && b.describe().contains("C*kh*kw >= 16"), b.describe());
         }
     }
 
