@@ -28,7 +28,7 @@ import java.util.Arrays;
 final class BlockedPooling {
     private final Parallel parallel;
     private final ConvGeometry pool;
-    private final int block, images, filters, blocks, hw, pooled;
+    private final int block, images, filters, hw, pooled;
     private final boolean book2x2;                          // the book's pooling: 2x2 windows, stride 2, no padding
     private final float[][] raw, planes;
     private float[] unkept;                                 // other windows' winners where a forward keeps none; made then
@@ -43,7 +43,6 @@ final class BlockedPooling {
         this.filters = pool.c();
         this.pooled = pool.outH() * pool.outW();
         this.book2x2 = pool.kh() == 2 && pool.kw() == 2 && pool.stride() == 2 && pool.pad() == 0;
-        this.blocks = (filters + block - 1) / block;
         this.hw = pool.h() * pool.w();
         raw = new float[parallel.threads()][block * hw];
         planes = new float[parallel.threads()][block * hw];
@@ -59,24 +58,19 @@ final class BlockedPooling {
     /** yp, argmax (N, F, PH, PW) = maxPool(max(y, 0)), y in the blocked layout in src; argmax null: winners not kept. */
     void forward(FloatBuffer src, float[] yp, float[] kept) {
         float[] argmax = kept != null || book2x2 ? kept : unkept();
-        int items = images * blocks, parts = parts(items), len = block * hw;
-        parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                float[] r = raw[t], p = planes[t];
-                for (int item = items * t / parts, end = items * (t + 1) / parts; item < end; item++) {
-                    int image = item / blocks, c0 = item % blocks * block, lanes = Math.min(block, filters - c0);
-                    int out = (image * filters + c0) * pooled;          // channel c0's pooled plane
-                    src.get(item * len, r, 0, len);
-                    if (book2x2) {
-                        pool2x2OfRelu(r, lanes, yp, argmax, out);
-                        continue;
-                    }
-                    for (int l = 0; l < lanes; l++) {
-                        for (int i = 0, at = l; i < hw; i++, at += block) p[l * hw + i] = Math.max(r[at], 0f);
-                    }
-                    for (int l = 0; l < lanes; l++) CpuBackend.maxPoolPlane(p, l * hw, yp, argmax, out + l * pooled, pool);
-                }
+        int len = block * hw;
+        ChannelBlocks.forEach(parallel, images, filters, block, (t, item, image, c0, lanes) -> {
+            float[] r = raw[t], p = planes[t];
+            int out = (image * filters + c0) * pooled;          // channel c0's pooled plane
+            src.get(item * len, r, 0, len);
+            if (book2x2) {
+                pool2x2OfRelu(r, lanes, yp, argmax, out);
+                return;
             }
+            for (int l = 0; l < lanes; l++) {
+                for (int i = 0, at = l; i < hw; i++, at += block) p[l * hw + i] = Math.max(r[at], 0f);
+            }
+            for (int l = 0; l < lanes; l++) CpuBackend.maxPoolPlane(p, l * hw, yp, argmax, out + l * pooled, pool);
         });
     }
 
@@ -116,25 +110,20 @@ final class BlockedPooling {
 
     /** dst's blocked layout = maxPoolBackward(dyp where yp &gt; 0, argmax), padding channels 0. */
     void backward(float[] dyp, float[] yp, float[] argmax, FloatBuffer dst) {
-        int items = images * blocks, parts = parts(items), len = block * hw;
-        parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                float[] r = raw[t], p = planes[t];
-                for (int item = items * t / parts, end = items * (t + 1) / parts; item < end; item++) {
-                    int image = item / blocks, c0 = item % blocks * block, lanes = Math.min(block, filters - c0);
-                    int out = (image * filters + c0) * pooled;
-                    if (book2x2) {
-                        unpool2x2(dyp, yp, argmax, out, lanes, r);
-                    } else {
-                        Arrays.fill(p, 0f);
-                        for (int l = 0; l < lanes; l++) CpuBackend.unpoolPlane(dyp, yp, argmax, out + l * pooled, pool, p, l * hw);
-                        for (int l = 0; l < block; l++) {
-                            for (int i = 0, at = l; i < hw; i++, at += block) r[at] = p[l * hw + i];
-                        }
-                    }
-                    dst.put(item * len, r, 0, len);
+        int len = block * hw;
+        ChannelBlocks.forEach(parallel, images, filters, block, (t, item, image, c0, lanes) -> {
+            float[] r = raw[t], p = planes[t];
+            int out = (image * filters + c0) * pooled;
+            if (book2x2) {
+                unpool2x2(dyp, yp, argmax, out, lanes, r);
+            } else {
+                Arrays.fill(p, 0f);
+                for (int l = 0; l < lanes; l++) CpuBackend.unpoolPlane(dyp, yp, argmax, out + l * pooled, pool, p, l * hw);
+                for (int l = 0; l < block; l++) {
+                    for (int i = 0, at = l; i < hw; i++, at += block) r[at] = p[l * hw + i];
                 }
             }
+            dst.put(item * len, r, 0, len);
         });
     }
 
@@ -153,6 +142,4 @@ final class BlockedPooling {
             }
         }
     }
-
-    private int parts(int items) { return Math.min(parallel.threads(), items); }
 }

@@ -259,52 +259,40 @@ final class DnnlOperand {
      * B planes of src are interleaved into a tile, which goes off-heap in one bulk copy.
      */
     private void pack(float[] src, float[] y) {
-        int block = channelBlock(), blocks = (channels + block - 1) / block, items = images * blocks, tile = block * hw;
-        int parts = Math.min(parallel.threads(), items);
+        int block = channelBlock(), tile = block * hw;
         if (tiles == null) tiles = new float[parallel.threads()][tile];
-        parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                float[] r = tiles[t];
-                for (int item = items * t / parts, end = items * (t + 1) / parts; item < end; item++) {
-                    int image = item / blocks, c0 = item % blocks * block, lanes = Math.min(block, channels - c0);
-                    int plane = (image * channels + c0) * hw;       // channel c0's plane
-                    for (int l = 0; l < lanes; l++, plane += hw) {        // plane by plane: reads run along the array
-                        if (y == null) {
-                            for (int i = 0, at = l; i < hw; i++, at += block) r[at] = src[plane + i];
-                        } else {
-                            for (int i = 0, at = l; i < hw; i++, at += block) {
-                                r[at] = Float.intBitsToFloat(Float.floatToRawIntBits(src[plane + i]) & -(y[plane + i] > 0f ? 1 : 0));
-                            }
-                        }
+        ChannelBlocks.forEach(parallel, images, channels, block, (t, item, image, c0, lanes) -> {
+            float[] r = tiles[t];
+            int plane = (image * channels + c0) * hw;               // channel c0's plane
+            for (int l = 0; l < lanes; l++, plane += hw) {          // plane by plane: reads run along the array
+                if (y == null) {
+                    for (int i = 0, at = l; i < hw; i++, at += block) r[at] = src[plane + i];
+                } else {
+                    for (int i = 0, at = l; i < hw; i++, at += block) {
+                        r[at] = Float.intBitsToFloat(Float.floatToRawIntBits(src[plane + i]) & -(y[plane + i] > 0f ? 1 : 0));
                     }
-                    for (int l = lanes; l < block; l++) {
-                        for (int at = l; at < tile; at += block) r[at] = 0f;
-                    }
-                    innerFloats.put(item * tile, r, 0, tile);
                 }
             }
+            for (int l = lanes; l < block; l++) {
+                for (int at = l; at < tile; at += block) r[at] = 0f;
+            }
+            innerFloats.put(item * tile, r, 0, tile);
         });
     }
 
     /** dst (N, C, H, W) = inner, from the blocked layout; with relu, max(inner, 0) (CpuBackend's ReLU: NaN kept). The inverse of {@link #pack}. */
     private void unpack(float[] dst, boolean relu) {
-        int block = channelBlock(), blocks = (channels + block - 1) / block, items = images * blocks, tile = block * hw;
-        int parts = Math.min(parallel.threads(), items);
+        int block = channelBlock(), tile = block * hw;
         if (tiles == null) tiles = new float[parallel.threads()][tile];
-        parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                float[] r = tiles[t];
-                for (int item = items * t / parts, end = items * (t + 1) / parts; item < end; item++) {
-                    int image = item / blocks, c0 = item % blocks * block, lanes = Math.min(block, channels - c0);
-                    int plane = (image * channels + c0) * hw;
-                    innerFloats.get(item * tile, r, 0, tile);
-                    for (int l = 0; l < lanes; l++, plane += hw) {        // plane by plane: writes run along the array
-                        if (relu) {
-                            for (int i = 0, at = l; i < hw; i++, at += block) dst[plane + i] = Math.max(r[at], 0f);
-                        } else {
-                            for (int i = 0, at = l; i < hw; i++, at += block) dst[plane + i] = r[at];
-                        }
-                    }
+        ChannelBlocks.forEach(parallel, images, channels, block, (t, item, image, c0, lanes) -> {
+            float[] r = tiles[t];
+            int plane = (image * channels + c0) * hw;
+            innerFloats.get(item * tile, r, 0, tile);
+            for (int l = 0; l < lanes; l++, plane += hw) {          // plane by plane: writes run along the array
+                if (relu) {
+                    for (int i = 0, at = l; i < hw; i++, at += block) dst[plane + i] = Math.max(r[at], 0f);
+                } else {
+                    for (int i = 0, at = l; i < hw; i++, at += block) dst[plane + i] = r[at];
                 }
             }
         });
