@@ -116,8 +116,11 @@ public final class Checks {
         shape("maxPool", "argmax", argmax, g.pooledShape(), g);
     }
 
-    /** A convolution's pooled outputs ({@link Convolver#forwardReluPool}): pool must take the convolution's output. */
-    /** pooled: yp, then argmax (null where a forward keeps no winners), then dyp for a backward. */
+    /**
+     * A convolution's pooled outputs ({@link Convolver#forwardReluPool}): pool must take the
+     * convolution's output. pooled: yp, argmax (null where a forward keeps no winners), and dyp
+     * for a backward.
+     */
     public static void convolutionPool(Backend b, ConvGeometry g, int filters, ConvGeometry pool, Tensor... pooled) {
         String op = "convolution with pooling";
         if (pooled.length == 2 && pooled[1] == null) pooled = new Tensor[] {pooled[0]};    // a forward without argmax

@@ -42,7 +42,7 @@ final class BlockedPooling {
         this.images = pool.n();
         this.filters = pool.c();
         this.pooled = pool.outH() * pool.outW();
-        this.book2x2 = pool.kh() == 2 && pool.kw() == 2 && pool.stride() == 2 && pool.pad() == 0;
+        this.book2x2 = CpuConvolver.isBook2x2(pool);
         this.hw = pool.h() * pool.w();
         raw = new float[parallel.threads()][block * hw];
         planes = new float[parallel.threads()][block * hw];
@@ -56,8 +56,8 @@ final class BlockedPooling {
     }
 
     /** yp, argmax (N, F, PH, PW) = maxPool(max(y, 0)), y in the blocked layout in src; argmax null: winners not kept. */
-    void forward(FloatBuffer src, float[] yp, float[] kept) {
-        float[] argmax = kept != null || book2x2 ? kept : unkept();
+    void forward(FloatBuffer src, float[] yp, float[] argmaxOrNull) {
+        float[] argmax = argmaxOrNull != null || book2x2 ? argmaxOrNull : unkept();     // only 2x2 skips the winners
         int len = block * hw;
         ChannelBlocks.forEach(parallel, images, filters, block, (t, item, image, c0, lanes) -> {
             float[] r = raw[t], p = planes[t];

@@ -92,11 +92,12 @@ final class CpuConvolver implements Convolver {
     @Override public void forwardReluPool(Tensor tx, Tensor tw, Tensor tb, ConvGeometry pool, Tensor typ, Tensor targ) {
         Checks.convolution(backend, g, filters, tx, tw, tb, null);
         Checks.convolutionPool(backend, g, filters, pool, typ, targ);
-        float[] arg = targ != null ? a(targ, "convolution") : isBook2x2(pool) ? null : unkept(pool);
+        float[] arg = targ != null ? a(targ, "convolution") : isBook2x2(pool) ? null : unkept(pool);    // only 2x2 skips the winners
         forward(tx, tw, tb, null, true, pool, a(typ, "convolution"), arg);
     }
 
-    private static boolean isBook2x2(ConvGeometry pool) {
+    /** The book's pooling: 2x2 windows, stride 2, no padding; the case the fast paths here and in {@link BlockedPooling} take. */
+    static boolean isBook2x2(ConvGeometry pool) {
         return pool.kh() == 2 && pool.kw() == 2 && pool.stride() == 2 && pool.pad() == 0;
     }
 
