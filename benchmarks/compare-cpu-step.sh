@@ -23,7 +23,7 @@ jar=benchmarks/target/groundup-benchmarks.jar
 # GroundUp as ./groundup runs it: libgomp's threads (under oneDNN) spin briefly after a call, then sleep, and are as many as the backend's
 GU_ENV=(GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-$threads}")
 for r in $(seq 1 "$rounds"); do
-  env "${GU_ENV[@]}" java -Dgroundup.threads="$threads" -cp "$jar" org.openjdk.jmh.Main 'TrainStepBench|InferenceBench' -p net=simple-cnn,deep-cnn \
+  env "${GU_ENV[@]}" java --add-modules jdk.incubator.vector -Dgroundup.threads="$threads" -cp "$jar" org.openjdk.jmh.Main 'TrainStepBench|InferenceBench' -p net=simple-cnn,deep-cnn \
     -f 1 -wi 4 -w 2s -i 4 -r 2s -rf json -rff "$tmp/gu$r.json" > "$tmp/gu$r.log" 2>&1 || { cat "$tmp/gu$r.log"; exit 1; }
   (cd benchmarks/pytorch && env "${TORCH_ENV[@]}" "$PY" steps.py --threads "$threads" --rounds 3) > "$tmp/pt$r.json"
   env "${GU_ENV[@]}" java -jar "$jar" ceilings > "$tmp/ceil$r.json"     # fp32 GEMM and memory ceilings, once a round

@@ -23,18 +23,61 @@ import java.util.Arrays;
  * </pre>
  * The planes go through the backend's own pooling kernels, so the winners, ties and NaNs are
  * the CPU backend's; a block (B*H*W floats: 50 KB for DeepConvNet's conv2) stays in cache.
- * Each thread has its own two scratch blocks, made once: a step allocates nothing.
+ * The book's 2x2 pooling has loops of its own, scalar or, where the JVM has the Vector API
+ * ({@link #VECTOR}), {@link VectorPooling}'s, which give the same bits.
+ * Each thread has its own scratch blocks, made once: a step allocates nothing.
  */
 final class BlockedPooling {
     private final Parallel parallel;
     private final ConvGeometry pool;
     private final int block, images, filters, hw, pooled;
     private final boolean book2x2;                          // the book's pooling: 2x2 windows, stride 2, no padding
+    private final boolean vector;                           // book2x2 in VectorPooling's lanes
     private final float[][] raw, planes;
+    private final int[][] bits;                             // VectorPooling's forward scratch (P, B) x 2; null without it
     private float[] unkept;                                 // other windows' winners where a forward keeps none; made then
+
+    /**
+     * Whether the book's 2x2 pooling runs in {@link VectorPooling}: system property
+     * {@code groundup.cpu.vector} = {@code auto} (the default: where the JVM has the
+     * jdk.incubator.vector module and the CPU 256-bit vectors), {@code on} (an error where it
+     * cannot) or {@code off}.
+     */
+    static final boolean VECTOR = vectorChosen();
+
+    /** The choice of groundup.cpu.vector in this JVM; throws, saying why, where it asks for what cannot run. */
+    static boolean vectorChosen() {
+        return vectorChosen(System.getProperty("groundup.cpu.vector", "auto").trim().toLowerCase(java.util.Locale.ROOT),
+                ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+    }
+
+    static boolean vectorChosen(String choice, boolean moduleLoaded) {
+        String why = !moduleLoaded ? "the JVM was started without --add-modules jdk.incubator.vector"
+                : !VectorPooling.fits() ? "this CPU has no 256-bit vectors" : null;
+        return switch (choice) {
+            case "off" -> false;
+            case "auto" -> why == null;
+            case "on" -> {
+                if (why != null) throw new IllegalStateException("groundup.cpu.vector=on, but the Vector API cannot run the pooling: " + why);
+                yield true;
+            }
+            default -> throw new IllegalArgumentException("groundup.cpu.vector must be auto, on or off, got '" + choice + "'");
+        };
+    }
+
+    /** How the book's 2x2 pooling runs, for the backend's describe(). */
+    static String describeVector() {
+        return VECTOR ? "pooling in the Vector API's " + VectorPooling.LANES + " lanes"
+                : "pooling in scalar Java (start Java with --add-modules jdk.incubator.vector for vectors)";
+    }
 
     /** For pooling a convolution output (pool.n(), pool.c(), pool.h(), pool.w()) in nChw{block}c. */
     BlockedPooling(Parallel parallel, int block, ConvGeometry pool) {
+        this(parallel, block, pool, VECTOR);
+    }
+
+    /** vectorIfItFits: the book's 2x2 pooling in VectorPooling where the block is a multiple of its lanes. */
+    BlockedPooling(Parallel parallel, int block, ConvGeometry pool, boolean vectorIfItFits) {
         if (block < 1) throw new IllegalArgumentException("channel block " + block + " must be 1 or more");
         this.parallel = parallel;
         this.pool = pool;
@@ -44,9 +87,13 @@ final class BlockedPooling {
         this.pooled = pool.outH() * pool.outW();
         this.book2x2 = CpuConvolver.isBook2x2(pool);
         this.hw = pool.h() * pool.w();
+        this.vector = vectorIfItFits && book2x2 && block % VectorPooling.LANES == 0;
         raw = new float[parallel.threads()][block * hw];
-        planes = new float[parallel.threads()][block * hw];
+        planes = new float[parallel.threads()][block * hw];         // VectorPooling's backward scratch too: 2*P*B <= B*H*W
+        bits = vector ? new int[parallel.threads()][2 * pooled * block] : null;
     }
+
+    boolean vectorized() { return vector; }
 
     ConvGeometry geometry() { return pool; }
 
@@ -63,6 +110,10 @@ final class BlockedPooling {
             float[] r = raw[t], p = planes[t];
             int out = (image * filters + c0) * pooled;          // channel c0's pooled plane
             src.get(item * len, r, 0, len);
+            if (vector) {
+                VectorPooling.pool2x2OfRelu(r, block, pool.w(), pool.outH(), pool.outW(), lanes, yp, argmax, out, bits[t]);
+                return;
+            }
             if (book2x2) {
                 pool2x2OfRelu(r, lanes, yp, argmax, out);
                 return;
@@ -114,7 +165,9 @@ final class BlockedPooling {
         ChannelBlocks.forEach(parallel, images, filters, block, (t, item, image, c0, lanes) -> {
             float[] r = raw[t], p = planes[t];
             int out = (image * filters + c0) * pooled;
-            if (book2x2) {
+            if (vector) {
+                VectorPooling.unpool2x2(dyp, yp, argmax, out, lanes, block, pool.h(), pool.w(), r, p);
+            } else if (book2x2) {
                 unpool2x2(dyp, yp, argmax, out, lanes, r);
             } else {
                 Arrays.fill(p, 0f);

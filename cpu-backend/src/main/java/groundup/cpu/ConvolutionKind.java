@@ -59,8 +59,9 @@ enum ConvolutionKind {
         return switch (this) {
             case AUTO -> Dnnl.available()
                     ? "convolution " + Dnnl.describe() + " where C*kh*kw >= " + AUTO_MIN_TAPS + ", else image by image with SGEMM" + dnnlThreads
+                            + ", its " + BlockedPooling.describeVector()
                     : "convolution image by image with SGEMM" + Dnnl.whyNot();
-            case DNNL -> "convolution " + Dnnl.describe() + dnnlThreads;
+            case DNNL -> "convolution " + Dnnl.describe() + dnnlThreads + ", its " + BlockedPooling.describeVector();
             case GEMM -> "convolution image by image with SGEMM";
             case IM2COL -> "convolution im2col of the batch + one GEMM (the oracle)";
         };

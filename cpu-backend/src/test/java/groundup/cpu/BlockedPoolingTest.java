@@ -2,7 +2,10 @@ package groundup.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import groundup.tensor.ConvGeometry;
 import java.nio.ByteBuffer;
@@ -16,23 +19,40 @@ import org.junit.jupiter.api.Test;
  * the same output in NCHW (CpuBackend.maxPoolPlane, unpoolPlane), whatever layout oneDNN
  * happens to pick on this machine: blocks of 16, 8 and 1, channel counts that leave padding
  * lanes, odd maps whose last row and column no window reads, the book's 2x2 windows and
- * others, ties (ReLU zeros), NaNs of both signs and infinities.
+ * others, ties (ReLU zeros), NaNs of both signs and infinities; the book's 2x2 windows both in
+ * scalar loops and in the Vector API's lanes (VectorPooling), bit for bit the same.
  */
 class BlockedPoolingTest {
 
     /** {images, filters, h, w, window, stride, pad} */
     private static final int[][] CASES = {
             {2, 16, 8, 8, 2, 2, 0}, {3, 20, 7, 9, 2, 2, 0}, {2, 5, 6, 6, 2, 2, 0}, {1, 33, 5, 4, 2, 2, 0},
-            {2, 16, 7, 7, 3, 2, 1}, {2, 12, 6, 5, 2, 1, 0},
+            {2, 16, 7, 7, 3, 2, 1}, {2, 12, 6, 5, 2, 1, 0}, {2, 30, 12, 10, 2, 2, 0}, {1, 8, 3, 3, 2, 2, 0},
     };
+
+    /** The Vector API's module is in the test JVM (surefire's argLine), so the vectorized pooling is tested, not skipped. */
+    @Test void theTestsRunWithTheVectorModule() {
+        assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(), "surefire's argLine lost --add-modules jdk.incubator.vector");
+    }
+
+    @Test void theVectorChoiceIsExplicit() {
+        assertFalse(BlockedPooling.vectorChosen("off", true));
+        assertFalse(BlockedPooling.vectorChosen("auto", false));
+        assertEquals(VectorPooling.fits(), BlockedPooling.vectorChosen("auto", true));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> BlockedPooling.vectorChosen("on", false));
+        assertTrue(e.getMessage().contains("--add-modules jdk.incubator.vector"), e.getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> BlockedPooling.vectorChosen("yes", true));
+        assertTrue(bad.getMessage().contains("auto, on or off"), bad.getMessage());
+    }
 
     @Test void poolsAndUnpoolsAsTheBackendDoesOnNchw() {
         Random r = new Random(3);
         try (Parallel parallel = new Parallel(2)) {
             for (int block : new int[] {16, 8, 1}) {
                 for (int[] c : CASES) {
+                    for (boolean vector : new boolean[] {false, true}) {
                     ConvGeometry pool = new ConvGeometry(c[0], c[1], c[2], c[3], c[4], c[4], c[5], c[6]);
-                    String what = "block " + block + " " + pool;
+                    String what = "block " + block + " " + pool + (vector ? " vector" : " scalar");
                     int n = pool.n(), f = pool.c(), hw = pool.h() * pool.w(), blocks = (f + block - 1) / block;
                     int pooledPlane = pool.outH() * pool.outW(), pooled = n * f * pooledPlane;
                     float[] y = new float[n * f * hw];
@@ -59,9 +79,20 @@ class BlockedPoolingTest {
                     float[] wantP = new float[pooled], wantA = new float[pooled];
                     for (int plane = 0; plane < n * f; plane++) CpuBackend.maxPoolPlane(relu, plane * hw, wantP, wantA, plane * pooledPlane, pool);
 
-                    BlockedPooling bp = new BlockedPooling(parallel, block, pool);
+                    if (vector) assumeTrue(VectorPooling.fits(), "this CPU has no 256-bit vectors");
+                    BlockedPooling bp = new BlockedPooling(parallel, block, pool, vector);
+                    assertEquals(vector && block % 8 == 0 && CpuConvolver.isBook2x2(pool), bp.vectorized(), what);
                     float[] yp = new float[pooled], arg = new float[pooled];
                     bp.forward(blocked, yp, arg);
+                    float[] ypOnly = new float[pooled];
+                    bp.forward(blocked, ypOnly, null);                      // inference: no winners kept
+                    assertArrayEquals(bits(yp), bits(ypOnly), "pooled values without winners, " + what);
+                    if (vector) {                                           // the same bits as the scalar loops, NaNs included
+                        float[] sp = new float[pooled], sa = new float[pooled];
+                        new BlockedPooling(parallel, block, pool, false).forward(blocked, sp, sa);
+                        assertArrayEquals(bits(sp), bits(yp), "vector against scalar pooled bits, " + what);
+                        assertArrayEquals(sa, arg, "vector against scalar winners, " + what);
+                    }
                     assertArrayEquals(wantA, arg, "argmax, " + what);
                     assertArrayEquals(wantP, yp, "pooled values, " + what);     // NaNs compare equal whatever their bits
 
@@ -79,12 +110,20 @@ class BlockedPoolingTest {
                                 float got = blocked.get(((img * blocks + ch / block) * hw + p) * block + ch % block);
                                 float want = ch < f ? wantDy[(img * f + ch) * hw + p] : 0f;
                                 assertEquals(want, got, 0f, "dy of image " + img + " channel " + ch + " at " + p + ", " + what);
+                                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got), "dy's bits (+0, not -0), " + what);
                             }
                         }
+                    }
                     }
                 }
             }
         }
+    }
+
+    private static int[] bits(float[] v) {
+        int[] b = new int[v.length];
+        for (int i = 0; i < v.length; i++) b[i] = Float.floatToRawIntBits(v[i]);
+        return b;
     }
 
     /** reluBits orders as Float.compare orders max(v, 0) (NaN above all), over special values and random bits. */
