@@ -36,6 +36,25 @@ final class VectorPooling {
 
     private VectorPooling() {}
 
+    /**
+     * Runs both kernels on small made-up blocks until C2 has compiled them. Why: the Vector
+     * API's first use costs about 0.6 s (its classes, and its operations interpreted, hundreds of
+     * times slower than compiled, until C2 takes over), which a training run would otherwise
+     * pay inside its first step; {@link BlockedPooling#warmUpInBackground} runs this on a thread
+     * of its own while the data loads. Even and odd maps, with and without winners, blocks of 16
+     * and 8, so that the compiled code covers the branches real layers take.
+     */
+    static void warmUp(int rounds) {
+        float[] r = new float[16 * 8 * 8], scratch = new float[2 * 16 * 16], yp = new float[16 * 16], arg = new float[16 * 16];
+        int[] bits = new int[2 * 16 * 16];
+        for (int i = 0; i < r.length; i++) r[i] = i % 7 - 3;
+        for (int k = 0; k < rounds; k++) {
+            int block = (k & 2) == 0 ? 16 : 8, side = (k & 1) == 0 ? 8 : 7;
+            pool2x2OfRelu(r, block, side, side / 2, side / 2, block, yp, (k & 4) == 0 ? arg : null, 0, bits);
+            unpool2x2(yp, yp, arg, 0, block, block, side, side, r, scratch);
+        }
+    }
+
     /** Whether this CPU runs 256-bit vectors in hardware (the Vector API emulates them, slowly, where it does not). */
     static boolean fits() {
         return IntVector.SPECIES_PREFERRED.vectorBitSize() >= 256;

@@ -35,6 +35,12 @@ class BlockedPoolingTest {
         assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(), "surefire's argLine lost --add-modules jdk.incubator.vector");
     }
 
+    /** The warm-up's eight variants (blocks 16 and 8, even and odd maps, with and without winners) run on arrays that fit them. */
+    @Test void theWarmUpRunsEveryVariant() {
+        assumeTrue(VectorPooling.fits(), "this CPU has no 256-bit vectors");
+        VectorPooling.warmUp(8);
+    }
+
     @Test void theVectorChoiceIsExplicit() {
         assertFalse(BlockedPooling.vectorChosen("off", true));
         assertFalse(BlockedPooling.vectorChosen("auto", false));
