@@ -22,14 +22,18 @@ PY="${PYTHON:-python3}"
 # thread (else the two fight over the cores); glibc keeps large buffers instead of returning them to the
 # kernel after every step (else every step pays page faults). Printed with the figures.
 TORCH_ENV=(OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296)
+. benchmarks/steal.sh
 gu=(); pt=()
 for r in $(seq 1 "$rounds"); do
+  steal_mark
   JAVA_OPTS="-Dgroundup.threads=$threads" ./groundup train --net simple-cnn --epochs 1 --backend cpu --seed "$r" \
     --out "$tmp/gu$r" --summary "$tmp/gu$r.json" --data "$data" >/dev/null 2>&1
   g=$(python3 -c "import json;print(json.load(open('$tmp/gu$r.json'))['epochs'][0]['seconds'])")
+  stolen_gu=$(steal_since); steal_mark
   p=$(env "${TORCH_ENV[@]}" "$PY" benchmarks/pytorch/simple_cnn_epoch.py "$data" --threads "$threads" --seed "$r" | python3 -c "import json,sys;print(json.load(sys.stdin)['seconds'])")
   gu+=("$g"); pt+=("$p")
-  printf 'round %d: groundup %.2f s, pytorch %.2f s\n' "$r" "$g" "$p"
+  printf 'round %d: groundup %.2f s, pytorch %.2f s; CPU time stolen by the hypervisor: %s while GroundUp ran, %s while PyTorch ran\n' \
+    "$r" "$g" "$p" "$stolen_gu" "$(steal_since)"
 done
 "$PY" - "$threads" "${gu[*]}" "${pt[*]}" "${TORCH_ENV[*]}" <<'PY'
 import statistics, sys, torch, subprocess

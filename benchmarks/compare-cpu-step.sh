@@ -20,14 +20,18 @@ PY="${PYTHON:-python3}"
 TORCH_ENV=(OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296)
 jar=benchmarks/target/groundup-benchmarks.jar
 [ -f "$jar" ] || ./mvnw -B -q -DskipTests package
+. benchmarks/steal.sh
 # GroundUp as ./groundup runs it: libgomp's threads (under oneDNN) spin briefly after a call, then sleep, and are as many as the backend's
 GU_ENV=(GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-$threads}")
 for r in $(seq 1 "$rounds"); do
+  steal_mark
   env "${GU_ENV[@]}" java --add-modules jdk.incubator.vector -Dgroundup.threads="$threads" -cp "$jar" org.openjdk.jmh.Main 'TrainStepBench|InferenceBench' -p net=simple-cnn,deep-cnn \
     -f 1 -wi 4 -w 2s -i 4 -r 2s -rf json -rff "$tmp/gu$r.json" > "$tmp/gu$r.log" 2>&1 || { cat "$tmp/gu$r.log"; exit 1; }
+  stolen_gu=$(steal_since); steal_mark
   (cd benchmarks/pytorch && env "${TORCH_ENV[@]}" "$PY" steps.py --threads "$threads" --rounds 3) > "$tmp/pt$r.json"
+  stolen_pt=$(steal_since)
   env "${GU_ENV[@]}" java -jar "$jar" ceilings > "$tmp/ceil$r.json"     # fp32 GEMM and memory ceilings, once a round
-  echo "round $r done"
+  echo "round $r done; CPU time stolen by the hypervisor: $stolen_gu while GroundUp ran, $stolen_pt while PyTorch ran"
 done
 "$PY" - "$tmp" "$rounds" "$threads" "${TORCH_ENV[*]}" "${GU_ENV[*]}" <<'PY'
 import json, statistics, sys
