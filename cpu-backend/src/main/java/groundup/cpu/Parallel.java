@@ -1,13 +1,20 @@
 package groundup.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The CPU backend's threads: {@code groundup.threads} of them, the calling thread and
  * threads-1 workers started once. A parallel loop splits an index range into at most one
- * chunk per thread; the caller runs the first chunk itself, each worker one of the others,
- * and the caller waits for the rest. Ranges smaller than a grain run inline.
+ * chunk per thread. The chunks are claimed, not assigned: the caller and the woken workers
+ * each take the next unclaimed chunk until none is left, and the caller waits for the rest.
+ * Ranges smaller than a grain run inline.
+ *
+ * <p>Why claimed: on a shared VM a vCPU can be descheduled for milliseconds (the hypervisor's
+ * "steal" time), and a parked worker takes tens of microseconds to wake. With one chunk fixed
+ * per thread the caller then waited for a worker that had not started; now it runs that chunk
+ * itself.
  *
  * <p>Why not a ForkJoinPool: joining a pool task from a thread outside the pool allocates a
  * wait node each time (about 8 KB per SimpleConvNet training step in all), and a training
@@ -29,7 +36,11 @@ final class Parallel implements AutoCloseable {
 
     private final int threads;
     private final Worker[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();     // chunks of the current job not yet finished
+    // the current job in one word: its generation (bits 32-63), its chunk count (16-31) and its next
+    // unclaimed chunk (0-15). A worker that wakes after its job is over finds another generation or
+    // no chunk left, even while the caller is writing the next job's fields, so it claims nothing.
+    private final AtomicLong claims = new AtomicLong();
     private volatile Throwable failure;
     private volatile boolean closed;
     // the current job: written by the caller before it publishes a generation, read by workers after
@@ -39,7 +50,7 @@ final class Parallel implements AutoCloseable {
     private long generation;
 
     Parallel(int threads) {
-        if (threads < 1) throw new IllegalArgumentException("threads " + threads + " must be 1 or more");
+        if (threads < 1 || threads > 0xffff) throw new IllegalArgumentException("threads " + threads + " must be 1 to 65535");
         this.threads = threads;
         this.workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
@@ -68,13 +79,12 @@ final class Parallel implements AutoCloseable {
             this.chunk = chunk;
             this.caller = Thread.currentThread();
             this.failure = null;
-            pending.set(used - 1);
+            pending.set(used);
             generation++;
+            claims.set(generation << 32 | (long) used << 16);
             for (int w = 0; w < used - 1; w++) workers[w].post(generation);
             try {
-                body.run(0, chunk);
-            } catch (Throwable t) {
-                failure = t;
+                runChunks(generation);
             } finally {
                 awaitWorkers();
                 this.body = null;
@@ -86,6 +96,29 @@ final class Parallel implements AutoCloseable {
         }
     }
 
+    /** Claims and runs chunks of job gen until none is left (or the job is another's). */
+    private void runChunks(long gen) {
+        for (int c; (c = claim(gen)) >= 0; ) {
+            try {
+                body.run(c * chunk, Math.min(n, (c + 1) * chunk));
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                if (pending.decrementAndGet() == 0 && Thread.currentThread() != caller) LockSupport.unpark(caller);
+            }
+        }
+    }
+
+    /** The next unclaimed chunk of job gen, or -1 where none is left or gen is over. */
+    private int claim(long gen) {
+        while (true) {
+            long v = claims.get();
+            int c = (int) (v & 0xffff);
+            if (v >>> 32 != (gen & 0xffffffffL) || c >= (int) (v >>> 16 & 0xffff)) return -1;
+            if (claims.compareAndSet(v, v + 1)) return c;
+        }
+    }
+
     private void awaitWorkers() {
         long start = System.nanoTime();
         while (pending.get() > 0) {
@@ -94,15 +127,13 @@ final class Parallel implements AutoCloseable {
         }
     }
 
-    /** A worker runs chunk {@code index} of each job posted to it. */
+    /** A worker claims and runs chunks of each job posted to it. */
     private final class Worker extends Thread {
-        private final int index;
         private volatile long posted;
         private long done;
 
         Worker(int index) {
             super("groundup-cpu-" + index);
-            this.index = index;
             setDaemon(true);
         }
 
@@ -120,14 +151,7 @@ final class Parallel implements AutoCloseable {
                     else LockSupport.park(this);
                 }
                 done = posted;
-                int lo = index * chunk, hi = Math.min(n, lo + chunk);
-                try {
-                    if (lo < hi) body.run(lo, hi);
-                } catch (Throwable t) {
-                    failure = t;
-                } finally {
-                    if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
-                }
+                runChunks(done);
             }
         }
     }

@@ -32,6 +32,35 @@ class ParallelTest {
         }
     }
 
+    /**
+     * Jobs back to back, tiny and uneven, so that workers often wake after their job is over
+     * (the caller claimed their chunks) or while the next one is being set up: no index may
+     * run twice or be missed, and no chunk of one job may run with another's body.
+     */
+    @Test void lateWorkersClaimNothingOfTheNextJob() {
+        for (int threads : new int[] {2, 3, 5}) {
+            try (Parallel p = new Parallel(threads)) {
+                java.util.Random r = new java.util.Random(threads);
+                for (int job = 0; job < 20_000; job++) {
+                    int n = 2 + r.nextInt(9), id = job;
+                    AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                    int[] owner = new int[n];
+                    p.forRange(n, 1, (lo, hi) -> {
+                        for (int i = lo; i < hi; i++) {
+                            hits.incrementAndGet(i);
+                            owner[i] = id;
+                        }
+                        if (id % 7 == 0) Thread.onSpinWait();
+                    });
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, hits.get(i), "job " + job + " of " + n + " on " + threads + " threads, index " + i);
+                        assertEquals(job, owner[i], "job " + job + ", index " + i);
+                    }
+                }
+            }
+        }
+    }
+
     @Test void aLoopInsideALoopRunsInline() {
         try (Parallel p = new Parallel(3)) {
             AtomicIntegerArray hits = new AtomicIntegerArray(30 * 40);
