@@ -24,7 +24,7 @@ import java.util.Arrays;
  * The planes go through the backend's own pooling kernels, so the winners, ties and NaNs are
  * the CPU backend's; a block (B*H*W floats: 50 KB for DeepConvNet's conv2) stays in cache.
  * The book's 2x2 pooling has loops of its own, scalar or, where the JVM has the Vector API
- * ({@link #VECTOR}), {@link VectorPooling}'s, which give the same bits.
+ * ({@link #vector()}), {@link VectorPooling}'s, which give the same bits.
  * Each thread has its own scratch blocks, made once: a step allocates nothing.
  */
 final class BlockedPooling {
@@ -43,7 +43,13 @@ final class BlockedPooling {
      * jdk.incubator.vector module and the CPU 256-bit vectors), {@code on} (an error where it
      * cannot) or {@code off}.
      */
-    static final boolean VECTOR = vectorChosen();
+    static boolean vector() {
+        Boolean v = choice;
+        if (v == null) choice = v = vectorChosen();      // not in a static initializer: a bad choice then fails as itself, every time
+        return v;
+    }
+
+    private static volatile Boolean choice;                 // vector()'s, once made
 
     /** The choice of groundup.cpu.vector in this JVM; throws, saying why, where it asks for what cannot run. */
     static boolean vectorChosen() {
@@ -68,12 +74,12 @@ final class BlockedPooling {
     private static final java.util.concurrent.atomic.AtomicBoolean WARMING = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
-     * Once per JVM where {@link #VECTOR}: {@link VectorPooling#warmUp} on a daemon thread, so that
+     * Once per JVM where {@link #vector()}: {@link VectorPooling#warmUp} on a daemon thread, so that
      * the Vector API's start-up (about 0.6 s measured on the 2-vCPU machine) overlaps what the
      * caller does next (the trainer loads its data) instead of stalling the first training step.
      */
     static void warmUpInBackground() {
-        if (!VECTOR || !WARMING.compareAndSet(false, true)) return;
+        if (!vector() || !WARMING.compareAndSet(false, true)) return;
         Thread t = new Thread(() -> VectorPooling.warmUp(4000), "groundup-vector-warm-up");
         t.setDaemon(true);
         t.start();
@@ -81,13 +87,13 @@ final class BlockedPooling {
 
     /** How the book's 2x2 pooling runs, for the backend's describe(). */
     static String describeVector() {
-        return VECTOR ? "pooling in the Vector API's " + VectorPooling.LANES + " lanes"
+        return vector() ? "pooling in the Vector API's " + VectorPooling.LANES + " lanes"
                 : "pooling in scalar Java (start Java with --add-modules jdk.incubator.vector for vectors)";
     }
 
     /** For pooling a convolution output (pool.n(), pool.c(), pool.h(), pool.w()) in nChw{block}c. */
     BlockedPooling(Parallel parallel, int block, ConvGeometry pool) {
-        this(parallel, block, pool, VECTOR);
+        this(parallel, block, pool, vector());
     }
 
     /** vectorIfItFits: the book's 2x2 pooling in VectorPooling where the block is a multiple of its lanes. */

@@ -26,7 +26,7 @@ public final class CpuBackend implements Backend {
 
     public CpuBackend(int threads) {
         this(threads, ConvolutionKind.chosen(System.getProperty("groundup.cpu.convolution")));
-        BlockedPooling.vectorChosen();      // a groundup.cpu.vector that cannot be had fails here, saying why, not at the first convolution
+        BlockedPooling.vector();            // a groundup.cpu.vector that cannot be had fails here, saying why, not at the first convolution
         if (convolution == ConvolutionKind.AUTO || convolution == ConvolutionKind.DNNL) BlockedPooling.warmUpInBackground();
     }
 

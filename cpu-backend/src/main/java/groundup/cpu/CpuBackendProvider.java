@@ -2,6 +2,7 @@ package groundup.cpu;
 
 import groundup.backend.Backend;
 import groundup.backend.BackendProvider;
+import groundup.backend.BackendUnavailableException;
 
 /** Registers the CPU backend. Threads: {@code groundup.threads}, default all cores. */
 public final class CpuBackendProvider implements BackendProvider {
@@ -20,8 +21,17 @@ public final class CpuBackendProvider implements BackendProvider {
         }
     }
 
+    /**
+     * A setting that cannot be had (groundup.threads, groundup.cpu.convolution,
+     * groundup.cpu.vector, oneDNN asked for and not loadable) is the backend failing to load,
+     * saying why, not an internal error.
+     */
     @Override public Backend create() {
-        return new CpuBackend(threads());
+        try {
+            return new CpuBackend(threads());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new BackendUnavailableException("backend 'cpu' cannot load: " + e.getMessage(), e);
+        }
     }
 
     /** {@code groundup.threads}, or every core when unset. */

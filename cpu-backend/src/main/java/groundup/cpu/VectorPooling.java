@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link BlockedPooling}'s book 2x2 pooling (stride 2, no padding) of a ReLU'd block, and its
  * backward, eight lanes of the block at a time with Java's Vector API
  * ({@code jdk.incubator.vector}, an incubator module on Java 17: the JVM must be started with
- * {@code --add-modules jdk.incubator.vector}; {@link BlockedPooling#VECTOR} says whether it
+ * {@code --add-modules jdk.incubator.vector}; {@link BlockedPooling#vector()} says whether it
  * was). C2 on Java 17 auto-vectorizes none of the scalar loops; these ran 2.6x (forward) and
  * 1.8x (backward) faster than them on SimpleConvNet's blocks.
  *

@@ -2,8 +2,10 @@ package groundup.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import groundup.backend.Backend;
+import groundup.backend.BackendUnavailableException;
 import groundup.backend.Backends;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +14,21 @@ class CpuDiscoveryTest {
     @Test void cpuByNameAndUnderAuto() {
         try (Backend b = Backends.create("cpu")) { assertEquals("cpu", b.name()); }
         try (Backend b = Backends.create("auto")) { assertEquals("cpu", b.name()); }
+    }
+
+    /** A bad setting is the backend failing to load, saying which setting and why (the CLI reports it as such, not as an internal error). */
+    @Test void aBadSettingIsABackendThatCannotLoad() {
+        for (String[] bad : new String[][] {{"groundup.cpu.convolution", "fast", "auto, dnnl, gemm or im2col"},
+                {CpuBackendProvider.THREADS_PROPERTY, "-3", "positive number of threads"}}) {
+            String old = System.getProperty(bad[0]);
+            System.setProperty(bad[0], bad[1]);
+            try {
+                BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> Backends.create("cpu").close());
+                assertTrue(e.getMessage().contains(bad[0]) && e.getMessage().contains(bad[2]), e.getMessage());
+            } finally {
+                if (old == null) System.clearProperty(bad[0]); else System.setProperty(bad[0], old);
+            }
+        }
     }
 
     @Test void aBadThreadCountIsRefused() {
