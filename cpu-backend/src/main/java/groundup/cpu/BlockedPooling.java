@@ -209,7 +209,7 @@ final class BlockedPooling {
                 int i0 = 2 * oy * row + 2 * ox * block, o = out + oy * ow + ox;
                 for (int l = 0; l < lanes; l++) {
                     int at = o + l * pooled, k = (int) argmax[at];
-                    float d = Float.intBitsToFloat(Float.floatToRawIntBits(dyp[at]) & -(yp[at] > 0f ? 1 : 0));
+                    float d = ReluGradient.of(dyp[at], yp[at]);
                     r[i0 + (k >> 1) * row + (k & 1) * block + l] = d;
                 }
             }

@@ -276,7 +276,7 @@ public final class CpuBackend implements Backend {
             for (int ox = 0; ox < ow; ox++) {
                 int o = out + oy * ow + ox, k = (int) arg[o];
                 int iy = oy * s - p + k / kw, ix = ox * s - p + k % kw;
-                float d = yp == null ? dy[o] : Float.intBitsToFloat(Float.floatToRawIntBits(dy[o]) & -(yp[o] > 0f ? 1 : 0));
+                float d = yp == null ? dy[o] : ReluGradient.of(dy[o], yp[o]);
                 dx[in + iy * w + ix] += d;
             }
         }
@@ -300,11 +300,9 @@ public final class CpuBackend implements Backend {
         Checks.elementwise(this, "activationBackward(" + f + ")", tsaved, tdy, tdx);
         float[] sv = a(tsaved, "activationBackward"), dy = a(tdy, "activationBackward"), dx = a(tdx, "activationBackward");
         Parallel.Range body = switch (f) {
-            // dy where the output is positive, else +0: written as a mask of dy's bits, because
-            // `sv > 0 ? dy : 0` compiles to a branch that mispredicts on real activations (about
-            // half are zero, in no pattern): 8 ms against 1 ms for 1.7 M floats on one core
+            // dy where the output is positive, else +0, without a branch (ReluGradient says why)
             case RELU -> (lo, hi) -> {
-                for (int i = lo; i < hi; i++) dx[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dy[i]) & -(sv[i] > 0f ? 1 : 0));
+                for (int i = lo; i < hi; i++) dx[i] = ReluGradient.of(dy[i], sv[i]);
             };
             case SIGMOID -> (lo, hi) -> { for (int i = lo; i < hi; i++) dx[i] = dy[i] * sv[i] * (1f - sv[i]); };
             case TANH -> (lo, hi) -> { for (int i = lo; i < hi; i++) dx[i] = dy[i] * (1f - sv[i] * sv[i]); };

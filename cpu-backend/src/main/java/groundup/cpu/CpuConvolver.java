@@ -265,11 +265,11 @@ final class CpuConvolver implements Convolver {
     }
 
     /**
-     * out[0, len) = dy[at, at+len) where y[at, at+len) is positive, else +0: CpuBackend's ReLU
-     * backward, the same bit mask (a branch per element mispredicts on real activations).
+     * out[0, len) = dy[at, at+len) where y[at, at+len) is positive, else +0: ReLU's backward,
+     * the same bits as CpuBackend's ({@link ReluGradient}).
      */
     private static void reluMask(float[] y, float[] dy, int at, float[] out, int len) {
-        for (int j = 0; j < len; j++) out[j] = Float.intBitsToFloat(Float.floatToRawIntBits(dy[at + j]) & -(y[at + j] > 0f ? 1 : 0));
+        for (int j = 0; j < len; j++) out[j] = ReluGradient.of(dy[at + j], y[at + j]);
     }
 
     /** Image i of x as (C*kh*kw, OH*OW): row (c, ky, kx) holds that tap's input under every output position, 0 in the padding. */

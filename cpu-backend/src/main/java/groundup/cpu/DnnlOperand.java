@@ -158,7 +158,7 @@ final class DnnlOperand {
     }
 
     /**
-     * inner = src where y is positive, else +0 (CpuBackend's ReLU backward, the same bit mask):
+     * inner = src where y is positive, else +0 (ReLU's backward, {@link ReluGradient}):
      * masked a block at a time into a small array that stays in L1, then copied off-heap, so
      * the mask adds a read of y to the copy instead of a pass of its own.
      */
@@ -176,7 +176,7 @@ final class DnnlOperand {
                 for (int at = from; at < to; at += BLOCK) {
                     int n = Math.min(BLOCK, to - at);
                     for (int j = 0; j < n; j++) {
-                        block[j] = Float.intBitsToFloat(Float.floatToRawIntBits(src[at + j]) & -(y[at + j] > 0f ? 1 : 0));
+                        block[j] = ReluGradient.of(src[at + j], y[at + j]);
                     }
                     plain.put(at, block, 0, n);
                 }
@@ -269,7 +269,7 @@ final class DnnlOperand {
                     for (int i = 0, at = l; i < hw; i++, at += block) r[at] = src[plane + i];
                 } else {
                     for (int i = 0, at = l; i < hw; i++, at += block) {
-                        r[at] = Float.intBitsToFloat(Float.floatToRawIntBits(src[plane + i]) & -(y[plane + i] > 0f ? 1 : 0));
+                        r[at] = ReluGradient.of(src[plane + i], y[plane + i]);
                     }
                 }
             }

@@ -109,7 +109,7 @@ final class VectorPooling {
             int o = out + l * pooled;
             if (l < lanes) {
                 for (int p = 0, at = l; p < pooled; p++, at += block) {
-                    scratch[at] = Float.intBitsToFloat(Float.floatToRawIntBits(dyp[o + p]) & -(yp[o + p] > 0f ? 1 : 0));
+                    scratch[at] = ReluGradient.of(dyp[o + p], yp[o + p]);
                     scratch[winners + at] = argmax[o + p];
                 }
             } else {
