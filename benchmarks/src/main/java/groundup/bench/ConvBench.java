@@ -17,9 +17,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * How long do the book's convolution layers take, forward (im2col + GEMM + bias + transpose)
- * and backward (transpose + bias grad + 2 GEMMs + col2im), at batch 100?
- * {@link #LAYERS}: name to (C, H, W, filters, kernel, pad).
+ * How long do the book's convolution layers take, forward and backward (dW, db and, unless
+ * dx is false, dx), at batch 100, through whatever convolver the backend picks for the layer
+ * (on the CPU: oneDNN, image-by-image SGEMM or im2col + GEMM; see groundup.cpu.convolution)?
+ * {@link #LAYERS}: name to (C, H, W, filters, kernel, pad). {@link #dx} false measures
+ * backward as a network runs its first layer (simple, deep1): no gradient for the images.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,6 +39,8 @@ public class ConvBench {
     @Param({"cpu"}) public String backend;
     @Param({"simple"}) public String layer;
     @Param({"100"}) public int batch;
+    /** Whether backward computes dL/dx; a network's first layer skips it ({@code Layer.skipInputGradient}). */
+    @Param({"true"}) public boolean dx;
 
     private Backend b;
     private Convolution conv;
@@ -46,6 +50,7 @@ public class ConvBench {
         int[] l = LAYERS.get(layer);
         b = Fixtures.backend(backend);
         conv = new Convolution(b, l[0], l[3], l[4], l[4], 1, l[5], Init.he(), new Random(1), layer);
+        if (!dx) conv.skipInputGradient();
         x = Fixtures.random(b, 1, batch, l[0], l[1], l[2]);
         Tensor y = conv.forward(x, groundup.nn.Mode.TRAIN);
         dy = Fixtures.random(b, 2, y.shape().dims());

@@ -107,8 +107,9 @@ final class Report {
                 int[] l = ConvBench.LAYERS.get(layer);
                 int oh = l[1] + 2 * l[5] - l[4] + 1, ow = l[2] + 2 * l[5] - l[4] + 1;
                 double fwd = 2.0 * b * oh * ow * l[3] * l[0] * l[4] * l[4];
-                yield new ReportRow("Convolution (im2col + GEMM)", "conv " + layer + " " + method + " b" + b, new LinkedHashMap<>(),
-                        method.equals("forward") ? fwd : 2 * fwd, "flops");
+                boolean dx = !p.has("dx") || p.get("dx").getAsBoolean();     // backward: dW (and dx) cost a forward each
+                yield new ReportRow("Convolution (the backend's convolver)", "conv " + layer + " " + method + " b" + b + (dx ? "" : " no dx"),
+                        new LinkedHashMap<>(), method.equals("forward") ? fwd : dx ? 2 * fwd : fwd, "flops");
             }
             case "Im2colBench" -> new ReportRow("im2col and col2im (ms)", method + " " + p.get("layer").getAsString() + " b" + p.get("batch").getAsString(),
                     new LinkedHashMap<>(), 0, "");

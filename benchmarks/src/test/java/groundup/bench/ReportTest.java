@@ -40,4 +40,24 @@ class ReportTest {
         assertTrue(md.contains("8.0 GB/s") && md.contains("80% of memory stream"), md);
         assertTrue(Files.size(dir.resolve("gemm.png")) > 1000 && Files.size(dir.resolve("train.png")) > 1000);
     }
+
+    /** ConvBench's backward counts dW and dx (two forwards' work), or dW alone with dx=false. */
+    @Test void convolutionBackwardCountsTheGradientsItComputes() throws Exception {
+        // SimpleConvNet's layer at batch 100: 2 * 100 * 24*24 * 30 * 1*5*5 = 86.4 MFLOP a forward;
+        // the ceiling is 100 GFLOP/s, so 8.64 ms for 86.4 MFLOP is 10% of it
+        String json = "[" + String.join(",",
+                run("ConvBench.forward", "\"backend\":\"cpu\",\"batch\":\"100\",\"dx\":\"true\",\"layer\":\"simple\"", 8.64, 8.64, 8.64),
+                run("ConvBench.backward", "\"backend\":\"cpu\",\"batch\":\"100\",\"dx\":\"true\",\"layer\":\"simple\"", 17.28, 17.28, 17.28),
+                run("ConvBench.backward", "\"backend\":\"cpu\",\"batch\":\"100\",\"dx\":\"false\",\"layer\":\"simple\"", 4.32, 4.32, 4.32),
+                run("ConvBench.backward", "\"backend\":\"cpu\",\"batch\":\"100\",\"layer\":\"deep1\"", 2.258, 2.258, 2.258)) + "]";
+        Path jmh = dir.resolve("jmh.json");
+        Files.writeString(jmh, json);
+        Report.write(jmh, dir, null, new Ceilings(10.0, 100.0, "test"));
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.contains("| conv simple forward b100 | 8.640 ms (8.640-8.640) |  |  |  |  | 10% of fp32 GEMM ceiling |"), md);
+        assertTrue(md.contains("| conv simple backward b100 | 17.280 ms (17.280-17.280) |  |  |  |  | 10% of fp32 GEMM ceiling |"), md);
+        assertTrue(md.contains("| conv simple backward b100 no dx | 4.320 ms (4.320-4.320) |  |  |  |  | 20% of fp32 GEMM ceiling |"), md);
+        // results from before the dx parameter: backward with dx (2 * 22.58 MFLOP in 2.258 ms)
+        assertTrue(md.contains("| conv deep1 backward b100 | 2.258 ms (2.258-2.258) |  |  |  |  | 20% of fp32 GEMM ceiling |"), md);
+    }
 }
