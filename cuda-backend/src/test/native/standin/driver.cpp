@@ -9,6 +9,11 @@
 //   on its own stack; __syncthreads parks it until all live threads of the block arrive, and
 //   the phases between barriers run the threads in alternating directions (runBlockWithBarriers),
 //   so a missing barrier shows. Kernels without barriers run their threads one after another.
+// - Races: the kernels are compiled with -fsanitize=thread against our own runtime (race.cpp),
+//   which checks every access of a launch to its buffers and to __shared__ memory by CUDA's
+//   rule (two threads, a plain write or an atomic against a plain access, not both in one
+//   block with a barrier between). A race fails the next stream, event or context
+//   synchronization once with CUDA_ERROR_LAUNCH_FAILED; cuGetErrorString says where it was.
 // - Streams are queues: nothing runs until something waits (a stream or event sync, a
 //   synchronous copy, a free). So a host buffer overwritten before its async copy ran, or an
 //   event recorded in the wrong place, gives wrong data here as it would on a GPU.
@@ -19,7 +24,8 @@
 //   (GROUNDUP_STANDIN_DEVICE_BYTES, default 1 GiB; pinned host memory likewise,
 //   GROUNDUP_STANDIN_PINNED_BYTES, default 256 MiB): asking for more is CUDA_ERROR_OUT_OF_MEMORY.
 // - A fault found while running queued work (a guard overwritten) is sticky, as on a GPU:
-//   every later call answers CUDA_ERROR_ILLEGAL_ADDRESS.
+//   every later call answers CUDA_ERROR_ILLEGAL_ADDRESS. (A race is not: its kernel ran, with one
+//   of the outcomes a GPU could give, and the tests after it go on.)
 // Every call that fails says why on stderr, prefixed "cuda-standin:".
 #include <algorithm>
 #include <atomic>
@@ -33,7 +39,9 @@
 #include <string>
 #include <unordered_map>
 
+#define GU_DRIVER                            // it sets the CUDA built-ins the kernels read (cuda_host.h)
 #include "cuda_host.h"
+#include "race.h"
 #include "standin.h"
 
 typedef int CUresult;
@@ -42,6 +50,7 @@ enum : int {
     CUDA_ERROR_INVALID_DEVICE = 101, CUDA_ERROR_INVALID_IMAGE = 200, CUDA_ERROR_INVALID_CONTEXT = 201,
     CUDA_ERROR_INVALID_PTX = 218, CUDA_ERROR_INVALID_HANDLE = 400, CUDA_ERROR_NOT_FOUND = 500,
     CUDA_ERROR_ILLEGAL_ADDRESS = 700, CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701, CUDA_ERROR_CONTEXT_IS_DESTROYED = 709,
+    CUDA_ERROR_LAUNCH_FAILED = 719,
     CUDA_ERROR_NOT_SUPPORTED = 801
 };
 
@@ -84,6 +93,16 @@ static Heap device{"device", 1ull << 30}, pinned{"pinned host", 256ull << 20};
 
 static bool initialized = false;
 static CUresult sticky = CUDA_SUCCESS;
+static CUresult raceFault = CUDA_SUCCESS;   // a race found since the last synchronization: answered once
+static std::string faultText;               // the last fault or race, for cuGetErrorString
+
+/** What a synchronization answers: a sticky fault, else a race found since the last one (once). */
+static CUresult waited() {
+    if (sticky != CUDA_SUCCESS) return sticky;
+    CUresult r = raceFault;
+    raceFault = CUDA_SUCCESS;
+    return r;
+}
 
 struct Context {
     int refs = 0;
@@ -295,10 +314,11 @@ std::vector<Fiber> fibers;
 void* schedulerSp;
 Fiber* running = nullptr;
 const GuHostKernel* fiberKernel;
+void* fiberFn;                               // fiberKernel's plain or race-checked build
 void* const* fiberArgs;
 
 void fiberMain() {
-    fiberKernel->invoke(fiberKernel->fn, fiberArgs);
+    fiberKernel->invoke(fiberFn, fiberArgs);
     running->state = FINISHED;
     gu_fiber_switch(&running->sp, schedulerSp);
     abort();                                 // a finished fiber is never resumed
@@ -322,8 +342,9 @@ void* fiberStack(size_t k) {
 // runs both ways, and the outcome still depends only on the sequence of launches.
 unsigned long long barrierLaunches = 0;
 
-void runBlockWithBarriers(const GuHostKernel* k, void* const* args, unsigned threads, bool descendingFirst) {
+void runBlockWithBarriers(const GuHostKernel* k, void* fn, void* const* args, unsigned threads, bool descendingFirst) {
     fiberKernel = k;
+    fiberFn = fn;
     fiberArgs = args;
     fibers.resize(threads);
     unsigned t = 0;
@@ -331,6 +352,7 @@ void runBlockWithBarriers(const GuHostKernel* k, void* const* args, unsigned thr
         for (unsigned y = 0; y < gu_blockDim.y; y++)
             for (unsigned x = 0; x < gu_blockDim.x; x++, t++) fibers[t] = Fiber{fiberStack(t), RUNNABLE, {x, y, z}};
     for (int phase = 0;; phase++) {
+        gu_race_phase(phase);
         unsigned waiting = 0;
         for (unsigned i = 0; i < threads; i++) {
             Fiber& f = fibers[(phase % 2 == 0) != descendingFirst ? i : threads - 1 - i];
@@ -490,7 +512,7 @@ CUresult cuCtxSynchronize(void) {
     LOCKED;
     READY("cuCtxSynchronize");
     drainAll();
-    return sticky;
+    return waited();
 }
 
 CUresult cuMemGetInfo_v2(size_t* free, size_t* total) {
@@ -557,7 +579,7 @@ CUresult cuStreamSynchronize(void* s) {
     Stream* st = stream(s, "cuStreamSynchronize");
     if (st == nullptr) return CUDA_ERROR_INVALID_HANDLE;
     runUntil(st, UINT64_MAX);
-    return sticky;
+    return waited();
 }
 
 CUresult cuEventCreate(void** e, unsigned int flags) {
@@ -596,7 +618,7 @@ CUresult cuEventSynchronize(void* e) {
     auto it = events.find(e);
     if (it == events.end()) return CUDA_ERROR_INVALID_HANDLE;
     if (it->second->stream != nullptr) runUntil(it->second->stream, it->second->seq);
-    return sticky;
+    return waited();
 }
 
 CUresult cuMemcpyHtoDAsync_v2(uint64_t dst, const void* src, size_t bytes, void* s) {
@@ -719,6 +741,7 @@ CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned
     // copy the arguments now, as the driver does: the caller's buffers are gone once this returns
     std::vector<uint64_t> slots(n, 0);
     std::vector<uint64_t> buffers;           // device allocations the launch names, to check their guards after it
+    std::vector<GuRaceArg> raceArgs;         // the arguments pointing into them, for the race detector
     for (size_t i = 0; i < n; i++) {
         memcpy(&slots[i], params[i], fn->entry->params[i]);
         if (!fn->entry->pointerLike[i]) continue;
@@ -729,6 +752,7 @@ CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned
                 return CUDA_ERROR_INVALID_VALUE;
             }
             buffers.push_back(d->first);
+            raceArgs.push_back(GuRaceArg{(unsigned)i, slots[i], d->first, d->second.bytes});
         } else if (pinned.find(slots[i]) != pinned.blocks.end()) {
             say("%s: argument %zu (0x%llx) is pinned host memory, not device memory", name, i, (unsigned long long)slots[i]);
             return CUDA_ERROR_INVALID_VALUE;
@@ -744,26 +768,37 @@ CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned
         gu_blockDim = {bx, by, bz};
         unsigned threads = bx * by * bz;
         bool order = barrier && (barrierLaunches++ % 2 == 1);
+        void* fn = gu_race_launch(name, host->params, raceArgs) ? host->checked : host->fn;
         for (unsigned z = 0; z < gz; z++)
             for (unsigned y = 0; y < gy; y++)
                 for (unsigned x = 0; x < gx; x++) {
                     gu_blockIdx = {x, y, z};
+                    gu_race_block();
                     if (barrier) {
-                        runBlockWithBarriers(host, args.data(), threads, order);
+                        runBlockWithBarriers(host, fn, args.data(), threads, order);
                         continue;
                     }
                     for (unsigned tz = 0; tz < bz; tz++)
                         for (unsigned ty = 0; ty < by; ty++)
                             for (unsigned tx = 0; tx < bx; tx++) {
                                 gu_threadIdx = {tx, ty, tz};
-                                host->invoke(host->fn, args.data());
+                                host->invoke(fn, args.data());
                             }
                 }
+        std::string race = gu_race_end();
+        if (!race.empty()) {
+            say("%s", race.c_str());
+            faultText = race;
+            raceFault = CUDA_ERROR_LAUNCH_FAILED;
+        }
         for (uint64_t b : buffers) {
             auto d = device.blocks.find(b);
             if (!guardIntact(b, d->second)) {
-                say("%s wrote past the end of its %llu-byte buffer at 0x%llx (grid %u x %u, block %u)", name,
-                    (unsigned long long)d->second.bytes, (unsigned long long)b, gx, gy, bx);
+                char text[256];
+                snprintf(text, sizeof text, "%s wrote past the end of its %llu-byte buffer at 0x%llx (grid %u x %u, block %u)", name,
+                         (unsigned long long)d->second.bytes, (unsigned long long)b, gx, gy, bx);
+                say("%s", text);
+                faultText = text;
                 sticky = CUDA_ERROR_ILLEGAL_ADDRESS;
             }
         }
@@ -778,6 +813,22 @@ CUresult cuGetErrorName(CUresult r, const char** s) {
     return CUDA_SUCCESS;
 }
 
-CUresult cuGetErrorString(CUresult r, const char** s) { return cuGetErrorName(r, s); }
+/**
+ * The last fault's description for its code (a race names the kernel, both threads and the
+ * buffer); for any other code none, as the driver answers for codes it does not know.
+ */
+CUresult cuGetErrorString(CUresult r, const char** s) {
+    LOCKED;
+    if (s == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    bool last = !faultText.empty() && (r == sticky || (sticky == CUDA_SUCCESS && r == CUDA_ERROR_LAUNCH_FAILED));
+    if (!last) {
+        *s = nullptr;
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    static std::string text;
+    text = faultText;
+    *s = text.c_str();
+    return CUDA_SUCCESS;
+}
 
 }  // extern "C"

@@ -15,6 +15,8 @@ struct GuHostKernel {
     std::vector<size_t> paramSizes;                  // from the C++ signature
     void (*invoke)(void* fn, void* const* args);     // calls fn(*(A0*)args[0], *(A1*)args[1], ...)
     void* fn;
+    void* checked;                                   // the same kernel built for the race detector (race.h)
+    const char* params;                              // the parameter names, comma-separated (build.sh reads them)
 };
 
 template <class... A, size_t... I>
@@ -23,10 +25,10 @@ static void gu_call(void (*f)(A...), void* const* args, std::index_sequence<I...
 }
 
 template <class... A>
-GuHostKernel gu_make_kernel(const char* name, void (*f)(A...)) {
+GuHostKernel gu_make_kernel(const char* name, void (*f)(A...), void (*checked)(A...), const char* params) {
     return {name, {sizeof(A)...},
             [](void* fn, void* const* args) { gu_call(reinterpret_cast<void (*)(A...)>(fn), args, std::index_sequence_for<A...>{}); },
-            reinterpret_cast<void*>(f)};
+            reinterpret_cast<void*>(f), reinterpret_cast<void*>(checked), params};
 }
 
 extern "C" const std::vector<GuHostKernel>& gu_host_kernels();
