@@ -222,7 +222,7 @@ class TrainingRunTest {
 
     /** A batch the heap cannot hold is refused before anything of its size is made, saying what to lower; so is running out all the same. */
     @Test void aBatchTooLargeForTheHeapIsOneLine() throws Exception {
-        try (Backend b = new CpuBackend(1); groundup.nn.Sequential net = groundup.nn.Networks.create(NetworkSpec.of("simple-cnn"), b, 1)) {
+        try (Backend b = new CpuBackend(1); groundup.nn.Sequential net = groundup.nn.Networks.create(NetworkSpec.of("deep-cnn"), b, 1)) {
             long per = groundup.train.HeapCheck.bytesPerImage(net, true);
             int images = (int) Math.min(Integer.MAX_VALUE, 2 * Runtime.getRuntime().maxMemory() / per);
             groundup.errors.InvalidSettingException e = assertThrows(groundup.errors.InvalidSettingException.class,
@@ -231,7 +231,14 @@ class TrainingRunTest {
             assertTrue(e.getMessage().matches("batch 1000000000: a batch of " + images + " images needs about [0-9.]+ GiB of Java heap to train, and "
                     + "[0-9.]+ GiB of the [0-9.]+ GiB heap is free: lower the batch to at most [0-9]+ or give Java more heap \\(-Xmx\\)"), e.getMessage());
             long fits = Long.parseLong(e.getMessage().replaceAll(".*at most ([0-9]+) .*", "$1"));
-            groundup.train.HeapCheck.batch(net, (int) fits, images, true);       // what it suggests passes
+            groundup.train.HeapCheck.batch(net, (int) Math.min(fits, 20_000), images, true);       // what it suggests passes
+        }
+        try (Backend b = new CpuBackend(1); groundup.nn.Sequential net = groundup.nn.Networks.create(NetworkSpec.of("simple-cnn"), b, 1)) {
+            // 60,000 images of simple-cnn fit a large heap, but not one tensor: its convolution's output
+            groundup.errors.InvalidSettingException e = assertThrows(groundup.errors.InvalidSettingException.class,
+                    () -> groundup.train.HeapCheck.batch(net, 1_000_000, 60_000, false));
+            assertTrue(e.getMessage().startsWith("batch 1000000: ") && e.getMessage().contains("lower the batch to"), e.getMessage());
+            groundup.train.HeapCheck.batch(net, 1_000, 60_000, false);
         }
         RunConfig c = small(50);
         try (Backend b = new CpuBackend(1); TrainingRun r = TrainingRun.start(b, c, TrainingRun.Data.of(c, train, test), dir.resolve("oom"))) {

@@ -43,7 +43,8 @@ public final class HeapCheck {
 
     /**
      * Throws an InvalidSettingException for "batch" when a batch of min(batch, images) images
-     * needs more heap than is free (after a collection, when the first look says no).
+     * needs more heap than is free (after a collection, when the first look says no), or makes
+     * a tensor larger than a backend holds.
      *
      * @param images the largest set the batch is cut from: no batch holds more
      */
@@ -51,15 +52,45 @@ public final class HeapCheck {
         long n = Math.max(1, Math.min(batch, (long) images)), per = bytesPerImage(net, training), need = n * per;
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (need <= free) return;
-        System.gc();
-        free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (need <= free) return;
-        long fits = free / per * 9 / 10;      // a margin: the heap in use moves
-        throw new InvalidSettingException(RunConfig.BATCH, String.format(Locale.ROOT,
-                "batch %d: a batch of %d images needs about %s of Java heap to %s, and %s of the %s heap is free: lower the batch to %s"
-                        + " or give Java more heap (-Xmx)", batch, n, gib(need), training ? "train" : "score", gib(free), gib(rt.maxMemory()),
-                fits >= 1 ? "at most " + round(fits) : "a few images"));
+        if (need > free) {
+            System.gc();
+            free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        }
+        if (need > free) {
+            long fits = free / per * 9 / 10;      // a margin: the heap in use moves
+            throw new InvalidSettingException(RunConfig.BATCH, String.format(Locale.ROOT,
+                    "batch %d: a batch of %d images needs about %s of Java heap to %s, and %s of the %s heap is free: lower the batch to %s"
+                            + " or give Java more heap (-Xmx)", batch, n, gib(need), training ? "train" : "score", gib(free), gib(rt.maxMemory()),
+                    fits >= 1 ? "at most " + round(fits) : "a few images"));
+        }
+        largestTensor(net, batch, n);
+    }
+
+    /**
+     * The CPU backend hands its native buffers (oneDNN's) to Java as ByteBuffers, which stop at
+     * 2 GiB, and oneDNN's blocked layouts pad channels (simple-cnn's 30 to 32): a batch whose
+     * largest tensor is over half that fails inside a convolution (an IndexOutOfBoundsException
+     * at batch 30,000 of simple-cnn). A Shape stops at 2^31 elements on any backend.
+     */
+    static final long MAX_HOST_TENSOR_BYTES = 1L << 30, MAX_TENSOR_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    private static void largestTensor(Sequential net, int batch, long n) {
+        Shape s = net.batchShape(1);
+        long largest = s.size();
+        String which = "input";
+        for (Layer l : net.layers()) {
+            s = l.outputShape(s);
+            if (s.size() > largest) {
+                largest = s.size();
+                which = "output of " + l.describe();
+            }
+        }
+        long most = net.backend().deviceBytesInUse() >= 0 ? MAX_TENSOR_ELEMENTS : MAX_HOST_TENSOR_BYTES / 4;
+        if (n * largest > most) {
+            throw new InvalidSettingException(RunConfig.BATCH, String.format(Locale.ROOT, "batch %d: a batch of %d images makes a tensor of "
+                    + "%,d floats (the %s), more than the %,d a tensor may hold: lower the batch to at most %s", batch, n, n * largest, which, most,
+                    round(most / largest)));
+        }
     }
 
     /**
@@ -83,10 +114,10 @@ public final class HeapCheck {
         }
     }
 
+    /** Down to two significant digits: 15,534 as 15,000. */
     private static long round(long fits) {
-        if (fits < 10) return fits;
         long p = 1;
-        while (p * 10 <= fits) p *= 10;
+        while (p * 100 <= fits) p *= 10;
         return fits / p * p;
     }
 
