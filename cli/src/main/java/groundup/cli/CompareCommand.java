@@ -30,6 +30,11 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (target != null && !(target > 0 && target <= 100)) throw new UsageException("--target " + target + ": must be a percentage in (0, 100]");
+        if (plot != null) {
+            List<Path> inputs = new ArrayList<>();
+            for (Path p : runs) inputs.add(RunSummary.fileOf(p));
+            OutputFile.check("--plot", plot, inputs, null);
+        }
         List<RunSummary> all = new ArrayList<>();
         for (Path p : runs) all.add(RunSummary.read(p));
         Map<String, List<RunSummary>> groups = groups(all);

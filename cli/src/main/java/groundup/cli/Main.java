@@ -1,5 +1,7 @@
 package groundup.cli;
 
+import groundup.errors.FileAccessException;
+import groundup.errors.InvalidSettingException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,22 +22,34 @@ public final class Main implements Runnable {
     }
 
     /**
-     * Runs a command line and returns its exit code: 0 done; 2 bad usage (a flag's value, flags
-     * that conflict); 1 a failure the message explains (a bad or missing file, named; a backend
-     * that cannot load; training that diverged; device memory), one line each; 1 also for
-     * anything else, which is a bug: that prints its stack trace.
+     * Runs a command line and returns its exit code: 0 done; 2 bad usage (an unknown flag, a
+     * flag's value, flags that conflict, a flag that does not apply, an output that would replace
+     * an input), one line naming the flag and pointing to --help; 1 a failure the message
+     * explains (a bad or missing file, named with its field; a file-system error, named with its
+     * cause; a run folder in use; a backend that cannot load; training that diverged; device
+     * memory), one line each; 1 also for anything else, which is a bug: that prints its stack
+     * trace.
      */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((e, parsedArgs) -> {
+            CommandLine cmd = e.getCommandLine();
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage().strip().lines().findFirst().orElse("");
+            cmd.getErr().println(usageLine(cmd, msg));
+            return 2;
+        });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-            String prefix = "groundup " + cmd.getCommandName() + ": error: ";
             if (e instanceof UsageException || e instanceof CommandLine.ParameterException) {
-                cmd.getErr().println(prefix + msg);
+                cmd.getErr().println(usageLine(cmd, e.getMessage()));
                 return 2;
             }
+            if (e instanceof InvalidSettingException s) {
+                cmd.getErr().println(usageLine(cmd, Flags.message(s)));
+                return 2;
+            }
+            String prefix = cmd.getCommandSpec().qualifiedName() + ": error: ";
             if (explained(e)) {
-                cmd.getErr().println(prefix + msg);
+                cmd.getErr().println(prefix + (e instanceof java.io.IOException io ? FileAccessException.describe(io) : e.getMessage()));
                 if (System.getenv("GROUNDUP_DEBUG") != null) e.printStackTrace(cmd.getErr());
                 return 1;
             }
@@ -43,12 +57,25 @@ public final class Main implements Runnable {
             e.printStackTrace(cmd.getErr());
             return 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {     // past what the checks foresaw (TrainingRun reports its own): one line all the same
+            System.err.printf(java.util.Locale.ROOT, "groundup: error: the Java heap (%.1f GiB) ran out; lower --batch, or give Java more heap "
+                    + "(JAVA_OPTS=-Xmx8g ./groundup ...)%n", Runtime.getRuntime().maxMemory() / (double) (1L << 30));
+            return 1;
+        }
+    }
+
+    /** "groundup train: error: --batch 0: must be positive (see groundup train --help)". */
+    private static String usageLine(CommandLine cmd, String msg) {
+        String name = cmd.getCommandSpec().qualifiedName();
+        return name + ": error: " + msg + " (see " + name + " --help)";
     }
 
     /** Failures whose message says all a user needs: no stack trace. */
     private static boolean explained(Exception e) {
-        return e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException || e instanceof CommandFailedException
+        return (e instanceof java.io.IOException && e.getMessage() != null) || e instanceof java.io.UncheckedIOException
+                || e instanceof CommandFailedException
                 || e instanceof groundup.backend.BackendUnavailableException || e instanceof groundup.backend.DeviceOutOfMemoryException
                 || e instanceof groundup.train.TrainingDivergedException;
     }

@@ -34,15 +34,9 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin DatasetOption dataset;
     @Mixin BackendOption backendOption;
 
+    /** The network a checkpoint describes; an InvalidFileException or FileAccessException names the file (and the field). */
     static NetworkSpec specOf(Path checkpoint) throws IOException {
-        if (!Files.isRegularFile(checkpoint)) throw new InvalidFileException(checkpoint, "no such file");
-        String d = Checkpoint.readHeader(checkpoint).network();
-        if (d == null) throw new InvalidFileException(checkpoint, "has no GroundUp network description in its metadata");
-        try {
-            return NetworkSpec.fromJson(d);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidFileException(checkpoint, "describes a network this version cannot build: " + d);
-        }
+        return TrainingRun.networkOf(Checkpoint.readHeader(checkpoint));
     }
 
     /** Reads one 28x28 image as luminance in [0, 1]. */

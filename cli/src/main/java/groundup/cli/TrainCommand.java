@@ -2,7 +2,10 @@ package groundup.cli;
 
 import groundup.backend.Backend;
 import groundup.backend.UpdateRule;
+import groundup.data.DataFiles;
 import groundup.data.KnownDataset;
+import groundup.errors.InvalidSettingException;
+import groundup.files.FilePaths;
 import groundup.data.Mnist;
 import groundup.nn.NetworkSpec;
 import groundup.optim.LrSchedule;
@@ -24,7 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Trains a book network on MNIST or Fashion-MNIST; writes a checkpoint after every epoch, a learning curve and a summary.")
 final class TrainCommand implements Callable<Integer> {
-    static final String CHECKPOINT = TrainingRun.CHECKPOINT, BEST = TrainingRun.BEST, SUMMARY = TrainingRun.SUMMARY, CURVE = "learning-curve.png";
+    static final String CHECKPOINT = TrainingRun.CHECKPOINT, BEST = TrainingRun.BEST, SUMMARY = TrainingRun.SUMMARY, CURVE = TrainingRun.CURVE;
 
     @Option(names = "--net", paramLabel = "NAME", description = "two-layer, mlp, simple-cnn or deep-cnn (default: ${DEFAULT-VALUE}).")
     String net = "simple-cnn";
@@ -50,9 +53,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--test-limit", paramLabel = "N", description = "Test on the first N images only.") Integer testLimit;
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: a new runs/NET-YYYYMMDD-HHMMSS).") Path out;
     @Option(names = "--summary", paramLabel = "FILE", description = "Also write the JSON summary to FILE.") Path summary;
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run whose checkpoint is in DIR (its settings win).")
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run whose checkpoint is in DIR, in DIR, with its own settings "
+            + "and data files (checked by SHA-256; --data says where they are if they moved).")
     Path resume;
-    @Option(names = "--force", description = "Start over even if --out already holds a checkpoint (it is replaced).") boolean force;
+    @Option(names = "--force", description = "Start over even if --out already holds a run (its files are replaced).") boolean force;
     @Mixin DatasetOption dataset;
     @Mixin DataOption data;
     @Mixin BackendOption backendOption;
@@ -61,47 +65,54 @@ final class TrainCommand implements Callable<Integer> {
     /** What defines a run: with --resume the run's own values hold, so giving one is a conflict, not a wish quietly ignored. */
     private static final List<String> RUN_FLAGS = List.of("--dataset", "--net", "--batch", "--optimizer", "--lr", "--lr-schedule", "--weight-decay", "--seed",
             "--hidden", "--batchnorm", "--dropout", "--validation", "--train-limit", "--test-limit", "--force");
+    /** The flags of mlp's options: for another network they are an error, not ignored. */
+    private static final List<String> MLP_FLAGS = List.of("--hidden", "--batchnorm", "--dropout");
 
-    /** Every flag and path is checked here, before any work: a bad one costs nothing and overwrites nothing. */
+    private boolean given(String flag) { return spec.commandLine().getParseResult().hasMatchedOption(flag); }
+
+    /**
+     * Every flag and path is checked here, before any work: a bad one costs nothing and
+     * overwrites nothing. The values themselves are checked by RunConfig and NetworkSpec, whose
+     * InvalidSettingException Main reports with the flag.
+     */
     private RunConfig config() throws Exception {
         if (resume != null) {
             for (String flag : RUN_FLAGS) {
-                check(!spec.commandLine().getParseResult().hasMatchedOption(flag), flag + " conflicts with --resume: a resumed run keeps "
+                check(!given(flag), flag + " conflicts with --resume: a resumed run keeps "
                         + "the settings it started with (only --epochs may raise its total)");
             }
-            RunConfig c = TrainingRun.configOf(resume);     // the run's own settings; --epochs may raise its total
-            if (out == null) out = resume;
-            if (epochs == null || epochs == c.epochs()) return c;
-            if (c.lrSchedule() != LrSchedule.CONSTANT) {
-                throw new UsageException("--epochs " + epochs + ": the run in " + resume + " has a " + c.lrSchedule().id()
-                        + " learning-rate schedule planned over " + c.epochs() + " epochs; resume it with --epochs " + c.epochs() + " or none");
-            }
-            if (epochs <= 0) throw new UsageException("--epochs " + epochs + ": must be positive");
-            return c.withEpochs(epochs);
+            check(out == null || FilePaths.same(out, resume),
+                    "--out " + out + " conflicts with --resume " + resume + ": a resumed run goes on in its own folder (leave --out out; "
+                            + "to keep the run as it is, copy its folder and resume the copy)");
+            out = resume;
+            return TrainingRun.resumeConfig(resume, epochs);      // the run's own settings; --epochs may raise its total
         }
-        check(NetworkSpec.NAMES.contains(net), "--net " + net + ": unknown network; choose one of " + NetworkSpec.NAMES);
-        check(epochs == null || epochs > 0, "--epochs " + epochs + ": must be positive");
-        check(batch > 0, "--batch " + batch + ": must be positive");
-        check(lr == null || lr > 0 && Float.isFinite(lr), "--lr " + lr + ": must be positive");
-        check(weightDecay >= 0 && Float.isFinite(weightDecay), "--weight-decay " + weightDecay + ": must be zero or positive");
-        check(dropout >= 0 && dropout < 1, "--dropout " + dropout + ": must be in [0, 1)");
-        check(hidden == null || hidden.stream().allMatch(h -> h > 0), "--hidden " + hidden + ": sizes must be positive");
-        check(validation >= 0, "--validation " + validation + ": must be zero or positive");
-        check(trainLimit == null || trainLimit > 0, "--train-limit " + trainLimit + ": must be positive");
-        check(testLimit == null || testLimit > 0, "--test-limit " + testLimit + ": must be positive");
+        if (!net.equals("mlp")) {
+            for (String flag : MLP_FLAGS) check(!given(flag), flag + ": applies to --net mlp only; " + net + " has the book's fixed layers");
+        }
+        check(!force || out != null, "--force: applies only with --out (a run's default folder is always a new one)");
         UpdateRule.Kind kind = parsed("--optimizer", () -> UpdateRule.Kind.parse(optimizer));
         LrSchedule schedule = parsed("--lr-schedule " + lrSchedule, () -> LrSchedule.parse(lrSchedule));
         NetworkSpec spec = new NetworkSpec(net, hidden != null ? hidden : NetworkSpec.of(net).hidden(), batchNorm, dropout);
-        if (out == null) {        // a fresh directory per run: running the same command twice never touches an earlier run
-            out = Path.of("runs", net + "-" + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        RunConfig c = new RunConfig(dataset.orElse(KnownDataset.MNIST), spec, kind, lr != null ? lr : kind.defaultLr, schedule, weightDecay, batch,
+                epochs == null ? 20 : epochs, seed, trainLimit, testLimit, validation);
+        if (out == null) out = newRunFolder(net);     // a fresh directory per run: running the same command twice never touches an earlier run
+        try {
+            TrainingRun.checkNewRunFolder(out, force);
+        } catch (InvalidSettingException e) {
+            if (!Files.exists(out.resolve(CHECKPOINT))) throw e;
+            throw new UsageException("--out " + out + " already holds a run (" + CHECKPOINT + "); use --resume " + out
+                    + " to continue it, --force to replace it, or another --out");
         }
-        check(!Files.exists(out) || Files.isDirectory(out), "--out " + out + ": exists and is not a directory");
-        check(force || !Files.exists(out.resolve(CHECKPOINT)), "--out " + out + " already holds a checkpoint; use --resume " + out
-                + " to continue it, --force to replace it, or another --out");
-        Path parent = summary == null ? null : summary.toAbsolutePath().getParent();
-        check(parent == null || Files.isDirectory(parent), "--summary " + summary + ": directory " + parent + " does not exist");
-        return new RunConfig(dataset.orElse(KnownDataset.MNIST), spec, kind, lr != null ? lr : kind.defaultLr, schedule, weightDecay, batch, epochs == null ? 20 : epochs, seed,
-                trainLimit, testLimit, validation);
+        return c;
+    }
+
+    /** runs/NET-YYYYMMDD-HHMMSS, or with -2, -3... when that exists. */
+    private static Path newRunFolder(String net) {
+        String base = net + "-" + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path p = Path.of("runs", base);
+        for (int i = 2; Files.exists(p); i++) p = Path.of("runs", base + "-" + i);
+        return p;
     }
 
     private static void check(boolean ok, String usage) {
@@ -118,10 +129,17 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         RunConfig c = config();
+        DataFiles recorded = resume != null ? TrainingRun.dataFilesOf(resume) : null;
+        Path dataDir = data.dir(c.dataset(), recorded);
+        List<Path> inputs = new java.util.ArrayList<>();
+        for (String f : DataFiles.NAMES) inputs.add(dataDir.resolve(f));
+        if (summary != null) OutputFile.check("--summary", summary, inputs, out);
+        check(!FilePaths.same(out, dataDir), resume != null ? "--data " + dataDir + ": is the run's own folder; give the folder of its data files"
+                : "--out " + out + ": is the data folder (--data); a run writes into a folder of its own");
         try (Backend b = backendOption.open()) {     // a backend that cannot load fails before any data moves
-            Mnist.Split split = data.load(c.dataset());
-            TrainingRun.Data d = parsed("--validation " + c.validation(), () -> TrainingRun.Data.of(c, split.train(), split.test()));
-            try (TrainingRun run = resume != null ? TrainingRun.resume(b, c, d, out) : TrainingRun.start(b, c, d, out)) {
+            Mnist.Split split = resume != null ? data.loadForResume(c.dataset(), recorded, resume) : data.load(c.dataset());
+            TrainingRun.Data d = TrainingRun.Data.of(c, split);
+            try (TrainingRun run = resume != null ? TrainingRun.resume(b, c, d, out) : TrainingRun.start(b, c, d, out, force)) {
                 if (run.completedEpochs() >= c.epochs()) {
                     System.out.println("the run in " + resume + " already has " + run.completedEpochs() + " epochs (--epochs " + c.epochs() + ")");
                     return 0;
@@ -131,7 +149,7 @@ final class TrainCommand implements Callable<Integer> {
                         + " parameters; " + c.describe() + ", epochs " + (run.completedEpochs() + 1) + ".." + c.epochs() + ", seed " + c.seed());
                 System.out.println("data: " + d.train().count() + " training, " + (d.validation() == null ? ""
                         : d.validation().count() + " validation (the last of the training file), ") + d.test().count() + " test images of "
-                        + c.dataset().id + " from " + data.dir(c.dataset()));
+                        + c.dataset().id + " from " + dataDir);
                 TrainPrinter printer = new TrainPrinter(b, c, out.resolve(CURVE), summary);
                 List<EpochStats> history = run.run(printer);
                 EpochStats last = history.get(history.size() - 1), best = d.validation() == null ? null : TrainingRun.bestByValidation(history);

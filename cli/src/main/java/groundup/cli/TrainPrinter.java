@@ -36,7 +36,7 @@ final class TrainPrinter implements TrainingRun.Listener {
         try {
             if (summaryCopy != null) AtomicFiles.writeString(summaryCopy, run.summaryJson());
         } catch (IOException e) {
-            throw new UncheckedIOException("--summary " + summaryCopy + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(e.getMessage(), e);     // "writing FILE: cause"
         }
         try {      // a plot is never worth a run: train on, say so once
             LearningCurve.write(curve, title, run.history());

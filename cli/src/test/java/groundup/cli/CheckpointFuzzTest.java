@@ -70,4 +70,25 @@ class CheckpointFuzzTest {
             assertArrayEquals(before, net.parameters().get(0).value().toArray());
         }
     }
+
+    /** A checkpoint holding NaN or an infinity (a diverged run's weights) is refused, naming the tensor and the file; the network keeps its values. */
+    @Test void nonFiniteValuesAreRefusedNamingTensorAndFile() throws Exception {
+        try (Backend b = new CpuBackend(1); Sequential net = Networks.create(NetworkSpec.of("two-layer"), b, 1);
+             groundup.optim.Optimizer opt = new groundup.optim.Optimizer(b, groundup.backend.UpdateRule.Kind.ADAM, 0.001f, 0f)) {
+            Path good = dir.resolve("good.safetensors");
+            Checkpoint.save(good, net, opt, Map.of());
+            float[] before = net.parameters().get(0).value().toArray();
+            for (String tensor : new String[] {"affine1.W", "affine2.b", "affine1.W.opt0", "affine2.W.opt1"}) {
+                for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                    Path f = dir.resolve("bad.safetensors");
+                    CheckpointFiles.withValue(good, f, tensor, bad);
+                    InvalidFileException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidFileException.class, () -> Checkpoint.load(f, net, opt));
+                    org.junit.jupiter.api.Assertions.assertEquals(f + ": tensor '" + tensor + "' holds " + bad
+                            + " at index 0 (saved from a run that diverged?); only finite values load", e.getMessage());
+                }
+            }
+            net.backend().synchronize();
+            assertArrayEquals(before, net.parameters().get(0).value().toArray(), "nothing loaded from a refused file");
+        }
+    }
 }

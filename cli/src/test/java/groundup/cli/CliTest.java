@@ -62,10 +62,10 @@ class CliTest {
             String hyper = "{\"optimizer\":\"sgd\",\"lr\":\"0.1\",\"lr_schedule\":\"cosine\",\"schedule_epochs\":\"5\","
                     + "\"weight_decay\":\"0.0\",\"batch\":\"100\"}";
             groundup.io.Checkpoint.save(run.resolve(TrainCommand.CHECKPOINT), net, null, java.util.Map.of(
-                    "groundup.epoch", "2", "groundup.seed", "1", "groundup.hyper", hyper, "groundup.history", "[]"));
+                    "groundup.epoch", "2", "groundup.seed", "1", "groundup.hyper", hyper, "groundup.history", "[{\"epoch\":1},{\"epoch\":2}]"));
         }
         byte[] before = Files.readAllBytes(run.resolve(TrainCommand.CHECKPOINT));
-        fails("--epochs 5", "train", "--resume", run.toString(), "--epochs", "8", "--data", dir.resolve("nodata").toString());
+        fails("--epochs 8: the run in " + run + " has a cosine learning-rate schedule planned over 5 epochs", "train", "--resume", run.toString(), "--epochs", "8", "--data", dir.resolve("nodata").toString());
         assertArrayEquals(before, Files.readAllBytes(run.resolve(TrainCommand.CHECKPOINT)));
         for (String[] flag : new String[][] {{"--net", "deep-cnn"}, {"--lr", "0.5"}, {"--seed", "3"}, {"--batchnorm"}}) {
             Run r = run(java.util.stream.Stream.concat(java.util.stream.Stream.of("train", "--resume", run.toString()), java.util.Arrays.stream(flag))
@@ -205,5 +205,35 @@ class CliTest {
         Files.writeString(junk, "this is not a checkpoint at all");
         fails("junk.safetensors", "eval", "--checkpoint", junk.toString(), "--data", dir.toString());
         fails("junk.safetensors", "predict", "--checkpoint", junk.toString(), junk.toString());
+    }
+
+    /** A resumed run trains on the files it recorded: found without --data, refused when changed or gone, accepted where they moved. */
+    @Test void aResumedRunUsesTheFilesItTrainedOn() throws Exception {
+        Path mine = Files.createDirectories(dir.resolve("mine")), run = dir.resolve("run");
+        groundup.testing.IdxFiles.write(mine, 200, 50, 9);
+        Run r = run("train", "--net", "two-layer", "--epochs", "1", "--data", mine.toString(), "--out", run.toString(), "--backend", "cpu");
+        assertEquals(0, r.code(), r.err());
+        Run again = run("train", "--resume", run.toString(), "--epochs", "2", "--backend", "cpu");       // no --data: the run knows where
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("from " + mine.toAbsolutePath()), again.out());
+
+        Path labels = mine.resolve(Mnist.TEST_LABELS);
+        byte[] original = Files.readAllBytes(labels), changed = original.clone();
+        changed[changed.length - 1] = (byte) ((changed[changed.length - 1] + 1) % 10);       // one label, still a valid file
+        Files.write(labels, changed);
+        java.util.Map<Path, byte[]> runBefore = contents(run), dataBefore = contents(mine);
+        fails(labels.toAbsolutePath() + ": is not the file the run in " + run + " trained on", "train", "--resume", run.toString(), "--epochs", "3",
+                "--backend", "cpu");
+        assertSame(runBefore, run);
+        assertSame(dataBefore, mine);
+
+        Files.write(labels, original);
+        Path moved = dir.resolve("moved");
+        Files.move(mine, moved);
+        fails(mine.toAbsolutePath().resolve(Mnist.TRAIN_IMAGES) + ": missing: the run in " + run, "train", "--resume", run.toString(), "--epochs", "3",
+                "--backend", "cpu");
+        assertTrue(Files.notExists(mine), "nothing fetched into the run's old data folder");
+        Run there = run("train", "--resume", run.toString(), "--epochs", "3", "--data", moved.toString(), "--backend", "cpu");
+        assertEquals(0, there.code(), there.err());
     }
 }

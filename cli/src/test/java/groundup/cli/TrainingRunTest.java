@@ -117,4 +117,137 @@ class TrainingRunTest {
         InvalidFileException e = assertThrows(InvalidFileException.class, () -> TrainingRun.configOf(dir));
         assertTrue(e.getMessage().contains(TrainingRun.CHECKPOINT), e.getMessage());
     }
+
+    private RunConfig small(int batch) {
+        return new RunConfig(KnownDataset.MNIST, NetworkSpec.of("two-layer"), UpdateRule.Kind.SGD, 0.1f, LrSchedule.CONSTANT, 0f, batch, 1, 1L, null, null, 0);
+    }
+
+    private static Map<String, byte[]> files(Path folder) throws Exception {
+        Map<String, byte[]> m = new java.util.TreeMap<>();
+        if (!Files.exists(folder)) return m;
+        try (var all = Files.list(folder)) {
+            for (Path f : all.toList()) m.put(f.getFileName().toString(), Files.readAllBytes(f));
+        }
+        return m;
+    }
+
+    private static void assertUnchanged(Map<String, byte[]> before, Path folder) throws Exception {
+        Map<String, byte[]> after = files(folder);
+        assertEquals(before.keySet(), after.keySet(), "no file added or removed in " + folder);
+        for (String k : before.keySet()) assertArrayEquals(before.get(k), after.get(k), k);
+    }
+
+    /** start refuses a folder holding a run, the data's folder and a folder another run holds; each before writing anything there. */
+    @Test void aRunsFolderBelongsToThatRun() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        groundup.testing.IdxFiles.write(data, 200, 50, 3);
+        RunConfig c = small(50);
+        TrainingRun.Data d = TrainingRun.Data.of(c, groundup.data.Mnist.load(data, "mnist"));
+        Path run = dir.resolve("run");
+        try (Backend b = new CpuBackend(1)) {
+            try (TrainingRun r = TrainingRun.start(b, c, d, run)) {
+                r.run(null);
+                // a second run into the folder while the first holds it: refused at once, naming the folder
+                groundup.errors.FileAccessException held = assertThrows(groundup.errors.FileAccessException.class,
+                        () -> TrainingRun.start(b, c, d, run, true));
+                assertTrue(held.getMessage().startsWith("locking " + run + ": in use"), held.getMessage());
+            }
+            Map<String, byte[]> before = files(run);
+            groundup.errors.InvalidSettingException e = assertThrows(groundup.errors.InvalidSettingException.class, () -> TrainingRun.start(b, c, d, run));
+            assertEquals("dir", e.setting());
+            assertTrue(e.getMessage().startsWith("dir " + run + ": already holds a run"), e.getMessage());
+            e = assertThrows(groundup.errors.InvalidSettingException.class, () -> TrainingRun.start(b, c, d, data, true));
+            assertTrue(e.getMessage().contains("is the folder of the data files"), e.getMessage());
+            assertUnchanged(before, run);
+            try (TrainingRun r = TrainingRun.start(b, c, d, run, true)) {      // replacing it is asked for by name
+                assertEquals(0, r.completedEpochs());
+            }
+        }
+    }
+
+    /** resume goes on with the run's own settings and the very files it trained on, found by SHA-256 wherever they are now. */
+    @Test void aResumedRunKeepsItsSettingsAndItsData() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data")), moved = Files.createDirectories(dir.resolve("moved"));
+        Path other = Files.createDirectories(dir.resolve("other"));
+        groundup.testing.IdxFiles.write(data, 200, 50, 3);
+        groundup.testing.IdxFiles.write(moved, 200, 50, 3);
+        groundup.testing.IdxFiles.write(other, 200, 50, 4);
+        RunConfig c = small(50);
+        Path run = dir.resolve("run");
+        try (Backend b = new CpuBackend(1)) {
+            try (TrainingRun r = TrainingRun.start(b, c, TrainingRun.Data.of(c, groundup.data.Mnist.load(data, "mnist")), run)) {
+                r.run(null);
+            }
+            assertEquals(data.toAbsolutePath(), TrainingRun.dataFilesOf(run).dir());
+            assertTrue(Files.readString(run.resolve(TrainingRun.SUMMARY)).contains("\"sha256\""), "summary.json records the data too");
+            Files.writeString(run.resolve(TrainingRun.CHECKPOINT + "8126.tmp"), "what a kill -9 in a write leaves");
+            Map<String, byte[]> before = files(run);
+            RunConfig more = c.withEpochs(2);
+            groundup.errors.InvalidSettingException e = assertThrows(groundup.errors.InvalidSettingException.class,
+                    () -> TrainingRun.resume(b, new RunConfig(c.dataset(), c.network(), c.optimizer(), c.lr(), c.lrSchedule(), c.weightDecay(), 25, 2, 1L,
+                            null, null, 0), TrainingRun.Data.of(more, groundup.data.Mnist.load(data, "mnist")), run));
+            assertEquals("batch", e.setting());
+            assertTrue(e.getMessage().startsWith("batch 25: the run in " + run + " was started with 50"), e.getMessage());
+            e = assertThrows(groundup.errors.InvalidSettingException.class, () -> TrainingRun.resume(b, more, TrainingRun.Data.of(more, train, test), run));
+            assertEquals("data", e.setting());
+            InvalidFileException f = assertThrows(InvalidFileException.class,
+                    () -> TrainingRun.resume(b, more, TrainingRun.Data.of(more, groundup.data.Mnist.load(other, "mnist")), run));
+            assertEquals(other.toAbsolutePath().resolve(groundup.data.Mnist.TRAIN_IMAGES), f.file());
+            assertUnchanged(before, run);
+            try (TrainingRun r = TrainingRun.resume(b, more, TrainingRun.Data.of(more, groundup.data.Mnist.load(moved, "mnist")), run)) {
+                assertTrue(Files.notExists(run.resolve(TrainingRun.CHECKPOINT + "8126.tmp")), "the leftover of a killed write is cleared");
+                assertEquals(2, r.run(null).size());
+            }
+        }
+    }
+
+    /** A batch larger than the set is the set: the same parameters, bit for bit, and no array of the batch's size. */
+    @Test void aBatchLargerThanTheSetIsTheSet() throws Exception {
+        Dataset few = train.head(200), fewTest = test.head(50);
+        List<List<float[]>> results = new ArrayList<>();
+        for (int batch : new int[] {200, 10_000_000, Integer.MAX_VALUE}) {
+            RunConfig c = small(batch);
+            try (Backend b = new CpuBackend(1); TrainingRun r = TrainingRun.start(b, c, TrainingRun.Data.of(c, few, fewTest), dir.resolve("b" + batch))) {
+                r.run(null);
+                results.add(params(r));
+                try (groundup.train.Evaluator ev = new groundup.train.Evaluator(r.network(), fewTest, batch)) {
+                    assertEquals(r.history().get(0).testAccuracy(), ev.run().accuracy());
+                }
+            }
+        }
+        for (int i = 1; i < results.size(); i++) {
+            for (int p = 0; p < results.get(0).size(); p++) assertArrayEquals(results.get(0).get(p), results.get(i).get(p), "parameter " + p);
+        }
+    }
+
+    /** A batch the heap cannot hold is refused before anything of its size is made, saying what to lower; so is running out all the same. */
+    @Test void aBatchTooLargeForTheHeapIsOneLine() throws Exception {
+        try (Backend b = new CpuBackend(1); groundup.nn.Sequential net = groundup.nn.Networks.create(NetworkSpec.of("deep-cnn"), b, 1)) {
+            long per = groundup.train.HeapCheck.bytesPerImage(net, true);
+            int images = (int) Math.min(Integer.MAX_VALUE, 2 * Runtime.getRuntime().maxMemory() / per);
+            groundup.errors.InvalidSettingException e = assertThrows(groundup.errors.InvalidSettingException.class,
+                    () -> groundup.train.HeapCheck.batch(net, 1_000_000_000, images, true));
+            assertEquals("batch", e.setting());
+            assertTrue(e.getMessage().matches("batch 1000000000: a batch of " + images + " images needs about [0-9.]+ GiB of Java heap to train, and "
+                    + "[0-9.]+ GiB of the [0-9.]+ GiB heap is free: lower the batch to at most [0-9]+ or give Java more heap \\(-Xmx\\)"), e.getMessage());
+            long fits = Long.parseLong(e.getMessage().replaceAll(".*at most ([0-9]+) .*", "$1"));
+            groundup.train.HeapCheck.batch(net, (int) Math.min(fits, 20_000), images, true);       // what it suggests passes
+        }
+        try (Backend b = new CpuBackend(1); groundup.nn.Sequential net = groundup.nn.Networks.create(NetworkSpec.of("simple-cnn"), b, 1)) {
+            // 60,000 images of simple-cnn fit a large heap, but not one tensor: its convolution's output
+            groundup.errors.InvalidSettingException e = assertThrows(groundup.errors.InvalidSettingException.class,
+                    () -> groundup.train.HeapCheck.batch(net, 1_000_000, 60_000, false));
+            assertTrue(e.getMessage().startsWith("batch 1000000: ") && e.getMessage().contains("lower the batch to"), e.getMessage());
+            groundup.train.HeapCheck.batch(net, 1_000, 60_000, false);
+        }
+        RunConfig c = small(50);
+        try (Backend b = new CpuBackend(1); TrainingRun r = TrainingRun.start(b, c, TrainingRun.Data.of(c, train, test), dir.resolve("oom"))) {
+            groundup.errors.InvalidSettingException e = assertThrows(groundup.errors.InvalidSettingException.class, () -> r.run(new TrainingRun.Listener() {
+                @Override public void step(int epoch, int done, int total, double loss, double accuracy, double imagesPerSecond) {
+                    throw new OutOfMemoryError("Java heap space");
+                }
+            }));
+            assertTrue(e.getMessage().startsWith("batch 50: the Java heap (") && e.getMessage().contains("ran out at epoch 1; lower the batch"), e.getMessage());
+        }
+    }
 }

@@ -61,7 +61,8 @@ public final class DatasetFetch {
         return cache.resolve("groundup").resolve(d.id);
     }
 
-    static boolean isManaged(Path dir, KnownDataset d) {
+    /** Whether dir is GroundUp's own copy of d, which it may fetch into and repair. */
+    public static boolean isManaged(Path dir, KnownDataset d) {
         return dir.toAbsolutePath().normalize().equals(managedDirectory(d).toAbsolutePath().normalize());
     }
 
@@ -86,7 +87,11 @@ public final class DatasetFetch {
      * some of the four but not all is an error naming the missing ones.
      */
     public static void ensure(Path dir, KnownDataset d, Consumer<String> log) throws IOException {
-        Files.createDirectories(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new groundup.errors.FileAccessException("making the data folder", dir, e);
+        }
         Map<String, String> bad = problems(dir, d);
         if (bad.isEmpty()) return;
         if (!isManaged(dir, d)) {
@@ -258,6 +263,8 @@ public final class DatasetFetch {
             return HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new groundup.errors.FileAccessException("reading", f, e);
         }
     }
 }

@@ -1,10 +1,15 @@
 package groundup.data;
 
+import groundup.errors.FileAccessException;
 import groundup.errors.InvalidFileException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -16,10 +21,22 @@ import java.nio.file.StandardOpenOption;
 public final class IdxReader {
     private IdxReader() {}
 
-    /** The dimensions and the payload of an IDX file of unsigned bytes. */
-    public record Idx(int[] dims, byte[] data) {}
+    /** The dimensions and the payload of an IDX file of unsigned bytes, and the SHA-256 of the whole file as read (hex). */
+    public record Idx(int[] dims, byte[] data, String sha256) {}
 
+    /** An {@link InvalidFileException} for bad bytes, a {@link FileAccessException} ("reading FILE: cause") for the file system's refusals. */
     public static Idx read(Path file, int expectedDims) throws IOException {
+        try {
+            return readChecked(file, expectedDims);
+        } catch (InvalidFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new FileAccessException("reading", file, e);
+        }
+    }
+
+    private static Idx readChecked(Path file, int expectedDims) throws IOException {
+        if (Files.isDirectory(file)) throw new InvalidFileException(file, "is a directory, not an IDX file");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 4) throw new InvalidFileException(file, "too short for an IDX header (" + size + " bytes)");
@@ -50,7 +67,18 @@ public final class IdxReader {
             }
             ByteBuffer data = ByteBuffer.allocate((int) payload);
             readFully(ch, data, file);
-            return new Idx(dims, data.array());
+            MessageDigest md = sha256();
+            md.update(head.array(), 0, head.capacity());
+            md.update(data.array());
+            return new Idx(dims, data.array(), HexFormat.of().formatHex(md.digest()));
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);      // every Java has it
         }
     }
 

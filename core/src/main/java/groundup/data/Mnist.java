@@ -4,6 +4,8 @@ import groundup.errors.InvalidFileException;
 import groundup.tensor.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Loads a data set in MNIST's format from the four raw IDX files in a directory (MNIST,
@@ -16,20 +18,38 @@ public final class Mnist {
 
     private Mnist() {}
 
-    public record Split(Dataset train, Dataset test) {}
+    /**
+     * A data set's two halves, and the files they were read from (null for sets made in memory):
+     * a run records those, so that resuming it can refuse other files.
+     */
+    public record Split(Dataset train, Dataset test, DataFiles files) {
+        public Split(Dataset train, Dataset test) { this(train, test, null); }
+    }
 
     public static Split load(Path dir) throws IOException { return load(dir, "mnist"); }
 
-    /** The four files of dir; the sets are named NAME-train and NAME-test. */
+    /**
+     * The four files of dir; the sets are named NAME-train and NAME-test. An
+     * InvalidFileException or a FileAccessException names the file that cannot be read.
+     */
     public static Split load(Path dir, String name) throws IOException {
-        return new Split(load(dir.resolve(TRAIN_IMAGES), dir.resolve(TRAIN_LABELS), name + "-train"),
-                load(dir.resolve(TEST_IMAGES), dir.resolve(TEST_LABELS), name + "-test"));
+        Map<String, String> sums = new LinkedHashMap<>();
+        Dataset train = load(dir.resolve(TRAIN_IMAGES), dir.resolve(TRAIN_LABELS), name + "-train", sums);
+        Dataset test = load(dir.resolve(TEST_IMAGES), dir.resolve(TEST_LABELS), name + "-test", sums);
+        return new Split(train, test, new DataFiles(name, dir, sums));
     }
 
     /** One images/labels pair; pixels scaled to [0, 1] as the book's normalize=True. */
     public static Dataset load(Path imagesFile, Path labelsFile, String name) throws IOException {
+        return load(imagesFile, labelsFile, name, new LinkedHashMap<>());
+    }
+
+    /** sums receives each file's name and SHA-256. */
+    private static Dataset load(Path imagesFile, Path labelsFile, String name, Map<String, String> sums) throws IOException {
         IdxReader.Idx im = IdxReader.read(imagesFile, 3);
         IdxReader.Idx lb = IdxReader.read(labelsFile, 1);
+        sums.put(imagesFile.getFileName().toString(), im.sha256());
+        sums.put(labelsFile.getFileName().toString(), lb.sha256());
         if (im.dims()[1] != 28 || im.dims()[2] != 28) {
             throw new InvalidFileException(imagesFile, "images are " + im.dims()[1] + "x" + im.dims()[2] + ", expected 28x28");
         }

@@ -11,9 +11,19 @@ import java.nio.file.Path;
 public class InvalidFileException extends IOException {
     private final Path file;
 
+    /** problem: what is wrong, on one line (line breaks become spaces). */
     public InvalidFileException(Path file, String problem) {
-        super(file + ": " + problem);
+        super(file + ": " + problem.strip().replaceAll("\\s*\\R\\s*", " "));
         this.file = file;
+    }
+
+    /**
+     * A parser's complaint, short enough to quote: the first line of e's message, without the
+     * class names that libraries put before it ("java.lang.IllegalStateException: ").
+     */
+    public static String why(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip().lines().findFirst().orElse("");
+        return m.replaceFirst("^([a-z][a-z0-9_]*\\.)+[A-Za-z0-9_$]+(Exception|Error): ", "");
     }
 
     public Path file() { return file; }

@@ -1,5 +1,7 @@
 package groundup.files;
 
+import groundup.errors.FileAccessException;
+import groundup.errors.InvalidFileException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -17,7 +19,8 @@ import java.util.Set;
  * binding): the new contents go to a temporary file in the same directory, which is forced to
  * disk and renamed over the target, so a crash leaves the old file or the new one, never half of
  * one. Where the file system cannot rename atomically, a plain replace is the fallback. The
- * temporary file never outlives a failure.
+ * temporary file never outlives a failure; a kill leaves it, and {@link #removeLeftovers}
+ * clears it later.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -28,10 +31,20 @@ public final class AtomicFiles {
         void writeTo(Path tmp) throws IOException;
     }
 
+    /**
+     * Replaces file with what contents writes. A failure of the file system is a
+     * {@link FileAccessException} "writing FILE: cause" (the target named, not the temporary
+     * file); the target is then as it was and no temporary file is left.
+     */
     public static void write(Path file, Contents contents) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        Path tmp;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        } catch (IOException e) {
+            throw new FileAccessException("writing", file, e);
+        }
         try {
             contents.writeTo(tmp);
             permissions(tmp, file);
@@ -43,8 +56,38 @@ public final class AtomicFiles {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
+        } catch (InvalidFileException | FileAccessException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new FileAccessException("writing", file, e);
         } finally {
-            Files.deleteIfExists(tmp);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException e) {   // the failure that matters is the one above; this one only leaves a *.tmp
+                System.getLogger(AtomicFiles.class.getName()).log(System.Logger.Level.WARNING, "could not remove " + tmp + ": " + FileAccessException.reason(e));
+            }
+        }
+    }
+
+    /**
+     * Removes the temporary files that {@link #write} leaves when a process is killed in the
+     * middle (FILE&lt;digits&gt;.tmp beside FILE), for each of the given files. Call it only where
+     * no other process writes those files (a run's folder under its lock).
+     */
+    public static void removeLeftovers(Path dir, java.util.Collection<String> names) throws IOException {
+        if (!Files.isDirectory(dir)) return;
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String n = f.getFileName().toString();
+                for (String name : names) {
+                    if (n.startsWith(name) && n.endsWith(".tmp") && n.substring(name.length(), n.length() - 4).matches("[0-9]+")
+                            && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        Files.delete(f);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new FileAccessException("cleaning", dir, e);
         }
     }
 

@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import groundup.errors.FileAccessException;
 import groundup.errors.InvalidFileException;
 import groundup.files.AtomicFiles;
 import groundup.nn.Layer;
@@ -16,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -34,7 +36,8 @@ import java.util.Map;
  *
  * <p>Writing goes to a temporary file in the same directory, is forced to disk, then
  * atomically renamed over the target: a crash at any point leaves the old file or the new
- * one, never a mix. Reading checks every claim of the header against the file first.
+ * one, never a mix. Reading checks every claim of the header against the file first, and
+ * loading refuses a tensor holding NaN or an infinity, naming it.
  */
 public final class Checkpoint {
     public static final String NETWORK = "groundup.network", FORMAT = "groundup.format", STEPS = "groundup.optimizer_steps";
@@ -99,14 +102,30 @@ public final class Checkpoint {
         while (buf.hasRemaining()) ch.write(buf);
     }
 
-    /** A checkpoint's header: metadata and tensor entries, validated against the file. */
-    public record Header(Map<String, String> metadata, Map<String, Entry> entries, long dataStart) {
+    /** A checkpoint's header: metadata and tensor entries, validated against the file, which it names for messages. */
+    public record Header(Path file, Map<String, String> metadata, Map<String, Entry> entries, long dataStart) {
         public String network() { return metadata.get(NETWORK); }
     }
 
     public record Entry(int[] shape, long begin, long end) {}
 
+    /**
+     * The header of file, every claim checked against the file's length; an
+     * InvalidFileException names the file and what is wrong, a FileAccessException the file
+     * system's refusal ("reading FILE: no such file or directory").
+     */
     public static Header readHeader(Path file) throws IOException {
+        try {
+            return readHeaderChecked(file);
+        } catch (InvalidFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new FileAccessException("reading", file, e);
+        }
+    }
+
+    private static Header readHeaderChecked(Path file) throws IOException {
+        if (Files.isDirectory(file)) throw new InvalidFileException(file, "is a directory, not a checkpoint");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) throw new InvalidFileException(file, "too short for a safetensors checkpoint (" + size + " bytes)");
@@ -124,7 +143,7 @@ public final class Checkpoint {
                 if (!el.isJsonObject()) throw new InvalidFileException(file, "header is not a JSON object");
                 root = el.getAsJsonObject();
             } catch (RuntimeException e) {
-                throw new InvalidFileException(file, "header is not valid JSON (" + e.getMessage() + ")");
+                throw new InvalidFileException(file, "header is not valid JSON (" + InvalidFileException.why(e) + ")");
             }
             Map<String, String> meta = new LinkedHashMap<>();
             Map<String, Entry> entries = new LinkedHashMap<>();
@@ -159,9 +178,13 @@ public final class Checkpoint {
             } catch (InvalidFileException e) {
                 throw e;
             } catch (RuntimeException e) {
-                throw new InvalidFileException(file, "header has an entry of the wrong form (" + e.getMessage() + ")");
+                throw new InvalidFileException(file, "header has an entry of the wrong form (" + InvalidFileException.why(e) + ")");
             }
-            return new Header(meta, entries, 8 + n);
+            String format = meta.get(FORMAT);
+            if (format != null && !format.equals("1")) {
+                throw new InvalidFileException(file, "metadata " + FORMAT + " is '" + format + "': this version reads format 1");
+            }
+            return new Header(file, meta, entries, 8 + n);
         }
     }
 
@@ -171,6 +194,16 @@ public final class Checkpoint {
      * is written into the network unless the whole file checks out.
      */
     public static Header load(Path file, Sequential net, Optimizer opt) throws IOException {
+        try {
+            return loadChecked(file, net, opt);
+        } catch (InvalidFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new FileAccessException("reading", file, e);
+        }
+    }
+
+    private static Header loadChecked(Path file, Sequential net, Optimizer opt) throws IOException {
         Header h = readHeader(file);
         if (!net.description().equals(h.network())) {
             throw new InvalidFileException(file, "was saved from network " + h.network() + ", not " + net.description());
@@ -194,18 +227,32 @@ public final class Checkpoint {
                 buf.flip();
                 float[] host = new float[t.value().size()];
                 buf.asFloatBuffer().get(host);
+                for (int i = 0; i < host.length; i++) {
+                    if (!Float.isFinite(host[i])) {
+                        throw new InvalidFileException(file, "tensor '" + t.name() + "' holds " + host[i] + " at index " + i
+                                + " (saved from a run that diverged?); only finite values load");
+                    }
+                }
                 data.add(host);
             }
         }
+        Long steps = opt == null ? null : steps(h);
         for (int i = 0; i < ts.size(); i++) net.backend().upload(data.get(i), 0, ts.get(i).value());
-        if (opt != null && h.metadata().containsKey(STEPS)) {
-            try {
-                opt.restoreSteps(Long.parseLong(h.metadata().get(STEPS)));
-            } catch (NumberFormatException e) {
-                throw new InvalidFileException(file, STEPS + " is not a number: " + h.metadata().get(STEPS));
-            }
-        }
+        if (steps != null) opt.restoreSteps(steps);
         return h;
+    }
+
+    /** The optimizer's step count the file records, or null if it records none; a value that is not a count names the field. */
+    public static Long steps(Header h) throws InvalidFileException {
+        String v = h.metadata().get(STEPS);
+        if (v == null) return null;
+        try {
+            long n = Long.parseLong(v);
+            if (n >= 0) return n;
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new InvalidFileException(h.file(), "metadata " + STEPS + " is '" + v + "', not a count of steps (0 or more)");
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file) throws IOException {

@@ -24,8 +24,9 @@ final class Batcher implements AutoCloseable {
         this.data = data;
         this.batch = batch;
         this.per = data.sampleShape().size();
-        this.hostX = new float[batch * per];
-        this.hostY = new float[batch];
+        int most = Math.min(batch, data.count());       // no batch holds more than the set
+        this.hostX = new float[most * per];
+        this.hostY = new float[most];
     }
 
     private Shape shape(int n) {

@@ -11,18 +11,20 @@ import groundup.tensor.Tensor;
  */
 final class CorrectCounter implements AutoCloseable {
     private final Backend b;
-    private final float[] predicted;
+    private final int batch;
+    private float[] predicted = new float[0];
     private Tensor full, tail;
 
     CorrectCounter(Backend b, int batch) {
         this.b = b;
-        this.predicted = new float[batch];
+        this.batch = batch;
     }
 
     /** Rows of scores (m, classes) whose argmax equals labels[0..m). Waits for the device. */
     int count(Tensor scores, float[] labels, int m) {
         Tensor a;
-        if (m == predicted.length) {
+        if (predicted.length < m) predicted = new float[m];     // made at the first count: a batch larger than its set never is
+        if (m == batch) {
             if (full == null) full = b.allocate(Shape.of(m));
             a = full;
         } else {

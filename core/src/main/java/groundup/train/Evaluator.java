@@ -16,12 +16,18 @@ public final class Evaluator implements AutoCloseable {
 
     public record Score(double loss, double accuracy) {}
 
+    /**
+     * batch: images scored at once (a batch larger than the set is the set); one the heap
+     * cannot hold is an InvalidSettingException for "batch" ({@link HeapCheck}), before anything is allocated.
+     */
     public Evaluator(Sequential net, Dataset data, int batch) {
+        if (batch <= 0) throw new groundup.errors.InvalidSettingException(RunConfig.BATCH, "batch " + batch + ": must be positive");
+        HeapCheck.batch(net, batch, data.count(), false);
         this.net = net;
         this.data = data;
-        this.batch = batch;
-        this.batcher = new Batcher(net.backend(), data, batch, net.classes());
-        this.counter = new CorrectCounter(net.backend(), batch);
+        this.batch = Math.max(1, Math.min(batch, data.count()));
+        this.batcher = new Batcher(net.backend(), data, this.batch, net.classes());
+        this.counter = new CorrectCounter(net.backend(), this.batch);
     }
 
     public Score run() {

@@ -2,6 +2,7 @@ package groundup.train;
 
 import groundup.backend.UpdateRule;
 import groundup.data.KnownDataset;
+import groundup.errors.InvalidSettingException;
 import groundup.nn.NetworkSpec;
 import groundup.optim.LrSchedule;
 import java.util.LinkedHashMap;
@@ -28,17 +29,21 @@ public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Ki
             BATCH = "batch", EPOCHS = "epochs", SEED = "seed", TRAIN_LIMIT = "train_limit", TEST_LIMIT = "test_limit",
             VALIDATION = "validation";
 
+    /** Every value checked: an {@link InvalidSettingException} names the setting by its key ("batch 0: must be positive"). */
     public RunConfig {
-        if (dataset == null || network == null || optimizer == null || lrSchedule == null) {
-            throw new IllegalArgumentException("dataset, network, optimizer and schedule are required");
+        if (dataset == null) throw new InvalidSettingException(DATASET, "dataset: required");
+        if (network == null) throw new InvalidSettingException("net", "network: required");
+        if (optimizer == null) throw new InvalidSettingException(OPTIMIZER, "optimizer: required");
+        if (lrSchedule == null) throw new InvalidSettingException(LR_SCHEDULE, "lr_schedule: required");
+        if (!(lr > 0) || Float.isInfinite(lr)) throw new InvalidSettingException(LR, "lr " + lr + ": must be a positive number");
+        if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
+            throw new InvalidSettingException(WEIGHT_DECAY, "weight_decay " + weightDecay + ": must be zero or a positive number");
         }
-        if (!(lr > 0) || Float.isInfinite(lr)) throw new IllegalArgumentException("learning rate " + lr + " must be positive");
-        if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) throw new IllegalArgumentException("weight decay " + weightDecay + " must be zero or positive");
-        if (batch <= 0) throw new IllegalArgumentException("batch " + batch + " must be positive");
-        if (epochs <= 0) throw new IllegalArgumentException("epochs " + epochs + " must be positive");
-        if (trainLimit != null && trainLimit <= 0) throw new IllegalArgumentException("train limit " + trainLimit + " must be positive");
-        if (testLimit != null && testLimit <= 0) throw new IllegalArgumentException("test limit " + testLimit + " must be positive");
-        if (validation < 0) throw new IllegalArgumentException("validation " + validation + " must be zero or positive");
+        if (batch <= 0) throw new InvalidSettingException(BATCH, "batch " + batch + ": must be positive");
+        if (epochs <= 0) throw new InvalidSettingException(EPOCHS, "epochs " + epochs + ": must be positive");
+        if (trainLimit != null && trainLimit <= 0) throw new InvalidSettingException(TRAIN_LIMIT, "train_limit " + trainLimit + ": must be positive");
+        if (testLimit != null && testLimit <= 0) throw new InvalidSettingException(TEST_LIMIT, "test_limit " + testLimit + ": must be positive");
+        if (validation < 0) throw new InvalidSettingException(VALIDATION, "validation " + validation + ": must be zero or positive");
     }
 
     /** The book's settings for a network: Adam at its default rate, batch 100, 20 epochs, seed 1, all images. */
@@ -102,7 +107,7 @@ public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Ki
      * and the seed outside (pass it as {@code seed}); summaries said "train_images",
      * "test_images" and "validation_images"; runs before schedules were constant, and before data
      * sets other than MNIST were on MNIST. A value that
-     * is "all" or missing means no limit. Throws IllegalArgumentException naming a bad value.
+     * is "all" or missing means no limit. Throws an InvalidSettingException naming a bad value.
      */
     public static RunConfig fromSettings(NetworkSpec network, Map<String, String> s, Long seed) {
         Map<String, String> m = new LinkedHashMap<>(s);
@@ -110,14 +115,23 @@ public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Ki
         alias(m, "train_images", TRAIN_LIMIT);
         alias(m, "test_images", TEST_LIMIT);
         alias(m, "validation_images", VALIDATION);
+        return new RunConfig(parsed(m, DATASET, "mnist", KnownDataset::parse), network, parsed(m, OPTIMIZER, null, UpdateRule.Kind::parse),
+                parsed(m, LR, null, Float::parseFloat), parsed(m, LR_SCHEDULE, "constant", LrSchedule::parse),
+                parsed(m, WEIGHT_DECAY, "0", Float::parseFloat), parsed(m, BATCH, null, Integer::parseInt), parsed(m, EPOCHS, "20", Integer::parseInt),
+                seed != null ? seed : parsed(m, SEED, null, Long::parseLong), limit(m, TRAIN_LIMIT), limit(m, TEST_LIMIT),
+                parsed(m, VALIDATION, "0", Integer::parseInt));
+    }
+
+    /** m's value for key (dflt when absent; a key without a default is required), parsed; an InvalidSettingException names a bad one. */
+    private static <T> T parsed(Map<String, String> m, String key, String dflt, java.util.function.Function<String, T> parse) {
+        String v = m.getOrDefault(key, dflt);
+        if (v == null) throw new InvalidSettingException(key, key + ": missing among the settings " + m.keySet());
         try {
-            return new RunConfig(KnownDataset.parse(m.getOrDefault(DATASET, "mnist")), network, UpdateRule.Kind.parse(need(m, OPTIMIZER)), Float.parseFloat(need(m, LR)),
-                    LrSchedule.parse(m.getOrDefault(LR_SCHEDULE, "constant")), Float.parseFloat(m.getOrDefault(WEIGHT_DECAY, "0")),
-                    Integer.parseInt(need(m, BATCH)), Integer.parseInt(m.getOrDefault(EPOCHS, "20")),
-                    seed != null ? seed : Long.parseLong(need(m, SEED)), limit(m.get(TRAIN_LIMIT)), limit(m.get(TEST_LIMIT)),
-                    Integer.parseInt(m.getOrDefault(VALIDATION, "0")));
+            return parse.apply(v.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("a setting is not a number: " + e.getMessage() + " in " + s, e);
+            throw new InvalidSettingException(key, key + " '" + v + "': not a number", e);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(key, key + " '" + v + "': " + e.getMessage(), e);
         }
     }
 
@@ -126,11 +140,8 @@ public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Ki
         if (v != null) m.putIfAbsent(key, v);
     }
 
-    private static String need(Map<String, String> m, String key) {
+    private static Integer limit(Map<String, String> m, String key) {
         String v = m.get(key);
-        if (v == null) throw new IllegalArgumentException("no '" + key + "' among the settings " + m.keySet());
-        return v;
+        return v == null || v.equals("all") || v.equals("null") ? null : parsed(m, key, null, Integer::valueOf);
     }
-
-    private static Integer limit(String v) { return v == null || v.equals("all") || v.equals("null") ? null : Integer.valueOf(v); }
 }

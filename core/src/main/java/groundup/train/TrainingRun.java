@@ -1,15 +1,21 @@
 package groundup.train;
 
-import com.google.gson.reflect.TypeToken;
 import groundup.backend.Backend;
+import groundup.data.DataFiles;
 import groundup.data.Dataset;
 import groundup.data.KnownDataset;
+import groundup.data.Mnist;
+import groundup.errors.FileAccessException;
 import groundup.errors.InvalidFileException;
+import groundup.errors.InvalidSettingException;
 import groundup.files.AtomicFiles;
+import groundup.files.FilePaths;
+import groundup.files.FolderLock;
 import groundup.io.Checkpoint;
 import groundup.nn.NetworkSpec;
 import groundup.nn.Networks;
 import groundup.nn.Sequential;
+import groundup.optim.LrSchedule;
 import groundup.optim.Optimizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,13 +30,21 @@ import java.util.Map;
  * A whole training run, the same for the command line and a library user: the epochs of a
  * {@link Trainer}, and after every epoch, in the run's directory, an atomic
  * {@value #CHECKPOINT} (parameters, batch-norm statistics, optimizer state, the
- * {@link RunConfig}, the history), {@value #BEST} when the epoch is the best so far on the
- * validation images, and {@value #SUMMARY}. A run resumed from its checkpoint ends with the
- * same parameters, bit for bit on the CPU, as one that never stopped.
+ * {@link RunConfig}, the history, the data files it trained on), {@value #BEST} when the epoch
+ * is the best so far on the validation images, and {@value #SUMMARY}. A run resumed from its
+ * checkpoint ends with the same parameters, bit for bit on the CPU, as one that never stopped.
+ *
+ * <p>A run's folder is its own: {@link #start} refuses one that holds another run's checkpoint
+ * (unless told to replace it) or the data it reads; the folder is locked ({@link FolderLock})
+ * from start to {@link #close}, so a second run into it fails at once; {@link #resume} goes on
+ * only with the run's own settings and the very files it trained on. Every refusal is an
+ * {@link InvalidSettingException} (a value given), an {@link InvalidFileException} (a file's
+ * content, named with its field) or a {@link groundup.errors.FileAccessException}, before
+ * anything in the folder is written.
  *
  * <pre>{@code
  * RunConfig config = RunConfig.book("simple-cnn");
- * TrainingRun.Data data = TrainingRun.Data.of(config, mnist.train(), mnist.test());
+ * TrainingRun.Data data = TrainingRun.Data.of(config, Mnist.load(dir));
  * try (TrainingRun run = TrainingRun.start(backend, config, data, Path.of("runs/mine"))) {
  *     List<EpochStats> history = run.run(null);
  * }
@@ -38,8 +52,10 @@ import java.util.Map;
  */
 public final class TrainingRun implements AutoCloseable {
     public static final String CHECKPOINT = "checkpoint.safetensors", BEST = "best.safetensors", SUMMARY = "summary.json";
-    private static final String EPOCH = "groundup.epoch", HYPER = "groundup.hyper", HISTORY = "groundup.history",
-            OLD_SEED = "groundup.seed", VALIDATION_ACCURACY = "groundup.validation_accuracy", TEST_ACCURACY = "groundup.test_accuracy";
+    /** Where the command line draws the run's learning curve. */
+    public static final String CURVE = "learning-curve.png";
+    /** Every file a run writes in its folder (besides the lock). */
+    public static final List<String> FILES = List.of(CHECKPOINT, BEST, SUMMARY, CURVE);
 
     /** Called on the training thread; keep it quick. */
     public interface Listener extends Trainer.Listener {
@@ -47,19 +63,35 @@ public final class TrainingRun implements AutoCloseable {
         default void epochDone(TrainingRun run) { }
     }
 
-    /** The images a run trains, validates and tests on. */
-    public record Data(Dataset train, Dataset validation, Dataset test) {
+    /**
+     * The images a run trains, validates and tests on, and the files they came from (null for
+     * sets made in memory): a run records those, and resuming it refuses other files.
+     */
+    public record Data(Dataset train, Dataset validation, Dataset test, DataFiles files) {
+        public Data(Dataset train, Dataset validation, Dataset test) { this(train, validation, test, null); }
+
         /**
          * What a config asks of the full sets: the first trainLimit training and testLimit test
          * images, and the last {@code validation} of those training images held out.
          */
-        public static Data of(RunConfig c, Dataset fullTrain, Dataset fullTest) {
+        public static Data of(RunConfig c, Dataset fullTrain, Dataset fullTest) { return of(c, new Mnist.Split(fullTrain, fullTest)); }
+
+        /** The same, of a data set loaded from its files ({@link Mnist#load}), which the run then records. */
+        public static Data of(RunConfig c, Mnist.Split split) {
+            Dataset fullTrain = split.train(), fullTest = split.test();
             Dataset all = c.trainLimit() == null ? fullTrain : fullTrain.head(Math.min(c.trainLimit(), fullTrain.count()));
             if (c.validation() >= all.count()) {
-                throw new IllegalArgumentException("validation " + c.validation() + " leaves no training images (there are " + all.count() + ")");
+                throw new InvalidSettingException(RunConfig.VALIDATION, "validation " + c.validation() + ": leaves no training images (there are "
+                        + all.count() + "); hold out fewer");
             }
             Dataset test = c.testLimit() == null ? fullTest : fullTest.head(Math.min(c.testLimit(), fullTest.count()));
-            return c.validation() > 0 ? new Data(all.head(all.count() - c.validation()), all.tail(c.validation()), test) : new Data(all, null, test);
+            return c.validation() > 0 ? new Data(all.head(all.count() - c.validation()), all.tail(c.validation()), test, split.files())
+                    : new Data(all, null, test, split.files());
+        }
+
+        /** The most images any pass takes at once: no batch holds more. */
+        int largest() {
+            return Math.max(train.count(), Math.max(test.count(), validation == null ? 0 : validation.count()));
         }
     }
 
@@ -69,79 +101,191 @@ public final class TrainingRun implements AutoCloseable {
     private final Path dir;
     private final Sequential net;
     private final Optimizer opt;
+    private final int batch;            // config's, or the largest set where that is smaller: the same steps, arrays no larger than needed
     private final List<EpochStats> history = new ArrayList<>();
     private final List<Double> heapMiB = new ArrayList<>(), deviceMiB = new ArrayList<>();
+    private FolderLock lock;
     private int completed;
 
+    /** Builds the network and checks that a batch fits; the caller locks the folder after. */
     private TrainingRun(Backend backend, RunConfig config, Data data, Path dir) {
+        HeapCheck.network(config.network());
         this.backend = backend;
         this.config = config;
         this.data = data;
         this.dir = dir;
+        this.batch = Math.min(config.batch(), data.largest());
         this.net = Networks.create(config.network(), backend, config.seed());
-        long stepsPerEpoch = (data.train().count() + config.batch() - 1) / config.batch();
+        try {
+            HeapCheck.batch(net, config.batch(), data.largest(), true);
+        } catch (RuntimeException e) {
+            net.close();
+            throw e;
+        }
+        long stepsPerEpoch = (data.train().count() + (long) batch - 1) / batch;
         this.opt = new Optimizer(backend, config.optimizer(), config.lr(), config.weightDecay(), config.lrSchedule(),
                 config.epochs() * stepsPerEpoch);
     }
 
-    /** A new run writing into dir. It does not look at what dir holds: refusing to replace a run is the caller's choice. */
-    public static TrainingRun start(Backend b, RunConfig config, Data data, Path dir) {
-        return new TrainingRun(b, config, data, dir);
+    /** A new run writing into dir, which must not hold a run's checkpoint: see {@link #start(Backend, RunConfig, Data, Path, boolean)}. */
+    public static TrainingRun start(Backend b, RunConfig config, Data data, Path dir) throws IOException {
+        return start(b, config, data, dir, false);
     }
 
     /**
-     * The config of the run whose checkpoint is in dir, as it was started (epochs: its planned
-     * total). An InvalidFileException names the file if there is none or it holds no run.
+     * A new run writing into dir, locked until {@link #close}. Refused (an
+     * InvalidSettingException for "dir") when dir is a file, is the folder of the data's files,
+     * or holds a run's checkpoint and {@code replace} is false; a FileAccessException when
+     * another run holds dir's lock.
      */
-    public static RunConfig configOf(Path dir) throws IOException {
-        Path ck = dir.resolve(CHECKPOINT);
-        if (!Files.isRegularFile(ck)) throw new InvalidFileException(ck, "no such file (" + dir + " holds no run to resume)");
-        Checkpoint.Header h = Checkpoint.readHeader(ck);
-        Map<String, String> m = h.metadata();
-        if (!m.containsKey(HYPER) || !m.containsKey(EPOCH)) throw new InvalidFileException(ck, "holds no training state to resume from");
-        try {
-            Map<String, String> s = RunJson.COMPACT.fromJson(m.get(HYPER), new TypeToken<Map<String, String>>() { }.getType());
-            String seed = m.get(OLD_SEED);
-            return RunConfig.fromSettings(NetworkSpec.fromJson(h.network()), s, seed == null ? null : Long.valueOf(seed));
-        } catch (RuntimeException e) {
-            throw new InvalidFileException(ck, "its run settings cannot be read (" + e.getMessage() + ")");
+    public static TrainingRun start(Backend b, RunConfig config, Data data, Path dir, boolean replace) throws IOException {
+        checkNewRunFolder(dir, replace);
+        if (data.files() != null && FilePaths.same(dir, data.files().dir())) {
+            throw new InvalidSettingException("dir", "dir " + dir + ": is the folder of the data files; a run writes into a folder of its own");
         }
-    }
-
-    /** The seed a checkpoint's run was started with (it initialized the parameters), or null if the file does not say. */
-    public static Long seedOf(Checkpoint.Header h) {
-        String hyper = h.metadata().get(HYPER), old = h.metadata().get(OLD_SEED);
-        if (old != null) return Long.valueOf(old);
-        if (hyper == null) return null;
-        Map<String, String> s = RunJson.COMPACT.fromJson(hyper, new TypeToken<Map<String, String>>() { }.getType());
-        String seed = s.get(RunConfig.SEED);
-        return seed == null ? null : Long.valueOf(seed);
-    }
-
-    /** The data set a checkpoint (a run's, or best.safetensors) was trained on; MNIST for files from before data sets had names. */
-    public static KnownDataset datasetOf(Checkpoint.Header h) {
-        String hyper = h.metadata().get(HYPER);
-        if (hyper == null) return KnownDataset.MNIST;
-        Map<String, String> s = RunJson.COMPACT.fromJson(hyper, new TypeToken<Map<String, String>>() { }.getType());
-        return KnownDataset.parse(s.getOrDefault(RunConfig.DATASET, "mnist"));
-    }
-
-    /**
-     * The run in dir, restored from its checkpoint, going on to {@code config}: the checkpoint's
-     * own ({@link #configOf}), perhaps with more epochs.
-     */
-    public static TrainingRun resume(Backend b, RunConfig config, Data data, Path dir) throws IOException {
         TrainingRun run = new TrainingRun(b, config, data, dir);
         try {
-            Checkpoint.Header h = Checkpoint.load(dir.resolve(CHECKPOINT), run.net, run.opt);
-            run.completed = Integer.parseInt(h.metadata().get(EPOCH));
-            List<EpochStats> past = RunJson.COMPACT.fromJson(h.metadata().get(HISTORY), new TypeToken<List<EpochStats>>() { }.getType());
-            if (past != null) run.history.addAll(past);
+            run.claim();
+            if (!replace) checkNoRun(dir);       // again, under the lock: a run that began meanwhile is not overwritten
             return run;
         } catch (IOException | RuntimeException e) {
             run.close();
             throw e;
         }
+    }
+
+    /**
+     * What {@link #start} checks of dir before anything else, for callers that want the answer
+     * before loading data: not a file, and (unless replace) no run's checkpoint in it.
+     */
+    public static void checkNewRunFolder(Path dir, boolean replace) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) throw new InvalidSettingException("dir", "dir " + dir + ": exists and is not a directory");
+        if (!replace) checkNoRun(dir);
+    }
+
+    private static void checkNoRun(Path dir) {
+        if (Files.exists(dir.resolve(CHECKPOINT))) {
+            throw new InvalidSettingException("dir", "dir " + dir + ": already holds a run (" + CHECKPOINT + "); resume it, replace it, "
+                    + "or choose another folder");
+        }
+    }
+
+    /**
+     * The config of the run whose checkpoint is in dir, as it was started (epochs: its planned
+     * total). An InvalidFileException names the file, and the field, if there is none, it holds
+     * no run, or any of its fields is bad.
+     */
+    public static RunConfig configOf(Path dir) throws IOException {
+        return metadataOf(dir).config();
+    }
+
+    /** The data files the run in dir trained on, or null when it did not record them. Checked as {@link #configOf} is. */
+    public static DataFiles dataFilesOf(Path dir) throws IOException {
+        return metadataOf(dir).data();
+    }
+
+    private static RunMetadata metadataOf(Path dir) throws IOException {
+        Path ck = dir.resolve(CHECKPOINT);
+        if (!Files.exists(ck)) {
+            throw new InvalidFileException(ck, "no such file (" + dir + (Files.isDirectory(dir) ? " holds no run to resume)" : " is not a run's folder)"));
+        }
+        return RunMetadata.read(Checkpoint.readHeader(ck));
+    }
+
+    /** The network a checkpoint describes (metadata groundup.network); an InvalidFileException names the file and field if it cannot be built. */
+    public static NetworkSpec networkOf(Checkpoint.Header h) throws InvalidFileException { return RunMetadata.network(h); }
+
+    /**
+     * The config a resume of the run in dir goes on with: its own, with {@code epochs} as its
+     * total when not null. What {@link #resume} checks of it, checked now (an
+     * InvalidSettingException for "epochs" when a schedule was planned over the run's length).
+     */
+    public static RunConfig resumeConfig(Path dir, Integer epochs) throws IOException {
+        RunConfig c = configOf(dir), asked = epochs == null ? c : c.withEpochs(epochs);
+        checkSame(c, asked, dir);
+        return asked;
+    }
+
+    /** The seed a checkpoint's run was started with (it initialized the parameters), or null if the file does not say. */
+    public static Long seedOf(Checkpoint.Header h) throws InvalidFileException { return RunMetadata.seed(h); }
+
+    /** The data set a checkpoint (a run's, or best.safetensors) was trained on; MNIST for files from before data sets had names. */
+    public static KnownDataset datasetOf(Checkpoint.Header h) throws InvalidFileException { return RunMetadata.dataset(h); }
+
+    /**
+     * The run in dir, restored from its checkpoint, going on to {@code config}: the checkpoint's
+     * own ({@link #configOf}), perhaps with more epochs (not for a schedule planned over its
+     * length). Refused: another config (an InvalidSettingException naming the first setting that
+     * differs), data other than the files the run recorded (an InvalidFileException naming the
+     * file), a bad checkpoint (one naming its field), a folder another run holds.
+     */
+    public static TrainingRun resume(Backend b, RunConfig config, Data data, Path dir) throws IOException {
+        RunMetadata past = metadataOf(dir);
+        checkSame(past.config(), config, dir);
+        checkData(past.data(), data.files(), dir);
+        TrainingRun run = new TrainingRun(b, config, data, dir);
+        try {
+            run.restore();     // every check first: a refused resume writes nothing in the folder, not even the lock file
+            run.claim();
+            run.restore();     // again under the lock, in case another process wrote the checkpoint meanwhile
+            return run;
+        } catch (IOException | RuntimeException e) {
+            run.close();
+            throw e;
+        }
+    }
+
+    /** Loads the checkpoint into the network and optimizer and checks what it says against this run. */
+    private void restore() throws IOException {
+        Checkpoint.Header h = Checkpoint.load(dir.resolve(CHECKPOINT), net, opt);
+        RunMetadata now = RunMetadata.read(h);
+        checkSame(now.config(), config, dir);
+        checkData(now.data(), data.files(), dir);
+        long stepsPerEpoch = (data.train().count() + (long) batch - 1) / batch;
+        Long steps = Checkpoint.steps(h);
+        if (steps != null && steps != now.epoch() * stepsPerEpoch) {
+            throw new InvalidFileException(h.file(), "metadata " + Checkpoint.STEPS + " is '" + steps + "', but " + now.epoch() + " epochs of "
+                    + stepsPerEpoch + " steps make " + now.epoch() * stepsPerEpoch);
+        }
+        completed = now.epoch();
+        history.clear();
+        history.addAll(now.history());
+    }
+
+    /** Locks the folder, checks that it can be written, and clears what a killed writer left there. */
+    private void claim() throws IOException {
+        lock = FolderLock.acquire(dir);
+        if (!Files.isWritable(dir)) throw new FileAccessException("writing", dir, "permission denied");
+        AtomicFiles.removeLeftovers(dir, FILES);
+    }
+
+    /** config must be the run's own, epochs aside (and those only raised for a constant rate). */
+    private static void checkSame(RunConfig run, RunConfig config, Path dir) {
+        Map<String, String> a = run.settings(), b = config.settings();
+        if (!run.network().equals(config.network())) {
+            throw new InvalidSettingException("net", "net " + config.network().toJson() + ": the run in " + dir + " is of " + run.network().toJson()
+                    + "; a resumed run keeps its settings");
+        }
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>(a.keySet());
+        keys.addAll(b.keySet());
+        for (String k : keys) {
+            if (k.equals(RunConfig.EPOCHS) || java.util.Objects.equals(a.get(k), b.get(k))) continue;
+            throw new InvalidSettingException(k, k + " " + (b.get(k) == null ? "all" : b.get(k)) + ": the run in " + dir + " was started with "
+                    + (a.get(k) == null ? "all" : a.get(k)) + "; a resumed run keeps its settings (only epochs may change)");
+        }
+        if (config.epochs() != run.epochs() && run.lrSchedule() != LrSchedule.CONSTANT) {
+            throw new InvalidSettingException(RunConfig.EPOCHS, "epochs " + config.epochs() + ": the run in " + dir + " has a " + run.lrSchedule().id()
+                    + " learning-rate schedule planned over " + run.epochs() + " epochs; resume it to that total, or start a new run");
+        }
+    }
+
+    private static void checkData(DataFiles recorded, DataFiles now, Path dir) throws InvalidFileException {
+        if (recorded == null) return;       // a run from before files were recorded, or on sets made in memory
+        if (now == null) {
+            throw new InvalidSettingException("data", "data: the run in " + dir + " trained on the files in " + recorded.dir()
+                    + "; resume it with data loaded from them (Mnist.load), which it checks by SHA-256");
+        }
+        recorded.check(now, "the run in " + dir);
     }
 
     public RunConfig config() { return config; }
@@ -170,8 +314,8 @@ public final class TrainingRun implements AutoCloseable {
     /** Runs the epochs from the next one to the config's total, writing the run's files after each; returns the history. */
     public List<EpochStats> run(Listener listener) throws IOException {
         Listener l = listener == null ? new Listener() { } : listener;
-        Files.createDirectories(dir);
-        try (Trainer trainer = new Trainer(net, opt, data.train(), data.validation(), data.test(), config.batch(), config.seed(), l)) {
+        if (lock == null) throw new IllegalStateException("the run in " + dir + " is closed");
+        try (Trainer trainer = new Trainer(net, opt, data.train(), data.validation(), data.test(), batch, config.seed(), l)) {
             for (int e = completed + 1; e <= config.epochs(); e++) {
                 EpochStats stats = trainer.epoch(e);
                 EpochStats best = bestByValidation(history);
@@ -181,17 +325,16 @@ public final class TrainingRun implements AutoCloseable {
                 if (backend.deviceBytesInUse() >= 0) deviceMiB.add(backend.deviceBytesInUse() / (1024.0 * 1024.0));
                 // best first: a crash between the two writes then redoes this epoch, which rewrites best identically
                 if (data.validation() != null && (best == null || stats.validationAccuracy() > best.validationAccuracy())) {
-                    Checkpoint.save(dir.resolve(BEST), net, null, Map.of(EPOCH, Integer.toString(e), HYPER, RunJson.COMPACT.toJson(config.settings()),
-                            VALIDATION_ACCURACY, Double.toString(stats.validationAccuracy()), TEST_ACCURACY, Double.toString(stats.testAccuracy())));
+                    Checkpoint.save(dir.resolve(BEST), net, null, RunMetadata.best(config, stats));
                 }
-                Map<String, String> meta = new LinkedHashMap<>();
-                meta.put(EPOCH, Integer.toString(e));
-                meta.put(HYPER, RunJson.COMPACT.toJson(config.settings()));
-                meta.put(HISTORY, RunJson.COMPACT.toJson(history));
-                Checkpoint.save(dir.resolve(CHECKPOINT), net, opt, meta);
+                Checkpoint.save(dir.resolve(CHECKPOINT), net, opt, new RunMetadata(config, e, history, data.files()).toMap());
                 AtomicFiles.writeString(dir.resolve(SUMMARY), summaryJson());
                 l.epochDone(this);
             }
+        } catch (OutOfMemoryError e) {      // the estimate of HeapCheck was low: say so in one line all the same
+            Runtime rt = Runtime.getRuntime();
+            throw new InvalidSettingException(RunConfig.BATCH, String.format(java.util.Locale.ROOT, "batch %d: the Java heap (%.1f GiB) ran out at "
+                    + "epoch %d; lower the batch or give Java more heap (-Xmx)", config.batch(), rt.maxMemory() / (double) (1L << 30), completed + 1), e);
         }
         return history();
     }
@@ -212,6 +355,7 @@ public final class TrainingRun implements AutoCloseable {
         s.put("net", config.network().net());
         s.put("network", config.network());
         s.put("hyperparameters", config.json());
+        if (data.files() != null) s.put("data", data.files().toJson());
         s.put("epochs", history);
         s.put("heap_mib_after_gc_per_epoch", heapMiB);
         if (!deviceMiB.isEmpty()) s.put("device_mib_per_epoch", deviceMiB);
@@ -224,8 +368,17 @@ public final class TrainingRun implements AutoCloseable {
         return RunJson.PRETTY.toJson(s);
     }
 
+    /** Frees the network and releases the folder's lock. */
     @Override public void close() {
         opt.close();
         net.close();
+        if (lock != null) {
+            try {
+                lock.close();
+            } catch (IOException e) {
+                // the OS drops it with the process in any case
+            }
+            lock = null;
+        }
     }
 }

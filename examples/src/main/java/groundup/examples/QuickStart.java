@@ -38,10 +38,11 @@ public final class QuickStart {
             System.out.println("backend: " + backend.describe());
 
             // 3. The book's SimpleConvNet with the book's settings, as `groundup train` runs it:
-            //    a checkpoint, best.safetensors and summary.json in `out` after every epoch
+            //    a checkpoint, best.safetensors and summary.json in `out` after every epoch; the run records
+            //    the files it trains on (SHA-256), and `true` replaces what an earlier start left there
             RunConfig config = RunConfig.book("simple-cnn").withEpochs(epochs).withImages(trainLimit, 1000, 500);
-            TrainingRun.Data split = TrainingRun.Data.of(config, mnist.train(), mnist.test());
-            try (TrainingRun run = TrainingRun.start(backend, config, split, out.resolve("simple-cnn"))) {
+            TrainingRun.Data split = TrainingRun.Data.of(config, mnist);
+            try (TrainingRun run = TrainingRun.start(backend, config, split, out.resolve("simple-cnn"), true)) {
                 List<EpochStats> history = run.run(new TrainingRun.Listener() {
                     @Override public void epoch(EpochStats s) {
                         System.out.printf("simple-cnn epoch %d: train loss %.4f, test accuracy %.2f%%%n", s.epoch(), s.trainLoss(), 100 * s.testAccuracy());
