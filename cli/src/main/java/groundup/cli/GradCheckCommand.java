@@ -18,7 +18,9 @@ final class GradCheckCommand implements Callable<Integer> {
     @Option(names = "--batchnorm", description = "mlp: batch norm after each hidden Affine.") boolean batchNorm;
     @Option(names = "--dropout", paramLabel = "RATIO", description = "mlp: dropout after each hidden ReLU, checked with a fixed mask (default: 0).")
     float dropout = 0f;
-    @Option(names = "--images", description = "Training images in the batch (default: ${DEFAULT-VALUE}, the book's).") int images = 3;
+    @Option(names = "--images", paramLabel = "N", description = "Training images in the batch (default: 3, the book's; with --batchnorm "
+            + GradCheckExperiment.BATCH_NORM_IMAGES + ", at least " + GradCheckExperiment.BATCH_NORM_MIN_IMAGES + ").")
+    Integer images;
     @Option(names = "--samples", description = "Entries checked per parameter, largest gradients first (default: ${DEFAULT-VALUE}).") int samples = 100;
     @Option(names = "--steps", paramLabel = "N",
             description = "Adam steps before the check (default: 20 for the conv nets, whose zero biases on MNIST's zero background sit on ReLU's kink; 0 otherwise).")
@@ -35,10 +37,11 @@ final class GradCheckCommand implements Callable<Integer> {
             throw new UsageException((batchNorm ? "--batchnorm" : "--dropout") + " applies to --net mlp only, not " + net);
         }
         if (!(dropout >= 0 && dropout < 1)) throw new UsageException("--dropout " + dropout + ": must be in [0, 1)");
+        int images = this.images != null ? this.images : batchNorm ? GradCheckExperiment.BATCH_NORM_IMAGES : 3;
         if (images <= 0) throw new UsageException("--images " + images + ": must be positive");
-        if (batchNorm && images < 3) {
-            // with 2 images batch norm's output is +-1 whatever its input: the gradient below it is 0 up to eps, which float32 cannot resolve
-            throw new UsageException("--images " + images + " with --batchnorm: use 3 or more (batch norm over fewer has no gradient to check)");
+        if (batchNorm && images < GradCheckExperiment.BATCH_NORM_MIN_IMAGES) {
+            throw new UsageException("--images " + images + " with --batchnorm: use " + GradCheckExperiment.BATCH_NORM_MIN_IMAGES
+                    + " or more (over fewer, batch norm's float32 gradient is too ill-conditioned to check to 1%)");
         }
         if (samples <= 0) throw new UsageException("--samples " + samples + ": must be positive");
         if (!(h > 0 && h < 1)) throw new UsageException("--h " + h + ": must be in (0, 1)");
