@@ -97,7 +97,7 @@ final class VisualizeCommand implements Runnable {
     @Command(name = "activations", mixinStandardHelpOptions = true,
             description = "Chapter 7: the feature maps of each convolution layer for one image: a 28x28 PNG, or --index N of the test set.")
     static final class Activations extends CheckpointView {
-        @Parameters(arity = "0..1", paramLabel = "IMAGE", description = "A 28x28 grayscale PNG, white on black as MNIST (--invert otherwise).") Path image;
+        @Parameters(arity = "0..1", paramLabel = "IMAGE", description = "A 28x28 PNG, white on black as MNIST (--invert otherwise), read as predict reads it.") Path image;
         @Option(names = "--index", paramLabel = "N", description = "Test image N instead of a PNG (default: 0 when no IMAGE is given).") Integer index;
         @Option(names = "--invert", description = "IMAGE is a dark digit on a light background.") boolean invert;
         @Mixin DatasetOption dataset;
@@ -112,7 +112,7 @@ final class VisualizeCommand implements Runnable {
             float[] px;
             String name;
             if (image != null) {
-                px = PredictCommand.pixels(image, invert);
+                px = InputImage.read(image, invert);
                 name = image.getFileName().toString();
             } else {
                 KnownDataset d = dataset.checkedAgainst(TrainingRun.datasetOf(Checkpoint.readHeader(checkpoint)), checkpoint);

@@ -10,6 +10,7 @@ import groundup.cpu.CpuBackend;
 import groundup.cuda.CudaBackendProvider;
 import groundup.data.Dataset;
 import groundup.experiments.GradCheckExperiment;
+import groundup.nn.GradientCheck;
 import groundup.experiments.OptimizerExperiment;
 import groundup.experiments.Progress;
 import groundup.experiments.WeightInitExperiment;
@@ -83,9 +84,9 @@ class ExperimentsOnCudaTest {
 
     @Test void gradientCheckPassesOnCuda() {
         Dataset data = Synthetic.make(200, 4);
-        GradCheckExperiment.Results r = GradCheckExperiment.run(cuda, data, new GradCheckExperiment.Params("two-layer", 3, 20, 1e-3, 0), 1);
+        GradCheckExperiment.Results r = GradCheckExperiment.run(cuda, data, new GradCheckExperiment.Params("two-layer", false, 0f, 3, 20, GradientCheck.DEFAULT_STEP, 0), 1);
         assertTrue(r.passed(), GradCheckExperiment.table(r));
-        GradCheckExperiment.Results cnn = GradCheckExperiment.run(cuda, data, new GradCheckExperiment.Params("simple-cnn", 2, 6, 1e-3, 5), 1);
+        GradCheckExperiment.Results cnn = GradCheckExperiment.run(cuda, data, new GradCheckExperiment.Params("simple-cnn", false, 0f, 2, 6, GradientCheck.DEFAULT_STEP, 5), 1);
         assertTrue(cnn.passed(), GradCheckExperiment.table(cnn));
     }
 

@@ -18,6 +18,8 @@ abstract class ActivationLayer implements Layer {
 
     @Override public Shape outputShape(Shape input) { return input; }
 
+    Activation activation() { return f; }
+
     @Override public Tensor forward(Tensor x, Mode mode) {
         this.x = x;
         y = Buffers.ensure(b, y, x.shape());

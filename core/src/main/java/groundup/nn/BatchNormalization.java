@@ -71,6 +71,8 @@ public final class BatchNormalization implements Layer {
         return dx;
     }
 
+    float eps() { return eps; }
+
     @Override public List<Parameter> parameters() { return List.of(gamma, beta); }
 
     @Override public List<NamedTensor> state() {

@@ -43,7 +43,8 @@ public final class Convolution implements Layer {
         this.bias = new Parameter(name + ".b", backend.allocate(Shape.of(filters)), backend.allocate(Shape.of(filters)), false);
     }
 
-    private ConvGeometry geometry(Shape x) {
+    /** This layer's window over an input of shape x. */
+    ConvGeometry geometry(Shape x) {
         if (x.rank() != 4 || x.dim(1) != channels) {
             throw new IllegalArgumentException("Convolution " + describe() + ": input " + x + " is not (N, " + channels + ", H, W)");
         }

@@ -50,6 +50,9 @@ public final class Dropout implements Layer {
         return dx;
     }
 
+    /** The mask (0 or 1/(1-ratio) per unit) of the last forward; null if that forward passed x through. */
+    Tensor mask() { return dropped ? mask : null; }
+
     @Override public String describe() { return "Dropout " + ratio; }
 
     @Override public void close() { Buffers.close(mask, y, dx); }
