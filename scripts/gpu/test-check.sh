@@ -59,7 +59,7 @@ for _ in $(seq 120); do
   grep -qE '^epoch-deep +running' "$tmp/kill/summary.txt" 2>/dev/null && break
   sleep 0.5
 done
-grep -qE '^epoch-deep +running' "$tmp/kill/summary.txt" || { kill -KILL -- "-$pid"; fail "epoch-deep never started:\n$(cat "$tmp/kill.txt")"; }
+grep -qE '^epoch-deep +running' "$tmp/kill/summary.txt" || { kill -KILL -- "-$pid" 2>/dev/null || true; fail "epoch-deep never started:\n$(cat "$tmp/kill.txt")"; }
 sleep 1
 groups="$pid $(for c in $(pgrep -P "$pid"); do ps -o pgid= "$c"; done)"   # the step runs under timeout, in a group of its own
 for g in $groups; do kill -KILL -- "-$g" 2>/dev/null || true; done
