@@ -31,7 +31,8 @@ copy net.jqwik:jqwik-engine:1.9.2
 jdk="${JDK17:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}"
 jre="$(mktemp -d)"
 trap 'rm -rf "$jre"' EXIT
-"$jdk/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.unsupported \
+# jdk.zipfs: the JUnit console finds the test classes of a package inside jars through it
+"$jdk/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.unsupported,jdk.zipfs \
   --strip-debug --no-man-pages --no-header-files --compress=0 --output "$jre/groundup-jre"
 command -v strip >/dev/null && strip --strip-unneeded "$jre"/groundup-jre/lib/server/libjvm.so "$jre"/groundup-jre/lib/*.so
 tar czf "$C/jre.tgz" -C "$jre" groundup-jre

@@ -51,8 +51,7 @@ final class CudaDevice {
     record Info(String name, int major, int minor, int driverVersion, String driverPath, CudaNatives.Cublas cublas, String cublasVersion) {
         @Override public String toString() {
             return String.format("%s (compute %d.%d), driver for CUDA %s (%s), cuBLAS %s from %s (%s)", name, major, minor,
-                    cudaVersion(driverVersion), driverPath, cublasVersion, cublas.dir(),
-                    cublas.versionNodes().isEmpty() ? "unversioned" : "version nodes " + String.join(", ", cublas.versionNodes()));
+                    cudaVersion(driverVersion), driverPath, cublasVersion, cublas.dir(), cublas.nodes());
         }
     }
 

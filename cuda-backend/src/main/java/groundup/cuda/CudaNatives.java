@@ -41,9 +41,10 @@ final class CudaNatives {
     record Cublas(int major, Path dir, List<String> versionNodes) {
         Path library() { return dir.resolve("libcublas.so." + major); }
 
-        @Override public String toString() {
-            return "cuBLAS " + major + " from " + dir + " (" + (versionNodes.isEmpty() ? "unversioned" : "version nodes " + String.join(", ", versionNodes)) + ")";
-        }
+        /** "version nodes libcublas.so.13", or "unversioned". */
+        String nodes() { return versionNodes.isEmpty() ? "unversioned" : "version nodes " + String.join(", ", versionNodes); }
+
+        @Override public String toString() { return "cuBLAS " + major + " from " + dir + " (" + nodes() + ")"; }
     }
 
     /**
