@@ -30,7 +30,7 @@ for r in $(seq 1 "$rounds"); do
     --out "$tmp/gu$r" --summary "$tmp/gu$r.json" --data "$data" >/dev/null 2>&1
   g=$(python3 -c "import json;print(json.load(open('$tmp/gu$r.json'))['epochs'][0]['seconds'])")
   stolen_gu=$(steal_since); steal_mark
-  p=$(env "${TORCH_ENV[@]}" "$PY" benchmarks/pytorch/simple_cnn_epoch.py "$data" --threads "$threads" --seed "$r" | python3 -c "import json,sys;print(json.load(sys.stdin)['seconds'])")
+  p=$(env "${TORCH_ENV[@]}" "$PY" benchmarks/pytorch/simple_cnn_epoch.py "$data" --threads "$threads" --seed "$r" --no-step | python3 -c "import json,sys;print(json.load(sys.stdin)['seconds'])")
   gu+=("$g"); pt+=("$p")
   printf 'round %d: groundup %.2f s, pytorch %.2f s; CPU time stolen by the hypervisor: %s while GroundUp ran, %s while PyTorch ran\n' \
     "$r" "$g" "$p" "$stolen_gu" "$(steal_since)"

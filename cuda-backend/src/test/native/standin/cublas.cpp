@@ -56,6 +56,14 @@ int cublasGetVersion_v2(void* h, int* v) {
     return CUBLAS_STATUS_SUCCESS;
 }
 
+/** cuBLAS's version, as cublasGetProperty answers it without a handle: MAJOR_VERSION 0, MINOR_VERSION 1, PATCH_LEVEL 2. */
+int cublasGetProperty(int type, int* value) {
+    static const int version[] = {13, 0, 0};
+    if (value == nullptr || type < 0 || type > 2) return CUBLAS_STATUS_INVALID_VALUE;
+    *value = version[type];
+    return CUBLAS_STATUS_SUCCESS;
+}
+
 int cublasSetStream_v2(void* h, void* stream) {
     Handle* p = handle(h);
     if (p == nullptr) return fail(CUBLAS_STATUS_NOT_INITIALIZED, "cublasSetStream on a handle that is not live");

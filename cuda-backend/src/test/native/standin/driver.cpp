@@ -438,7 +438,7 @@ CUresult cuInit(unsigned int flags) {
 
 CUresult cuDriverGetVersion(int* v) {
     if (v == nullptr) return CUDA_ERROR_INVALID_VALUE;
-    *v = 13000;
+    *v = int(envBytes("GROUNDUP_STANDIN_DRIVER_VERSION", 13000));   // a test may pose as an older driver (12080: CUDA 12.8)
     return CUDA_SUCCESS;
 }
 
@@ -679,6 +679,38 @@ CUresult cuModuleLoadData(void** module, const void* image) {
     if (!parsePtx(static_cast<const char*>(image), m, &error)) {
         say("cuModuleLoadData: %s", error.c_str());
         delete m;
+        return CUDA_ERROR_INVALID_PTX;
+    }
+    modules[m] = m;
+    *module = m;
+    return CUDA_SUCCESS;
+}
+
+// With JIT options: the error log (CU_JIT_ERROR_LOG_BUFFER = 5, its size CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES
+// = 6, in: the buffer's bytes, out: the bytes written) receives why an image does not load, as the
+// driver's JIT writes ptxas's messages there. Other options are accepted and ignored.
+CUresult cuModuleLoadDataEx(void** module, const void* image, unsigned n, const int* options, void** values) {
+    LOCKED;
+    READY("cuModuleLoadDataEx");
+    if (image == nullptr || (n > 0 && (options == nullptr || values == nullptr))) return CUDA_ERROR_INVALID_VALUE;
+    char* log = nullptr;
+    size_t logBytes = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (options[i] == 5) log = static_cast<char*>(values[i]);
+        if (options[i] == 6) logBytes = reinterpret_cast<uintptr_t>(values[i]);
+    }
+    Module* m = new Module();
+    std::string error;
+    if (!parsePtx(static_cast<const char*>(image), m, &error)) {
+        say("cuModuleLoadDataEx: %s", error.c_str());
+        delete m;
+        if (log != nullptr && logBytes > 0) {
+            std::string text = "cuda-standin: error : " + error;
+            size_t written = std::min(text.size(), logBytes - 1);
+            memcpy(log, text.data(), written);
+            log[written] = 0;
+            for (unsigned i = 0; i < n; i++) if (options[i] == 6) values[i] = reinterpret_cast<void*>(uintptr_t(written));
+        }
         return CUDA_ERROR_INVALID_PTX;
     }
     modules[m] = m;

@@ -7,7 +7,9 @@ import java.util.Locale;
 /**
  * Registers the CUDA backend. {@link #availability()} probes, in order: the platform, the
  * NVIDIA driver (libcuda.so.1), a device, the driver's CUDA version (12.0+: our PTX is ISA
- * 8.0), the device's compute capability (7.5+), cuBLAS 12 or 13 and JCuda's cuBLAS binding;
+ * 8.0), the device's compute capability (7.5+), cuBLAS 12 or 13 defining the symbol version
+ * JCuda's binding asks for, that binding, a driver new enough for that cuBLAS, and that all of
+ * it works (a context, our kernels, a cuBLAS handle and one small GEMM: {@link UsabilityProbe});
  * the first missing piece is the reason. The probe runs once per JVM, on first request.
  */
 public final class CudaBackendProvider implements BackendProvider {

@@ -8,12 +8,21 @@ import static jcuda.driver.JCudaDriver.cuDeviceGetName;
 import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
 import static jcuda.driver.JCudaDriver.cuInit;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUresult;
 import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasStatus;
+import jcuda.libraryPropertyType;
 
-/** Probing the machine for what the CUDA backend needs, without creating anything; once per process. */
+/**
+ * Probing the machine for what the CUDA backend needs, once per process: the libraries, the
+ * device, a driver new enough for the cuBLAS found, and that the three work together
+ * ({@link UsabilityProbe}: a context, our kernels, a cuBLAS handle and one small GEMM).
+ */
 final class CudaDevice {
     private static Info info;
     private static RuntimeException failure;
@@ -39,11 +48,60 @@ final class CudaDevice {
         return info;
     }
 
-    record Info(String name, int major, int minor, int driverVersion, CudaNatives.Cublas cublas) {
+    record Info(String name, int major, int minor, int driverVersion, String driverPath, CudaNatives.Cublas cublas, String cublasVersion) {
         @Override public String toString() {
-            return String.format("%s (compute %d.%d), driver for CUDA %d.%d, cuBLAS %d from %s", name, major, minor,
-                    driverVersion / 1000, driverVersion % 1000 / 10, cublas.major(), cublas.dir());
+            return String.format("%s (compute %d.%d), driver for CUDA %s (%s), cuBLAS %s from %s (%s)", name, major, minor,
+                    cudaVersion(driverVersion), driverPath, cublasVersion, cublas.dir(), cublas.nodes());
         }
+    }
+
+    /** 12080 -> "12.8", as the driver encodes CUDA versions. */
+    static String cudaVersion(int v) { return v / 1000 + "." + v % 1000 / 10; }
+
+    /**
+     * Null if a driver for CUDA driverVersion runs the cuBLAS found, else the reason naming both
+     * and where they are: cuBLAS N (its runtime) needs a driver for CUDA N.0 or newer.
+     */
+    static String driverTooOld(int driverVersion, String driverPath, CudaNatives.Cublas cublas, String cublasVersion) {
+        if (driverVersion / 1000 >= cublas.major()) return null;
+        return "the NVIDIA driver is too old for the cuBLAS found: the driver (" + driverPath + ") supports CUDA " + cudaVersion(driverVersion)
+                + ", and cuBLAS " + cublasVersion + " (" + realPath(cublas.library()) + ") needs a driver for CUDA " + cublas.major()
+                + ".0 or newer. Install cuBLAS " + driverVersion / 1000 + " (a CUDA " + driverVersion / 1000 + " toolkit, or pip's nvidia-cublas-cu"
+                + driverVersion / 1000 + " wheel) and name its directory in -Dgroundup.cuda.libpath, or update the driver";
+    }
+
+    private static String realPath(Path p) {
+        try {
+            return p.toRealPath().toString();
+        } catch (IOException e) {
+            return p.toString();
+        }
+    }
+
+    /** The file of the loaded library whose name starts with prefix ("libcuda.so"), from /proc/self/maps; else prefix. */
+    static String loadedLibrary(String prefix) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+                int slash = line.indexOf('/');
+                if (slash < 0) continue;
+                String path = line.substring(slash).trim();
+                if (Path.of(path).getFileName().toString().startsWith(prefix)) return path;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or unreadable: the name alone
+        }
+        return prefix;
+    }
+
+    /** cuBLAS's own version, "13.0.2" (cublasGetProperty, no handle needed), else its major version from the file name. */
+    private static String cublasVersion(CudaNatives.Cublas cublas) {
+        int[] v = new int[3], one = new int[1];
+        int[] kinds = {libraryPropertyType.MAJOR_VERSION, libraryPropertyType.MINOR_VERSION, libraryPropertyType.PATCH_LEVEL};
+        for (int i = 0; i < 3; i++) {
+            if (JCublas2.cublasGetProperty(kinds[i], one) != cublasStatus.CUBLAS_STATUS_SUCCESS) return String.valueOf(cublas.major());
+            v[i] = one[0];
+        }
+        return v[0] + "." + v[1] + "." + v[2];
     }
 
     /**
@@ -75,7 +133,7 @@ final class CudaDevice {
         int[] v = new int[1];
         check(cuDriverGetVersion(v), "cuDriverGetVersion");
         if (v[0] < 12000) {
-            throw new IllegalStateException("the NVIDIA driver supports CUDA " + v[0] / 1000 + "." + v[0] % 1000 / 10
+            throw new IllegalStateException("the NVIDIA driver (" + loadedLibrary("libcuda.so") + ") supports CUDA " + cudaVersion(v[0])
                     + "; GroundUp's kernels need a driver for CUDA 12.0 or newer (525+)");
         }
         int[] count = new int[1];
@@ -102,9 +160,17 @@ final class CudaDevice {
                 return null;
             });
         } catch (UnsatisfiedLinkError e) {
-            throw new IllegalStateException("JCuda's cuBLAS binding could not load against cuBLAS " + cublas.major() + " in "
-                    + cublas.dir() + ": " + rootCause(e));
+            throw new IllegalStateException("JCuda's cuBLAS binding could not load against " + cublas + ": " + rootCause(e));
         }
-        return new Info(n, major[0], minor[0], v[0], cublas);
+        String driverPath = loadedLibrary("libcuda.so"), cublasVersion = cublasVersion(cublas);
+        String tooOld = driverTooOld(v[0], driverPath, cublas, cublasVersion);
+        if (tooOld != null) throw new IllegalStateException(tooOld);
+        try {
+            UsabilityProbe.run(dev);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("CUDA loads but does not work here (driver for CUDA " + cudaVersion(v[0]) + " at " + driverPath
+                    + ", cuBLAS " + cublasVersion + " from " + cublas.dir() + "): " + e.getMessage(), e);
+        }
+        return new Info(n, major[0], minor[0], v[0], driverPath, cublas, cublasVersion);
     }
 }

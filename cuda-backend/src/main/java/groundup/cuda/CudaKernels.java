@@ -2,7 +2,7 @@ package groundup.cuda;
 
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
-import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleLoadDataJIT;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
 
 import java.io.IOException;
@@ -17,20 +17,25 @@ import java.util.regex.Pattern;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUjit_option;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
+import jcuda.driver.JITOptions;
 
 /**
  * Our kernels (kernels.cu, shipped as kernels.ptx): the module, its functions, and a launch
  * that checks its arguments against the kernel's parameter list as the PTX declares it (count
  * and bytes of each). The driver cannot check that: it reads as many bytes as the kernel
  * declares from whatever each argument pointer points at, so a wrong argument list becomes
- * garbage on the GPU; here it is an error naming the kernel and both lists.
+ * garbage on the GPU; here it is an error naming the kernel and both lists. A module that does
+ * not load says why in the JIT compiler's own words (its error log).
  */
 final class CudaKernels implements AutoCloseable {
     private static final Pattern ENTRY = Pattern.compile("\\.entry\\s+(\\w+)\\s*\\(([^)]*)\\)"),
             PARAM = Pattern.compile("\\.param\\s+\\.([a-z]+)(\\d+)\\s");
+    /** Room for the JIT's error log: ptxas names the line and the instruction of each error. */
+    private static final int JIT_LOG_BYTES = 16 << 10;
     private static byte[] ptx;
     private static Map<String, int[]> signatures;
 
@@ -41,8 +46,24 @@ final class CudaKernels implements AutoCloseable {
 
     /** Loads the module into the current context. */
     CudaKernels() {
-        CudaStatus.check(cuModuleLoadData(module, ptx()), "cuModuleLoadData (kernels.ptx)");
+        load(module, ptx(), "kernels.ptx");
         loaded = true;
+    }
+
+    /**
+     * Loads a NUL-terminated PTX image into module (cuModuleLoadDataEx); if the driver refuses it,
+     * throws IllegalStateException with the status and the JIT's error log (CU_JIT_ERROR_LOG_BUFFER).
+     */
+    static void load(CUmodule module, byte[] image, String what) {
+        JITOptions jit = new JITOptions();
+        jit.putBytes(CUjit_option.CU_JIT_ERROR_LOG_BUFFER, new byte[JIT_LOG_BYTES]);
+        jit.putInt(CUjit_option.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, JIT_LOG_BYTES);
+        int r = cuModuleLoadDataJIT(module, Pointer.to(image), jit);
+        if (r == CUresult.CUDA_SUCCESS) return;
+        String log = jit.getString(CUjit_option.CU_JIT_ERROR_LOG_BUFFER);
+        log = log == null ? "" : log.strip();
+        throw new IllegalStateException("CUDA cuModuleLoadDataEx (" + what + ") failed: " + CUresult.stringFor(r)
+                + (log.isEmpty() ? " (the JIT left no error log)" : "; the JIT's error log:\n" + log));
     }
 
     /** The shipped PTX, NUL-terminated for the driver; read once per process. */

@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * <p>JCublas2's JNI library links libcublas.so.12, every symbol versioned so. On a machine
  * with only cuBLAS 13 (our H100/H200 test machines, driver 580), it cannot load as shipped.
  * So, before JCublas2 loads: find a directory holding cuBLAS and cuBLASLt of one major version
- * (12 preferred, else 13; see {@link #searchPath}); load both by absolute path, so no
+ * (12 preferred, else 13; see {@link #searchPath}) whose cuBLAS defines the symbol version node
+ * JCublas2 will ask for, libcublas.so.N, or none at all ({@link #versionNodeProblem}); load both by absolute path, so no
  * LD_LIBRARY_PATH is needed; write the JNI library JCuda should load for that version (as
  * shipped for 12, retargeted to libcublas.so.13 by {@link ElfSoname} for 13) into a per-user
  * directory of its own for that version; and let JCuda's loader, which reuses a library file
@@ -32,8 +33,19 @@ final class CudaNatives {
 
     private CudaNatives() {}
 
-    /** The cuBLAS found and loaded: its major version and directory. */
-    record Cublas(int major, Path dir) {}
+    /**
+     * The cuBLAS found and loaded: its major version, directory and the symbol version nodes its
+     * libcublas.so.N defines (empty: an unversioned library, whose symbols the loader binds
+     * whatever version the binding asks for).
+     */
+    record Cublas(int major, Path dir, List<String> versionNodes) {
+        Path library() { return dir.resolve("libcublas.so." + major); }
+
+        /** "version nodes libcublas.so.13", or "unversioned". */
+        String nodes() { return versionNodes.isEmpty() ? "unversioned" : "version nodes " + String.join(", ", versionNodes); }
+
+        @Override public String toString() { return "cuBLAS " + major + " from " + dir + " (" + nodes() + ")"; }
+    }
 
     /**
      * Directories to search for cuBLAS, most specific first. {@code -Dgroundup.cuda.libpath}
@@ -83,19 +95,46 @@ final class CudaNatives {
      */
     static synchronized Cublas prepareCublas() {
         List<Path> dirs = searchPath();
+        List<String> refused = new ArrayList<>();
         for (int major : new int[] {12, 13}) {
             Path dir = findCublas(major, dirs);
             if (dir == null) continue;
+            Path lib = dir.resolve("libcublas.so." + major);
+            List<String> nodes;
+            try {
+                nodes = ElfSoname.versionDefinitions(lib);
+            } catch (IOException | IllegalArgumentException e) {
+                refused.add(lib + ": its version definitions cannot be read (" + e.getMessage() + ")");
+                continue;
+            }
+            String problem = versionNodeProblem(major, nodes);
+            if (problem != null) {
+                refused.add(lib + ": " + problem);
+                continue;
+            }
             // cuBLAS needs cuBLASLt of its own build: both come from the one directory
             System.load(dir.resolve("libcublasLt.so." + major).toAbsolutePath().toString());
-            System.load(dir.resolve("libcublas.so." + major).toAbsolutePath().toString());
-            return new Cublas(major, dir);
+            System.load(lib.toAbsolutePath().toString());
+            return new Cublas(major, dir, nodes);
         }
+        if (!refused.isEmpty()) throw new IllegalStateException("no usable cuBLAS: " + String.join("; ", refused));
         List<String> seen = new ArrayList<>();
         for (Path d : dirs) seen.add(d + (Files.isDirectory(d) ? "" : " (absent)"));
         throw new IllegalStateException("cuBLAS not found: no directory holds libcublas.so.12 with libcublasLt.so.12, or "
                 + "libcublas.so.13 with libcublasLt.so.13; searched " + seen + ". Install the CUDA 12 or 13 cuBLAS runtime "
                 + "(a CUDA toolkit, or pip's nvidia-cublas wheel) and name its directory in -Dgroundup.cuda.libpath or LD_LIBRARY_PATH");
+    }
+
+    /**
+     * Null if JCublas2's binding for cuBLAS major (as shipped for 12, retargeted for 13) links
+     * against a libcublas.so.N defining these version nodes, else why not. The binding asks for
+     * the node libcublas.so.N; an unversioned library (no nodes) satisfies any request.
+     */
+    static String versionNodeProblem(int major, List<String> nodes) {
+        String wanted = "libcublas.so." + major;
+        if (nodes.isEmpty() || nodes.contains(wanted)) return null;
+        return "it defines the symbol version nodes " + nodes + ", not " + wanted + ", which JCuda's cuBLAS binding"
+                + (major == 12 ? "" : ", retargeted to it,") + " asks for";
     }
 
     /**

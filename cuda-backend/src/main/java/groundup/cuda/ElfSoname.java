@@ -1,8 +1,13 @@
 package groundup.cuda;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Retargets an ELF64 little-endian shared library from one dependency soname to another of
@@ -12,9 +17,12 @@ import java.nio.charset.StandardCharsets;
  * version node. Only valid where the new library exports every function the old one did
  * (cuBLAS 13 still exports all 494 that JCublas2 imports). A Java port of the team's
  * shared/tools/retarget-soname.py, so users need no Python.
+ *
+ * <p>The retargeted library asks for the version node named like the new soname; whether the
+ * cuBLAS found defines it is read from that library ({@link #versionDefinitions}), not assumed.
  */
 final class ElfSoname {
-    private static final int SHT_STRTAB = 3, SHT_GNU_VERNEED = 0x6FFFFFFE;
+    private static final int SHT_STRTAB = 3, SHT_GNU_VERDEF = 0x6FFFFFFD, SHT_GNU_VERNEED = 0x6FFFFFFE, VER_FLG_BASE = 1;
 
     private ElfSoname() {}
 
@@ -71,6 +79,56 @@ final class ElfSoname {
             }
         }
         return b;
+    }
+
+    /**
+     * The version nodes a shared library defines (its SHT_GNU_verdef section, what {@code readelf -V}
+     * lists under "Version definition section"), without the base entry that only repeats the
+     * soname; empty for an unversioned library. Throws IllegalArgumentException if the file is not
+     * ELF64 little-endian or its version section runs past the end.
+     */
+    static List<String> versionDefinitions(ByteBuffer elf) {
+        ByteBuffer bb = elf.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        if (bb.limit() < 64 || bb.get(0) != 0x7F || bb.get(1) != 'E' || bb.get(2) != 'L' || bb.get(3) != 'F' || bb.get(4) != 2 || bb.get(5) != 1) {
+            throw new IllegalArgumentException("not an ELF64 little-endian file");
+        }
+        long shoff = bb.getLong(0x28);
+        int shentsize = bb.getShort(0x3A) & 0xFFFF, shnum = bb.getShort(0x3C) & 0xFFFF;
+        List<String> out = new ArrayList<>();
+        try {
+            for (int i = 0; i < shnum; i++) {
+                int s = (int) (shoff + (long) i * shentsize);
+                if (bb.getInt(s + 4) != SHT_GNU_VERDEF) continue;
+                int strtab = (int) (shoff + (long) bb.getInt(s + 40) * shentsize);   // sh_link: the string table of the names
+                int strOff = (int) bb.getLong(strtab + 24);
+                int p = (int) bb.getLong(s + 24);
+                for (int n = bb.getInt(s + 44); n > 0; n--) {                           // sh_info: the number of entries
+                    // Elf64_Verdef: vd_version, vd_flags, vd_ndx, vd_cnt (2 bytes each), vd_hash, vd_aux, vd_next (4 each)
+                    int flags = bb.getShort(p + 2) & 0xFFFF, aux = bb.getInt(p + 12), next = bb.getInt(p + 16);
+                    if ((flags & VER_FLG_BASE) == 0) out.add(cString(bb, strOff + bb.getInt(p + aux)));   // Elf64_Verdaux: vda_name
+                    if (next == 0) break;
+                    p += next;
+                }
+            }
+        } catch (IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("its version definitions run past the end of the file");
+        }
+        return out;
+    }
+
+    /** {@link #versionDefinitions(ByteBuffer)} of a file, read through a mapping (cuBLAS is some hundred MB). */
+    static List<String> versionDefinitions(Path lib) throws IOException {
+        try (FileChannel ch = FileChannel.open(lib)) {
+            return versionDefinitions(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()));
+        }
+    }
+
+    private static String cString(ByteBuffer bb, int at) {
+        int end = at;
+        while (bb.get(end) != 0) end++;
+        byte[] s = new byte[end - at];
+        bb.get(at, s);
+        return new String(s, StandardCharsets.US_ASCII);
     }
 
     private static boolean matches(byte[] b, int at, byte[] s) {

@@ -3,9 +3,11 @@ package groundup.cuda;
 import groundup.backend.Backend;
 import groundup.testing.BackendProperties;
 import net.jqwik.api.Tag;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 
-/** The property-based tests on CUDA: the GPU, else the host stand-in (HostStandIn); skipped where neither can run. */
+/** The property-based tests on CUDA: the GPU, else the host stand-in (HostStandIn); skipped with the reason where neither can run. */
 @Tag("cuda-device")
+@AddLifecycleHook(Gpu.SkipWithoutCuda.class)
 class CudaBackendPropertiesTest extends BackendProperties {
     private static Backend backend;
 

@@ -62,10 +62,15 @@ class CudaMemoryTest {
         assertEquals(before, b.deviceBytesInUse(), "closing a tensor gives its memory back");
     }
 
-    @Test void anAllocationTooLargeForTheDeviceNamesTheBytes() {
-        DeviceOutOfMemoryException e = assertThrows(DeviceOutOfMemoryException.class, () -> b.allocate(Shape.of(200_000_000)));
-        assertEquals(800_000_000L, e.requested());
-        assertTrue(e.getMessage().contains("800,000,000 bytes"), e.getMessage());
+    /** The bytes asked for and the bytes free, the free ones as the device counts them: its size less what is held. */
+    @Test void anAllocationTooLargeForTheDeviceNamesTheBytesAskedForAndFree() {
+        try (Tensor held = b.allocate(Shape.of(1 << 20))) {               // 4 MiB held, so free is below the device's size
+            DeviceOutOfMemoryException e = assertThrows(DeviceOutOfMemoryException.class, () -> b.allocate(Shape.of(200_000_000)));
+            assertEquals(800_000_000L, e.requested());
+            assertTrue(e.free() > 0 && e.free() <= DEVICE - b.deviceBytesInUse(), e.free() + " bytes free");
+            assertTrue(e.getMessage().contains("out of memory allocating 800,000,000 bytes (" + String.format("%,d of %,d bytes free)", e.free(), DEVICE)),
+                    e.getMessage());
+        }
         try (Tensor t = Tensors.upload(b, new float[] {1, 2, 3}, 3)) {
             assertArrayEquals(new float[] {1, 2, 3}, t.toArray(), "the backend works after the failure");
         }

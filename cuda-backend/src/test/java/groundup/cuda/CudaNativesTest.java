@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,5 +77,63 @@ class CudaNativesTest {
         CudaNatives.writeBinding(f13, 13);
         assertArrayEquals(shipped, Files.readAllBytes(f12), "cuBLAS 12: the binding as shipped, the foreign file replaced");
         assertArrayEquals(ElfSoname.retarget(shipped, "libcublas.so.12", "libcublas.so.13"), Files.readAllBytes(f13));
+    }
+
+    /** A shared library built by g++ defining these symbol version nodes (a version script), or none; skips without g++. */
+    private Path library(String fileName, String... nodes) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("lib-" + fileName + "-" + nodes.length + "-" + String.join("-", nodes)));
+        StringBuilder src = new StringBuilder("extern \"C\" int cublasCreate_v2(void) { return 0; }\n"), map = new StringBuilder();
+        for (int i = 0; i < nodes.length; i++) {
+            src.append("extern \"C\" int node").append(i).append("_fn(void) { return ").append(i).append("; }\n");
+            map.append(nodes[i]).append(" { global: node").append(i).append("_fn;").append(i == 0 ? " cublas*; local: *;" : "").append(" };\n");
+        }
+        Files.writeString(dir.resolve("lib.cpp"), src);
+        Files.writeString(dir.resolve("lib.map"), map);
+        List<String> cmd = new java.util.ArrayList<>(List.of("g++", "-shared", "-fPIC", "-o", dir.resolve(fileName).toString(),
+                "-Wl,-soname," + fileName, dir.resolve("lib.cpp").toString()));
+        if (nodes.length > 0) cmd.add("-Wl,--version-script=" + dir.resolve("lib.map"));
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            assumeTrue(false, "g++ is not installed: " + e.getMessage());
+            throw e;
+        }
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "g++: " + out);
+        return dir.resolve(fileName);
+    }
+
+    /** The nodes readelf -V lists under "Version definition section", without the base entry (the soname). */
+    @Test void versionDefinitionsAreReadFromTheLibrary() throws Exception {
+        assertEquals(List.of("libcublas.so.13"), ElfSoname.versionDefinitions(library("libcublas.so.13", "libcublas.so.13")));
+        assertEquals(List.of("CUBLAS_13.0", "CUBLAS_13.1"), ElfSoname.versionDefinitions(library("libcublas.so.13", "CUBLAS_13.0", "CUBLAS_13.1")));
+        assertEquals(List.of(), ElfSoname.versionDefinitions(library("libcublas.so.13")), "unversioned");
+        assertThrows(IllegalArgumentException.class, () -> ElfSoname.versionDefinitions(java.nio.ByteBuffer.wrap(new byte[100])));
+    }
+
+    @Test void theBindingNeedsItsVersionNodeOrAnUnversionedLibrary() {
+        assertNull(CudaNatives.versionNodeProblem(13, List.of("libcublas.so.13")));
+        assertNull(CudaNatives.versionNodeProblem(12, List.of("libcublas.so.12")));
+        assertNull(CudaNatives.versionNodeProblem(13, List.of()), "unversioned: the loader binds any requested version");
+        String p = CudaNatives.versionNodeProblem(13, List.of("CUBLAS_13.0"));
+        assertTrue(p != null && p.contains("[CUBLAS_13.0], not libcublas.so.13"), p);
+        assertTrue(CudaNatives.versionNodeProblem(12, List.of("libcublas.so.13")) != null, "cuBLAS 12's binding asks for libcublas.so.12");
+    }
+
+    /** A cuBLAS whose version node the binding would not find is refused, before anything is loaded, saying which nodes it has. */
+    @Test void aCublasWithAnotherVersionNodeIsRefused() throws Exception {
+        Path lib = library("libcublas.so.13", "CUBLAS_13.0");
+        Files.copy(library("libcublasLt.so.13"), lib.resolveSibling("libcublasLt.so.13"));
+        String old = System.getProperty("groundup.cuda.libpath");
+        System.setProperty("groundup.cuda.libpath", lib.getParent().toString());
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, CudaNatives::prepareCublas);
+            assertEquals("no usable cuBLAS: " + lib + ": it defines the symbol version nodes [CUBLAS_13.0], not libcublas.so.13, which JCuda's "
+                    + "cuBLAS binding, retargeted to it, asks for", e.getMessage());
+        } finally {
+            if (old == null) System.clearProperty("groundup.cuda.libpath");
+            else System.setProperty("groundup.cuda.libpath", old);
+        }
     }
 }
