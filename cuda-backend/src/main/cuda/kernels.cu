@@ -3,7 +3,7 @@
 // covers any n. Shapes in the comments use the Backend's names. Compiled ahead to PTX
 // (cuda-backend/build-ptx.sh), loaded with cuModuleLoadData: no nvcc or NVRTC at run time.
 
-// The reduction kernels (dot_partial, mean_f64, bn_train, bn_bwd) keep one double per thread in
+// The reduction kernels (dot_partial, mean_f64, count_equal, bn_train, bn_bwd) keep one double per thread in
 // shared memory and halve it in a tree: their blockDim.x is a power of two, at most this.
 // CudaBackend.REDUCE_THREADS is the same number; CudaKernelsTest checks the PTX against it.
 #define REDUCE_THREADS 256
@@ -165,6 +165,40 @@ __global__ void argmax_rows(const float* x, float* out, int rows, int cols) {
     }
 }
 
+// ---- rows at a position held on the device (at[0]), read when the kernel runs ------------------
+// the row position a float holds, or -1 where it is not a non-negative integer (NaN included): as CpuBackend's
+__device__ long long row_position(float f) { return (f >= 0.f && f < 2147483648.f && f == floorf(f)) ? (long long)f : -1; }
+
+// dst (M, per) row i = src (R, per) row index[at + i]; NaN where the position or the index entry is out of range
+__global__ void gather_rows(const float* src, const float* index, const float* at, float* dst, long long n, int per, int srcRows,
+                            int indexLen) {
+    long long p = row_position(at[0]);
+    LOOP(i, n) {
+        long long k = p < 0 ? -1 : p + i / per;
+        long long r = (k >= 0 && k < indexLen) ? row_position(index[k]) : -1;
+        dst[i] = (r >= 0 && r < srcRows) ? src[r * per + i % per] : nanf("");
+    }
+}
+// dst (D, per) rows [at, at + n/per) = src; nothing where they do not fit
+__global__ void put_rows(const float* src, const float* at, float* dst, long long n, int per, int dstRows) {
+    long long p = row_position(at[0]);
+    if (p < 0 || p + n / per > dstRows) return;
+    LOOP(i, n) dst[p * per + i] = src[i];
+}
+// one block: out[0] = the number of i with a[i] == b[i]
+__global__ void count_equal(const float* a, const float* b, float* out, long long n) {
+    __shared__ double sh[REDUCE_THREADS];
+    double s = 0;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) s += a[i] == b[i] ? 1.0 : 0.0;
+    sh[threadIdx.x] = s;
+    __syncthreads();
+    for (int k = blockDim.x / 2; k > 0; k >>= 1) {
+        if (threadIdx.x < k) sh[threadIdx.x] += sh[threadIdx.x + k];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[0] = (float)sh[0];
+}
+
 // probs (N, C) and per-row losses; a label that is not a class index gives a NaN loss
 __global__ void softmax_xent_rows(const float* z, const float* labels, float* probs, double* rowLoss, int rows, int cols) {
     LOOP(r, rows) {
@@ -178,7 +212,8 @@ __global__ void softmax_xent_rows(const float* z, const float* labels, float* pr
         for (int c = 0; c < cols; c++) q[c] *= inv;
         float l = labels[r];
         int li = (int)l;
-        rowLoss[r] = (l >= 0.f && li < cols && (float)li == l) ? -log((double)q[li] + 1e-7) : nan("");
+        // -log softmax(z)[label] from the logits, not from q: exact where q underflows, NaN where a logit is not finite
+        rowLoss[r] = (l >= 0.f && li < cols && (float)li == l) ? log(sum) - ((double)p[li] - (double)m) : nan("");
     }
 }
 // one block: loss[0] = mean of rowLoss

@@ -132,11 +132,38 @@ public interface Backend extends TensorOwner, AutoCloseable {
     /** Sum of a[i]*b[i] in double precision (waits for the device). */
     double dot(Tensor a, Tensor b);
 
+    // ---- rows at a position held on the device ---------------------------------------
+    // What lets a training step run without waiting for the host: where it reads its batch and
+    // writes its results is a number in device memory, at (1), a row position as a float, read
+    // when the op runs rather than when it is issued, so the same ops serve every step.
+
+    /**
+     * dst row i = src row index[p + i] for each row i of dst, p = at[0]: a mini-batch picked from
+     * a data set the backend holds. src (R, ...) and dst (M, ...) have rows of one size; index
+     * (K) holds row numbers of src as floats. A row whose position p + i is outside index, or
+     * whose index entry is not a row of src, is NaN on every backend (no device check, which
+     * would need a wait; a NaN batch shows as a NaN loss).
+     */
+    void gatherRows(Tensor src, Tensor index, Tensor at, Tensor dst);
+
+    /**
+     * dst rows [p, p + M) = src (M, ...), p = at[0]: a step's result written into a log of one row
+     * per step. Rows of one size; where p is not a position at which src fits in dst, nothing
+     * is written.
+     */
+    void putRows(Tensor src, Tensor at, Tensor dst);
+
+    /** out (1) = the number of i with a[i] == b[i], a float (exact below 2^24): predictions that match labels. */
+    void countEqual(Tensor a, Tensor b, Tensor out);
+
     // ---- losses --------------------------------------------------------------------
 
     /**
      * probs (N, C) = softmax of each row of logits (row max subtracted); loss (1) = mean
-     * over rows of -log(probs[label] + 1e-7). labels (N) hold class indices as floats, as
+     * over rows of the cross-entropy -log softmax(logits)[label] = max + log(sum exp(z - max)) - z[label],
+     * in double from the logits. Not clamped (the book adds 1e-7 to the probability, which caps a
+     * row at 16.1 and hides a network gone wrong): a confidently wrong row counts in full, and a
+     * logit that is not finite makes the loss NaN. labels (N) hold class indices as floats, as
      * {@link #uploadLabels} checked them; a backend need not check them again (the CPU does and
      * throws, CUDA cannot without waiting and makes the loss NaN).
      */

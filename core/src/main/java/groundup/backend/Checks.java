@@ -169,6 +169,33 @@ public final class Checks {
         }
     }
 
+    /** src (R, ...), index (K), at (1), dst (M, ...) with rows of one size; dst is not src. */
+    public static void gatherRows(Backend b, Tensor src, Tensor index, Tensor at, Tensor dst) {
+        owned(b, "gatherRows", src, index, at, dst);
+        if (src.shape().cols() != dst.shape().cols() || at.size() != 1 || index.shape().rank() != 1) {
+            throw fail("gatherRows", "src " + src.shape() + ", index " + index.shape() + ", at " + at.shape() + ", dst " + dst.shape()
+                    + ": expected (R, ...), (K), (1), (M, ...) with rows of one size");
+        }
+        noAlias("gatherRows", dst, src, index, at);
+    }
+
+    /** src (M, ...), at (1), dst (D, ...) with rows of one size; dst is neither src nor at. */
+    public static void putRows(Backend b, Tensor src, Tensor at, Tensor dst) {
+        owned(b, "putRows", src, at, dst);
+        if (src.shape().cols() != dst.shape().cols() || at.size() != 1) {
+            throw fail("putRows", "src " + src.shape() + ", at " + at.shape() + ", dst " + dst.shape()
+                    + ": expected (M, ...), (1), (D, ...) with rows of one size");
+        }
+        noAlias("putRows", dst, src, at);
+    }
+
+    public static void countEqual(Backend b, Tensor x, Tensor y, Tensor out) {
+        elementwise(b, "countEqual", x, y);
+        owned(b, "countEqual", out);
+        if (out.size() != 1) throw fail("countEqual", "out " + out.shape() + " must hold one value");
+        noAlias("countEqual", out, x, y);
+    }
+
     public static void softmaxCrossEntropy(Backend b, String op, Tensor logits, Tensor labels, Tensor probs, Tensor lossOrDx) {
         owned(b, op, logits, labels, probs, lossOrDx);
         if (logits.shape().rank() != 2 || !probs.shape().equals(logits.shape()) || labels.size() != logits.shape().rows()) {

@@ -53,6 +53,9 @@ public final class Optimizer implements AutoCloseable {
         }
     }
 
+    /** The base learning rate (the schedule's start). */
+    public float lr() { return lr; }
+
     /** The learning rate of the next step. */
     public float currentLr() { return schedule.rate(lr, steps + 1, scheduleSteps); }
 

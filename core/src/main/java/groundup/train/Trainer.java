@@ -35,8 +35,9 @@ public final class Trainer implements AutoCloseable {
     private final Batcher batcher;
     private final Evaluator evaluator, validator;
     private final int[] order;
-    private final float[] one = new float[1];
     private final CorrectCounter counter;
+    private final StepLog log;
+    private final DivergenceGuard guard;
 
     public Trainer(Sequential net, Optimizer opt, Dataset train, Dataset test, int batch, long seed, Listener listener) {
         this(net, opt, train, null, test, batch, seed, listener);
@@ -61,6 +62,8 @@ public final class Trainer implements AutoCloseable {
         this.validator = validation == null ? null : new Evaluator(net, validation, batch);
         this.order = new int[train.count()];
         this.counter = new CorrectCounter(net.backend(), batch);
+        this.log = new StepLog(net.backend());
+        this.guard = new DivergenceGuard(net.lossLayer().chanceLoss(net.classes()), opt.lr());
     }
 
     /** The permutation of the training set for an epoch (1-based): a function of (seed, epoch) alone. */
@@ -74,11 +77,19 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
+    /**
+     * One pass over the training set. Throws {@link TrainingDivergedException} where the run went
+     * wrong ({@link DivergenceGuard}), before the epoch's figures are returned, so a caller that
+     * saves after each epoch keeps the last good one.
+     */
     public EpochStats epoch(int epoch) {
         permutation(order, seed, epoch);
         int n = train.count(), steps = (n + batch - 1) / batch;
+        long firstStep = opt.steps() + 1;          // the optimizer's count of this epoch's first step
+        log.start(steps);
         double lossSum = 0;
-        long correct = 0, seen = 0;
+        long correct = 0;
+        float[] losses = null;
         long t0 = System.nanoTime();
         for (int k = 0; k < steps; k++) {
             int start = k * batch, m = Math.min(batch, n - start);
@@ -86,21 +97,20 @@ public final class Trainer implements AutoCloseable {
             long step = opt.steps();              // the one step count: the optimizer's, restored with it on resume
             net.reseed(seed * 0x9E3779B97F4A7C15L + step);
             Tensor loss = net.loss(x, batcher.labels(), Mode.TRAIN);
+            log.record(loss);
             correct += counter.count(net.lastScores(), batcher.hostLabels(), m);   // waits for the forward pass
-            net.backend().download(loss, one, 0);
-            if (!Float.isFinite(one[0])) {
-                throw new TrainingDivergedException("training diverged: the loss is " + one[0] + " at epoch " + epoch
-                        + ", step " + (k + 1) + " of " + steps + " (global step " + (step + 1) + "); try a lower --lr");
-            }
             net.backward();
             opt.step(net.parameters());
-            lossSum += one[0] * (double) m;
-            seen += m;
+            losses = log.losses();
+            guard.step(epoch, k, steps, firstStep + k, losses[k]);
+            lossSum += losses[k] * (double) m;
+            long seen = (long) start + m;
             double secs = (System.nanoTime() - t0) / 1e9;
             listener.step(epoch, (int) seen, n, lossSum / seen, correct / (double) seen, seen / secs);
         }
         net.backend().synchronize();
         double secs = (System.nanoTime() - t0) / 1e9;
+        guard.epochEnd(epoch, steps, losses, net.parameters(), net.backend());
         double trainLoss = lossSum / n + opt.decayLoss(net.parameters());
         Evaluator.Score s = evaluator == null ? new Evaluator.Score(Double.NaN, Double.NaN) : evaluator.run();
         Evaluator.Score v = validator == null ? new Evaluator.Score(Double.NaN, Double.NaN) : validator.run();
@@ -115,5 +125,6 @@ public final class Trainer implements AutoCloseable {
         if (evaluator != null) evaluator.close();
         if (validator != null) validator.close();
         counter.close();
+        log.close();
     }
 }

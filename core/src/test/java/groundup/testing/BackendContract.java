@@ -516,6 +516,67 @@ public abstract class BackendContract extends BackendTestBase {
         }
     }
 
+    // ---- rows at a position held on the device ---------------------------------------
+
+    /** Positions that are rows, past the end, negative, fractional and NaN: the last four must give NaN rows. */
+    private static final float[] POSITIONS = {0, 3, 38, 45, 49, -1, 1.5f, Float.NaN};
+
+    @Test void gatherRowsPicksTheIndexedRowsAtTheDevicePositionAndNaNWhereThereIsNone() {
+        Random r = new Random(30);
+        int rows = 37, m = 12;
+        float[] index = new float[50];
+        for (int i = 0; i < index.length; i++) index[i] = r.nextInt(rows);
+        index[7] = rows;          // not a row of src
+        index[8] = 2.5f;          // not a row number
+        index[9] = -1;
+        Tensor I = t(index, index.length), at = zeros(1);
+        for (int[] sample : new int[][] {{}, {1, 2, 3}}) {       // labels (R) and images (R, 1, 2, 3)
+            int per = 1;
+            for (int d : sample) per *= d;
+            float[] src = random(r, rows * per);
+            int[] srcDims = new int[sample.length + 1], dstDims = new int[sample.length + 1];
+            srcDims[0] = rows;
+            dstDims[0] = m;
+            System.arraycopy(sample, 0, srcDims, 1, sample.length);
+            System.arraycopy(sample, 0, dstDims, 1, sample.length);
+            Tensor S = t(src, srcDims), dst = zeros(dstDims);
+            for (float p : POSITIONS) {
+                b.fill(at, p);
+                b.gatherRows(S, I, at, dst);
+                assertArrayEquals(Reference.gatherRows(src, per, index, p, m), dst.toArray(), "rows of " + per + " at " + p);
+            }
+        }
+    }
+
+    @Test void putRowsWritesAtTheDevicePositionAndNothingWhereTheRowsDoNotFit() {
+        Random r = new Random(31);
+        float[] log = random(r, 50 * 3);
+        Tensor L = t(log, 50, 3), src = t(random(r, 6), 2, 3), at = zeros(1);
+        float[] expected = log.clone();
+        for (float p : POSITIONS) {
+            b.fill(at, p);
+            b.putRows(src, at, L);
+            if (p == 0 || p == 3 || p == 38 || p == 45) System.arraycopy(src.toArray(), 0, expected, (int) p * 3, 6);
+            assertArrayEquals(expected, L.toArray(), "at " + p + " (49 leaves one row for two)");
+        }
+    }
+
+    @Test void countEqualCountsMatchesExactly() {
+        Random r = new Random(32);
+        for (int n : new int[] {1, 7, 100, 1000, 70_000}) {
+            float[] a = new float[n], c = new float[n];
+            int same = 0;
+            for (int i = 0; i < n; i++) {
+                a[i] = r.nextInt(10);
+                c[i] = r.nextInt(4) == 0 ? Float.NaN : r.nextInt(10);   // NaN equals nothing
+                if (a[i] == c[i]) same++;
+            }
+            Tensor out = zeros(1);
+            b.countEqual(t(a, n), t(c, n), out);
+            assertEquals(same, out.toArray()[0], "n " + n);
+        }
+    }
+
     // ---- losses --------------------------------------------------------------------
 
     @Test void softmaxCrossEntropyForwardAndBackward() {
@@ -532,6 +593,18 @@ public abstract class BackendContract extends BackendTestBase {
             assertClose(ref[1], loss.toArray(), 1e-5, 1e-6, "cross-entropy " + rows + "x" + cols);
             b.softmaxCrossEntropyBackward(P, L, DX);
             assertClose(Reference.softmaxCrossEntropyBackward(ref[0], lab, rows, cols), DX.toArray(), 1e-5, 1e-7, "softmax backward");
+        }
+    }
+
+    /** The loss a run reports is the true one: a confidently wrong row counts in full (the book's 1e-7 would cap it at 16.1). */
+    @Test void crossEntropyIsNotClampedAndIsNaNForLogitsThatAreNotFinite() {
+        Tensor Z = t(new float[] {100, 0, 0, 0}, 2, 2), L = t(new float[] {1, 0}, 2), P = zeros(2, 2), loss = zeros(1);
+        b.softmaxCrossEntropy(Z, L, P, loss);
+        assertEquals((100 + Math.log(2)) / 2, loss.toArray()[0], 1e-4, "row 0: -log softmax = 100, row 1: log 2");
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            Tensor W = t(new float[] {0, bad, 0, 0}, 2, 2);
+            b.softmaxCrossEntropy(W, t(new float[] {1, 0}, 2), P, loss);      // the bad logit is row 0's label's
+            assertTrue(!Float.isFinite(loss.toArray()[0]), "a logit " + bad + ": loss " + loss.toArray()[0]);
         }
     }
 
@@ -705,6 +778,10 @@ public abstract class BackendContract extends BackendTestBase {
         rejects("batchNormTrain", "(2, 3)", c, x -> x.batchNormTrain(a, y, y, 0.9f, 1e-6f, c, y, y, y, y));
         rejects("optimizerStep", "(2, 3)", c, x -> x.optimizerStep(UpdateRule.sgd(0.1f), c, a, null, null));
         rejects("dropout", "ratio", a, x -> x.dropout(a, 1f, 1L, a.view(6), a));
+        Tensor one = t(new float[] {0}, 1);
+        rejects("gatherRows", "(4, 2)", c, x -> x.gatherRows(bb, y, one, c));
+        rejects("putRows", "(2, 3)", c, x -> x.putRows(a, one, c));
+        rejects("countEqual", "(2, 4)", one, x -> x.countEqual(a, c, one));
     }
 
     @Test void impossibleGeometriesAndSizesAreRejected() {

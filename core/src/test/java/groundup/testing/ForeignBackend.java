@@ -33,6 +33,9 @@ final class ForeignBackend implements Backend {
     @Override public void sumRows(Tensor x, Tensor out) { throw no(); }
     @Override public void argmaxRows(Tensor x, Tensor out) { throw no(); }
     @Override public double dot(Tensor a, Tensor b) { throw no(); }
+    @Override public void gatherRows(Tensor src, Tensor index, Tensor at, Tensor dst) { throw no(); }
+    @Override public void putRows(Tensor src, Tensor at, Tensor dst) { throw no(); }
+    @Override public void countEqual(Tensor a, Tensor b, Tensor out) { throw no(); }
     @Override public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) { throw no(); }
     @Override public void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) { throw no(); }
     @Override public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float momentum, float eps, Tensor y, Tensor mean,

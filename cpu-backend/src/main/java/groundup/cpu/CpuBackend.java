@@ -397,6 +397,43 @@ public final class CpuBackend implements Backend {
         return s;
     }
 
+    // ---- rows at a position held on the device ---------------------------------------
+
+    /** The row position a float holds, or -1 where it is not a non-negative integer (NaN included): as kernels.cu's. */
+    private static long position(float f) {
+        return f >= 0f && f < 0x1p31f && f == (float) Math.floor(f) ? (long) f : -1;
+    }
+
+    @Override public void gatherRows(Tensor tsrc, Tensor tindex, Tensor tat, Tensor tdst) {
+        Checks.gatherRows(this, tsrc, tindex, tat, tdst);
+        float[] src = a(tsrc, "gatherRows"), index = a(tindex, "gatherRows"), dst = a(tdst, "gatherRows");
+        int per = tdst.shape().cols(), rows = tsrc.shape().rows();
+        long p = position(a(tat, "gatherRows")[0]);
+        parallel.forRange(tdst.shape().rows(), Math.max(1, GRAIN / per), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                long k = p < 0 ? -1 : p + i, r = k >= 0 && k < index.length ? position(index[(int) k]) : -1;
+                if (r >= 0 && r < rows) System.arraycopy(src, (int) r * per, dst, i * per, per);
+                else java.util.Arrays.fill(dst, i * per, (i + 1) * per, Float.NaN);
+            }
+        });
+    }
+
+    @Override public void putRows(Tensor tsrc, Tensor tat, Tensor tdst) {
+        Checks.putRows(this, tsrc, tat, tdst);
+        float[] src = a(tsrc, "putRows"), dst = a(tdst, "putRows");
+        int per = tdst.shape().cols();
+        long p = position(a(tat, "putRows")[0]);
+        if (p >= 0 && p + tsrc.shape().rows() <= tdst.shape().rows()) System.arraycopy(src, 0, dst, (int) p * per, src.length);
+    }
+
+    @Override public void countEqual(Tensor ta, Tensor tb, Tensor tout) {
+        Checks.countEqual(this, ta, tb, tout);
+        float[] x = a(ta, "countEqual"), y = a(tb, "countEqual");
+        int same = 0;
+        for (int i = 0; i < x.length; i++) if (x[i] == y[i]) same++;
+        a(tout, "countEqual")[0] = same;
+    }
+
     private double[] partials(int n) {
         if (partials.length < n) partials = new double[n];
         return partials;
@@ -425,7 +462,7 @@ public final class CpuBackend implements Backend {
                 }
                 float inv = (float) (1.0 / sum);
                 for (int c = 0; c < cols; c++) pr[base + c] *= inv;
-                part[r] = -Math.log(pr[base + (int) lab[r]] + 1e-7);
+                part[r] = Math.log(sum) - ((double) z[base + (int) lab[r]] - max);     // -log softmax, not clamped
             }
         });
         double total = 0;

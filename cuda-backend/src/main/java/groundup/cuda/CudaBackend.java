@@ -447,6 +447,32 @@ public final class CudaBackend implements Backend {
         return sum;
     }
 
+    // ---- rows at a position held on the device ---------------------------------------
+
+    @Override public void gatherRows(Tensor src, Tensor index, Tensor at, Tensor dst) {
+        String op = "gatherRows";
+        Checks.gatherRows(this, src, index, at, dst);
+        current();
+        launch("gather_rows", dst.size(), op + " " + dst.shape(), args().ptr(dev(src, op)).ptr(dev(index, op)).ptr(dev(at, op))
+                .ptr(dev(dst, op)).i64(dst.size()).i32(dst.shape().cols()).i32(src.shape().rows()).i32(index.size()));
+    }
+
+    @Override public void putRows(Tensor src, Tensor at, Tensor dst) {
+        String op = "putRows";
+        Checks.putRows(this, src, at, dst);
+        current();
+        launch("put_rows", src.size(), op + " " + src.shape(), args().ptr(dev(src, op)).ptr(dev(at, op)).ptr(dev(dst, op))
+                .i64(src.size()).i32(dst.shape().cols()).i32(dst.shape().rows()));
+    }
+
+    @Override public void countEqual(Tensor a, Tensor b, Tensor out) {
+        String op = "countEqual";
+        Checks.countEqual(this, a, b, out);
+        current();
+        kernels.launch("count_equal", 1, 1, reduceThreads(a.size()), stream, op + " " + a.shape(),
+                args().ptr(dev(a, op)).ptr(dev(b, op)).ptr(dev(out, op)).i64(a.size()));
+    }
+
     // ---- losses --------------------------------------------------------------------
 
     /**
