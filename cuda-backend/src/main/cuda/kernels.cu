@@ -318,25 +318,54 @@ __global__ void dropout_fwd(const float* x, float* mask, float* y, long long n, 
     }
 }
 
-// fused optimizer steps; kind: 0 SGD, 1 Momentum, 2 Nesterov, 3 AdaGrad, 4 RMSprop, 5 Adam (see UpdateRule;
+// one element of a fused optimizer step; kind: 0 SGD, 1 Momentum, 2 Nesterov, 3 AdaGrad, 4 RMSprop, 5 Adam (see UpdateRule;
 // CudaBackend.optimizerCode maps the Java kinds); any other code poisons p with NaN rather than guess
+__device__ void optimizer_update(int kind, float* p, const float* g, float* s1, float* s2, long long i, float lr, float a, float b,
+                                 float eps, float decay) {
+    float gi = decay == 0.f ? g[i] : g[i] + decay * p[i];     // L2 weight decay; g is left as it was
+    switch (kind) {
+        case 0: p[i] -= lr * gi; break;
+        case 1: s1[i] = a * s1[i] - lr * gi; p[i] += s1[i]; break;
+        case 2: s1[i] = a * s1[i] - lr * gi; p[i] += a * a * s1[i] - (1.f + a) * lr * gi; break;
+        case 3: s1[i] += gi * gi; p[i] -= lr * gi / (sqrtf(s1[i]) + eps); break;
+        case 4: s1[i] = a * s1[i] + (1.f - a) * gi * gi; p[i] -= lr * gi / (sqrtf(s1[i]) + eps); break;
+        case 5:
+            s1[i] += (1.f - a) * (gi - s1[i]);
+            s2[i] += (1.f - b) * (gi * gi - s2[i]);
+            p[i] -= lr * s1[i] / (sqrtf(s2[i]) + eps);
+            break;
+        default: p[i] = nanf("");
+    }
+}
 __global__ void optimizer_step(int kind, float* p, const float* g, float* s1, float* s2, long long n, float lr, float a, float b,
                                float eps, float decay) {
-    LOOP(i, n) {
-        float gi = decay == 0.f ? g[i] : g[i] + decay * p[i];     // L2 weight decay; g is left as it was
-        switch (kind) {
-            case 0: p[i] -= lr * gi; break;
-            case 1: s1[i] = a * s1[i] - lr * gi; p[i] += s1[i]; break;
-            case 2: s1[i] = a * s1[i] - lr * gi; p[i] += a * a * s1[i] - (1.f + a) * lr * gi; break;
-            case 3: s1[i] += gi * gi; p[i] -= lr * gi / (sqrtf(s1[i]) + eps); break;
-            case 4: s1[i] = a * s1[i] + (1.f - a) * gi * gi; p[i] -= lr * gi / (sqrtf(s1[i]) + eps); break;
-            case 5:
-                s1[i] += (1.f - a) * (gi - s1[i]);
-                s2[i] += (1.f - b) * (gi * gi - s2[i]);
-                p[i] -= lr * s1[i] / (sqrtf(s2[i]) + eps);
-                break;
-            default: p[i] = nanf("");
+    LOOP(i, n) optimizer_update(kind, p, g, s1, s2, i, lr, a, b, eps, decay);
+}
+// every parameter at once. table: starts[0..tensors] (the global index of each tensor's first element; starts[tensors] is the
+// total), then five u64 per tensor: p, g, s1, s2, decays (0/1). The rate is rates[at[0]], NaN where at is not a position in rates.
+// table[slot .. slot+3] = p, g, s1, s2: how the host, which cannot read a device pointer's value, fills an optimizer_steps table
+__global__ void table_pointers(long long* table, int slot, const float* p, const float* g, const float* s1, const float* s2) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) {
+        table[slot] = (long long)p;
+        table[slot + 1] = (long long)g;
+        table[slot + 2] = (long long)s1;
+        table[slot + 3] = (long long)s2;
+    }
+}
+__global__ void optimizer_steps(int kind, const long long* table, int tensors, const float* rates, int nrates, const float* at, float a,
+                                float b, float eps, float decay) {
+    long long pos = row_position(at[0]);
+    float lr = pos >= 0 && pos < nrates ? rates[pos] : nanf("");
+    const unsigned long long* e = (const unsigned long long*)(table + tensors + 1);
+    LOOP(i, table[tensors]) {
+        int lo = 0, hi = tensors;                  // the tensor t with starts[t] <= i < starts[t + 1]
+        while (hi - lo > 1) {
+            int mid = (lo + hi) / 2;
+            if (table[mid] <= i) lo = mid; else hi = mid;
         }
+        const unsigned long long* t = e + 5 * lo;
+        optimizer_update(kind, (float*)t[0], (const float*)t[1], (float*)t[2], (float*)t[3], i - table[lo], lr, a, b, eps,
+                         t[4] ? decay : 0.f);
     }
 }
 

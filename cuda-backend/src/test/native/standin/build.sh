@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the host stand-in for the CUDA driver and cuBLAS into OUT (test-only; see HostStandIn.java):
 #   libcuda.so.1                    the driver API JCuda's driver binding calls, with kernels.cu compiled
-#                                   for the host and run with CUDA's block/thread semantics
+#                                   for the host and run with CUDA's block/thread semantics; stream
+#                                   capture, graphs and per-call counters in graph.cpp
 #   libcublas.so.13, libcublasLt.so.13   column-major SGEMM with cuBLAS's argument checks
 # Usage: build.sh KERNELS_CU OUT
 set -euo pipefail
@@ -25,7 +26,7 @@ trap 'rm -rf "$tmp"' EXIT
   echo '}'
 } > "$tmp/registry.cpp"
 flags=(-std=c++17 -O2 -fPIC -g -Wall -Wno-unused-function -Wno-sign-compare -I"$here" -fno-strict-aliasing -U_FORTIFY_SOURCE -pthread)
-g++ "${flags[@]}" -shared -Wl,-soname,libcuda.so.1 -o "$tmp/libcuda.so.1" "$here/driver.cpp" "$tmp/registry.cpp" \
+g++ "${flags[@]}" -shared -Wl,-soname,libcuda.so.1 -o "$tmp/libcuda.so.1" "$here/driver.cpp" "$here/graph.cpp" "$tmp/registry.cpp" \
     -x c++ -DGU_IMPORTS='"cuda_imports.inc"' -DGU_UNSUPPORTED=801 "$here/stubs.cpp"
 g++ "${flags[@]}" -shared -Wl,-soname,libcublasLt.so.13 -o "$tmp/libcublasLt.so.13" "$here/cublaslt.cpp"
 g++ "${flags[@]}" -shared -Wl,-soname,libcublas.so.13 -Wl,--version-script="$here/cublas.map" -o "$tmp/libcublas.so.13" \

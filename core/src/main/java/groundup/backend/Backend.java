@@ -46,6 +46,18 @@ public interface Backend extends TensorOwner, AutoCloseable {
         upload(labels, offset, dst);
     }
 
+    /**
+     * A tensor of {@code shape} holding {@code data} (exactly shape.size() floats) while it lives:
+     * data a run reads again and again, a training set. A device uploads it once; the CPU keeps
+     * the array itself, with no copy, so the caller must not change it while the tensor lives.
+     */
+    default Tensor hold(float[] data, Shape shape) {
+        if (data.length != shape.size()) throw new IllegalArgumentException("hold: " + data.length + " floats for " + shape);
+        Tensor t = allocate(shape);
+        upload(data, 0, t);
+        return t;
+    }
+
     /** Copies all of {@code src} into {@code dst[offset...]}; waits for pending work. */
     void download(Tensor src, float[] dst, int offset);
 
@@ -200,6 +212,29 @@ public interface Backend extends TensorOwner, AutoCloseable {
 
     /** One step of {@code rule} on param; s1, s2 are its state (null where unused). */
     void optimizerStep(UpdateRule rule, Tensor param, Tensor grad, Tensor s1, Tensor s2);
+
+    /**
+     * {@link #optimizerStep} on every parameter of a network at once (one launch where the
+     * backend can): for each i, params[i] with grads[i] and its state s1[i], s2[i] (null entries,
+     * or null arrays, where the rule has no such state), with the rule's weight decay only where
+     * decays[i]. The learning rate is rates[p], p = at[0], read on the device when the step runs
+     * (rule.lr() is not used): with a table of the coming steps' rates (a schedule, Adam's bias
+     * correction) and a position the device advances, a step needs no value from the host. A p
+     * outside rates makes the parameters NaN (no device check, which would need a wait).
+     */
+    void optimizerSteps(UpdateRule rule, Tensor rates, Tensor at, Tensor[] params, Tensor[] grads, Tensor[] s1, Tensor[] s2, boolean[] decays);
+
+    /**
+     * Records the ops {@code body} issues as a {@link StepGraph}, whose launch issues them again:
+     * so whatever changes from one launch to the next must be read from device memory (a
+     * position for {@link #gatherRows}, a rate for {@link #optimizerSteps}), never passed as an
+     * argument. Recording issues nothing; launching does. The body may not wait for the device,
+     * allocate, free or upload, and must leave the host in the same state each time it runs: a
+     * backend may run it once to record it (CUDA captures the stream into a CUDA graph,
+     * instantiated once, so a launch is one driver call) or at every launch (the default here,
+     * and the CPU's, whose ops are calls: nothing to save).
+     */
+    default StepGraph record(Runnable body) { return body::run; }
 
     /**
      * Bytes of device memory this backend holds now (tensors and its own buffers), for soak

@@ -241,6 +241,19 @@ public final class Checks {
         if (rule.stateCount() >= 2) elementwise(b, op, p, s2);
     }
 
+    public static void optimizerSteps(Backend b, UpdateRule rule, Tensor rates, Tensor at, Tensor[] params, Tensor[] grads, Tensor[] s1,
+                                      Tensor[] s2, boolean[] decays) {
+        String op = "optimizerSteps(" + rule.kind() + ")";
+        owned(b, op, rates, at);
+        if (rates.shape().rank() != 1 || at.size() != 1) throw fail(op, "rates " + rates.shape() + " and at " + at.shape() + ": expected (K) and (1)");
+        int n = params.length, state = rule.stateCount();
+        if (grads.length != n || decays.length != n || state >= 1 && (s1 == null || s1.length != n) || state >= 2 && (s2 == null || s2.length != n)) {
+            throw fail(op, n + " parameters but " + grads.length + " gradients, " + decays.length + " decay flags"
+                    + (state >= 1 ? ", " + (s1 == null ? 0 : s1.length) + " first states" : "") + (state >= 2 ? ", " + (s2 == null ? 0 : s2.length) + " second states" : ""));
+        }
+        for (int i = 0; i < n; i++) optimizerStep(b, rule, params[i], grads[i], state >= 1 ? s1[i] : null, state >= 2 ? s2[i] : null);
+    }
+
     private static void shape(String op, String name, Tensor t, Shape expected, ConvGeometry g) {
         if (!t.shape().equals(expected)) {
             throw fail(op, name + " is " + t.shape() + " but the window " + g + " needs " + expected);

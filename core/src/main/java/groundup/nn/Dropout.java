@@ -52,5 +52,8 @@ public final class Dropout implements Layer {
 
     @Override public String describe() { return "Dropout " + ratio; }
 
+    /** No: its mask's seed is a value from the host, new every step. */
+    @Override public boolean recordable() { return false; }
+
     @Override public void close() { Buffers.close(mask, y, dx); }
 }

@@ -31,6 +31,13 @@ public interface Layer extends AutoCloseable {
     /** The training step about to run: layers that draw random numbers (dropout) derive them from it. */
     default void reseed(long step) { }
 
+    /**
+     * Whether a training step through this layer may be recorded once and replayed
+     * ({@link groundup.backend.Backend#record}): true unless its ops take a value from the host
+     * that changes from step to step.
+     */
+    default boolean recordable() { return true; }
+
     /** One line, e.g. "Convolution 30x1x5x5 stride 1 pad 0". */
     String describe();
 

@@ -20,5 +20,8 @@ public interface LossLayer extends AutoCloseable {
      */
     default double chanceLoss(int classes) { return Double.NaN; }
 
+    /** As {@link Layer#recordable}: whether its forward and backward may be recorded once and replayed. */
+    default boolean recordable() { return true; }
+
     @Override void close();
 }

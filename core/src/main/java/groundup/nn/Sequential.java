@@ -118,6 +118,12 @@ public final class Sequential implements AutoCloseable {
         }
     }
 
+    /** Whether a training step through this network may be recorded once and replayed ({@link Layer#recordable}). */
+    public boolean recordable() {
+        for (Layer l : layers) if (!l.recordable()) return false;
+        return loss.recordable();
+    }
+
     /** Tells the layers which training step runs next (dropout derives its mask from it). */
     public void reseed(long step) {
         for (Layer l : layers) l.reseed(step);

@@ -66,6 +66,15 @@ public abstract class BackendContract extends BackendTestBase {
         }
     }
 
+    @Test void holdGivesATensorOfTheData() {
+        float[] data = random(new Random(3), 12);
+        try (Tensor h = b.hold(data, Shape.of(3, 4))) {
+            assertArrayEquals(data, h.toArray());
+            assertEquals(Shape.of(3, 4), h.shape());
+        }
+        assertThrows(IllegalArgumentException.class, () -> b.hold(data, Shape.of(5)));
+    }
+
     @Test void fillCopyAndViewsShareMemory() {
         Random r = new Random(2);
         Tensor x = t(random(r, 24), 2, 3, 4), y = zeros(6, 4);
@@ -752,6 +761,56 @@ public abstract class BackendContract extends BackendTestBase {
         }
     }
 
+    /**
+     * The fused step over many parameters is the per-parameter step at the rate rates[at], each
+     * with its own decay flag, bit for bit; a position outside the rates gives NaN.
+     */
+    @Test void optimizerStepsOverManyParametersAreEachParametersStepAtTheRateAtTheDevicePosition() {
+        Random r = new Random(17);
+        int[] sizes = {1, 300, 7, 70_001, 33};
+        float[] rates = {0.5f, 0.01f, 0.002f, 0.03f};
+        for (UpdateRule.Kind kind : UpdateRule.Kind.values()) {
+            UpdateRule rule = switch (kind) {
+                case SGD -> UpdateRule.sgd(99f);
+                case MOMENTUM -> UpdateRule.momentum(99f, 0.9f);
+                case NESTEROV -> UpdateRule.nesterov(99f, 0.9f);
+                case ADAGRAD -> UpdateRule.adagrad(99f, 1e-7f);
+                case RMSPROP -> UpdateRule.rmsprop(99f, 0.99f, 1e-7f);
+                case ADAM -> UpdateRule.adam(99f, 0.9f, 0.999f, 1e-7f, 3);
+            };
+            rule = rule.withDecay(0.05f);
+            int n = sizes.length;
+            Tensor[] p = new Tensor[n], g = new Tensor[n], s1 = new Tensor[n], s2 = new Tensor[n];
+            Tensor[] rp = new Tensor[n], rs1 = new Tensor[n], rs2 = new Tensor[n];
+            boolean[] decays = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                float[] v = random(r, sizes[i]), a = random(r, sizes[i]), c = random(r, sizes[i]);
+                for (int j = 0; j < c.length; j++) c[j] = Math.abs(c[j]);
+                p[i] = t(v, sizes[i]);
+                rp[i] = t(v, sizes[i]);
+                g[i] = t(random(r, sizes[i]), sizes[i]);
+                s1[i] = t(kind == UpdateRule.Kind.MOMENTUM || kind == UpdateRule.Kind.NESTEROV ? a : c, sizes[i]);
+                rs1[i] = t(s1[i].toArray(), sizes[i]);
+                s2[i] = t(c, sizes[i]);
+                rs2[i] = t(c, sizes[i]);
+                decays[i] = i % 2 == 0;
+            }
+            Tensor R = t(rates, rates.length), at = zeros(1);
+            b.fill(at, 2f);
+            b.optimizerSteps(rule, R, at, p, g, rule.stateCount() >= 1 ? s1 : null, rule.stateCount() >= 2 ? s2 : null, decays);
+            for (int i = 0; i < n; i++) {
+                UpdateRule ri = new UpdateRule(rule.kind(), rates[2], rule.a(), rule.b(), rule.eps(), decays[i] ? rule.decay() : 0f);
+                b.optimizerStep(ri, rp[i], g[i], rs1[i], rs2[i]);
+                assertArrayEquals(rp[i].toArray(), p[i].toArray(), kind + " parameter " + i + " of " + sizes[i]);
+                if (rule.stateCount() >= 1) assertArrayEquals(rs1[i].toArray(), s1[i].toArray(), kind + " state 1 of parameter " + i);
+                if (rule.stateCount() >= 2) assertArrayEquals(rs2[i].toArray(), s2[i].toArray(), kind + " state 2 of parameter " + i);
+            }
+            b.fill(at, rates.length);
+            b.optimizerSteps(rule, R, at, p, g, s1, s2, decays);
+            for (int i = 0; i < n; i++) for (float v : p[i].toArray()) assertTrue(Float.isNaN(v), kind + ": no rate at position 4 must give NaN, not " + v);
+        }
+    }
+
     // ---- bad input -----------------------------------------------------------------
 
     /** The call throws IllegalArgumentException naming op and shapes, and out is untouched. */
@@ -782,6 +841,8 @@ public abstract class BackendContract extends BackendTestBase {
         rejects("gatherRows", "(4, 2)", c, x -> x.gatherRows(bb, y, one, c));
         rejects("putRows", "(2, 3)", c, x -> x.putRows(a, one, c));
         rejects("countEqual", "(2, 4)", one, x -> x.countEqual(a, c, one));
+        rejects("optimizerSteps", "2 gradients", c, x -> x.optimizerSteps(UpdateRule.sgd(0.1f), one, one, new Tensor[] {c}, new Tensor[] {c, c}, null,
+                null, new boolean[1]));
     }
 
     @Test void impossibleGeometriesAndSizesAreRejected() {

@@ -36,6 +36,8 @@ final class ForeignBackend implements Backend {
     @Override public void gatherRows(Tensor src, Tensor index, Tensor at, Tensor dst) { throw no(); }
     @Override public void putRows(Tensor src, Tensor at, Tensor dst) { throw no(); }
     @Override public void countEqual(Tensor a, Tensor b, Tensor out) { throw no(); }
+    @Override public void optimizerSteps(UpdateRule rule, Tensor rates, Tensor at, Tensor[] params, Tensor[] grads, Tensor[] s1, Tensor[] s2,
+                                         boolean[] decays) { throw no(); }
     @Override public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) { throw no(); }
     @Override public void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) { throw no(); }
     @Override public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float momentum, float eps, Tensor y, Tensor mean,
