@@ -125,6 +125,62 @@ __global__ void max_pool_bwd(const float* dy, const float* arg, float* dx, int N
     }
 }
 
+// ---- after a convolution as im2col + GEMM leave it: out (N*OH*OW, F), one row per output position -----------------
+// What Sequential fuses (Convolution, ReLU, max pooling) in one pass each way, so that the convolution's output is never
+// written in (N, F, OH, OW), transposed, ReLU'd and pooled apart. The floats are the composed path's: the same bias add,
+// ReLU expression, window order, tie and NaN rules as add_row_vector, relu_fwd and max_pool_fwd; the backward sums a
+// position's windows in window order, where the composed path adds them with atomics.
+
+// yp, arg (N, F, PH, PW) = max pooling (windows KH x KW, stride S, pad P) of relu(out + bias) seen as (N, F, OH, OW);
+// keep 0: no backward follows, arg is not written
+__global__ void bias_relu_pool(const float* out, const float* bias, float* yp, float* arg, int keep, int N, int F, int OH, int OW,
+                               int KH, int KW, int S, int P, int PH, int PW) {
+    long long n = (long long)N * F * PH * PW;
+    LOOP(i, n) {
+        int px = (int)(i % PW), py = (int)((i / PW) % PH), f = (int)((i / ((long long)PW * PH)) % F);
+        long long img = i / ((long long)PW * PH * F);
+        float b = bias[f], best = -INFINITY;
+        int bestK = -1;
+        bool nan = false;
+        for (int ky = 0; ky < KH && !nan; ky++) {
+            int oy = py * S - P + ky;
+            if (oy < 0 || oy >= OH) continue;
+            for (int kx = 0; kx < KW; kx++) {
+                int ox = px * S - P + kx;
+                if (ox < 0 || ox >= OW) continue;
+                float z = out[((img * OH + oy) * OW + ox) * F + f] + b;
+                float v = z > 0.f ? z : (z != z ? z : 0.f);
+                if (bestK < 0 || v > best || v != v) {
+                    best = v;
+                    bestK = ky * KW + kx;
+                    if (v != v) { nan = true; break; }
+                }
+            }
+        }
+        yp[i] = best;
+        if (keep) arg[i] = (float)bestK;
+    }
+}
+
+// dout (N*OH*OW, F): each position's gradient from the windows that picked it, dyp where the pooled ReLU output is positive
+__global__ void relu_pool_bwd_columns(const float* dyp, const float* yp, const float* arg, float* dout, int N, int F, int OH, int OW,
+                                      int KH, int KW, int S, int P, int PH, int PW) {
+    long long n = (long long)N * OH * OW * F;
+    LOOP(i, n) {
+        int f = (int)(i % F), ox = (int)((i / F) % OW), oy = (int)((i / ((long long)F * OW)) % OH);
+        long long img = i / ((long long)F * OW * OH);
+        int py0 = max(0, (oy + P - KH + S) / S), py1 = min(PH - 1, (oy + P) / S);   // windows py*S-P <= oy < py*S-P+KH
+        int px0 = max(0, (ox + P - KW + S) / S), px1 = min(PW - 1, (ox + P) / S);
+        float sum = 0.f;
+        for (int py = py0; py <= py1; py++)
+            for (int px = px0; px <= px1; px++) {
+                long long w = ((img * F + f) * PH + py) * PW + px;
+                if ((int)arg[w] == (oy - (py * S - P)) * KW + (ox - (px * S - P)) && yp[w] > 0.f) sum += dyp[w];
+            }
+        dout[i] = sum;
+    }
+}
+
 // partial column sums: block (bx, chunk) sums rows [chunk*rowsPer, ...) of columns bx*256+tid
 __global__ void sum_rows_partial(const float* x, double* partial, int rows, int cols, int rowsPer) {
     int c = blockIdx.x * blockDim.x + threadIdx.x, chunk = blockIdx.y;

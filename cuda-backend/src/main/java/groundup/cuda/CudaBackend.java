@@ -32,6 +32,7 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 import groundup.backend.Activation;
 import groundup.backend.Backend;
 import groundup.backend.Checks;
+import groundup.backend.Convolver;
 import groundup.backend.DeviceOutOfMemoryException;
 import groundup.backend.StepGraph;
 import groundup.backend.UpdateRule;
@@ -344,6 +345,30 @@ public final class CudaBackend implements Backend {
         Checks.col2im(this, col, g, dx);
         current();
         launch("col2im", dx.size(), "col2im " + g, geometry(args().ptr(dev(col, "col2im")).ptr(dev(dx, "col2im")), g));
+    }
+
+    /** Im2col and GEMM, with the bias, ReLU and pooling after them fused ({@link CudaConvolver}). */
+    @Override public Convolver convolver(ConvGeometry g, int filters) { return new CudaConvolver(this, g, filters); }
+
+    /** The pooling geometry's window, stride, pad and sizes, as the fused kernels take them: N F OH OW KH KW S P PH PW. */
+    private static CudaKernels.Args pooling(CudaKernels.Args a, ConvGeometry p) {
+        return a.i32(p.n()).i32(p.c()).i32(p.h()).i32(p.w()).i32(p.kh()).i32(p.kw()).i32(p.stride()).i32(p.pad()).i32(p.outH()).i32(p.outW());
+    }
+
+    /** yp, argmax = max pooling of relu(out + bias), out (N*OH*OW, F) as a GEMM leaves it; argmax null: not kept. Checked by the caller. */
+    void biasReluPool(Tensor out, Tensor bias, ConvGeometry pool, Tensor yp, Tensor argmax) {
+        current();
+        String op = "convolution's bias, ReLU and pooling";
+        launch("bias_relu_pool", yp.size(), op + " " + pool, pooling(args().ptr(dev(out, op)).ptr(dev(bias, op)).ptr(dev(yp, op))
+                .ptr(dev(argmax == null ? yp : argmax, op)).i32(argmax == null ? 0 : 1), pool));
+    }
+
+    /** dout (N*OH*OW, F) = the gradient of {@link #biasReluPool}'s out from dyp, with its yp and argmax. Checked by the caller. */
+    void reluPoolBackwardColumns(Tensor dyp, Tensor yp, Tensor argmax, ConvGeometry pool, Tensor dout) {
+        current();
+        String op = "convolution's pooling and ReLU backward";
+        launch("relu_pool_bwd_columns", dout.size(), op + " " + pool, pooling(args().ptr(dev(dyp, op)).ptr(dev(yp, op)).ptr(dev(argmax, op))
+                .ptr(dev(dout, op)), pool));
     }
 
     @Override public void maxPool(Tensor x, ConvGeometry g, Tensor y, Tensor argmax) {
