@@ -365,10 +365,13 @@ __device__ float dropout_uniform(unsigned long long seed, unsigned long long ind
     z = z ^ (z >> 31);
     return (float)(z >> 40) * 5.9604644775390625e-8f;   // 2^-24
 }
-__global__ void dropout_fwd(const float* x, float* mask, float* y, long long n, float ratio, unsigned long long seed) {
-    float keep = 1.f / (1.f - ratio);
+// the mask of step[0] (a count of steps, read here), seeded seed + step * golden as DropoutHash.seed; NaN for a step that is not a count
+__global__ void dropout_fwd(const float* x, const float* step, float* mask, float* y, long long n, float ratio, unsigned long long seed) {
+    long long t = row_position(step[0]);
+    unsigned long long s = seed + (unsigned long long)t * 0x9E3779B97F4A7C15ULL;
+    float keep = t < 0 ? nanf("") : 1.f / (1.f - ratio), drop = t < 0 ? nanf("") : 0.f;
     LOOP(i, n) {
-        float m = dropout_uniform(seed, (unsigned long long)i) >= ratio ? keep : 0.f;
+        float m = dropout_uniform(s, (unsigned long long)i) >= ratio ? keep : drop;
         mask[i] = m;
         y[i] = x[i] * m;
     }

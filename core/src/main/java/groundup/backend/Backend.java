@@ -203,10 +203,13 @@ public interface Backend extends TensorOwner, AutoCloseable {
                            Tensor dx, Tensor dgamma, Tensor dbeta);
 
     /**
-     * Inverted dropout: mask[i] = (u(seed, i) >= ratio) / (1 - ratio), y = x * mask, where
-     * u is {@link DropoutHash#uniform} so every backend draws the same mask for a seed.
+     * Inverted dropout: mask[i] = (u(s, i) >= ratio) / (1 - ratio), y = x * mask, where u is
+     * {@link DropoutHash#uniform}, so every backend draws the same mask, and s =
+     * {@link DropoutHash#seed}(seed, step[0]): step (1) holds a count of steps as a float, read on
+     * the device when the op runs, so a recorded step draws a new mask each time it is launched.
+     * A count that is not a non-negative integer makes the mask and y NaN.
      */
-    void dropout(Tensor x, float ratio, long seed, Tensor mask, Tensor y);
+    void dropout(Tensor x, float ratio, long seed, Tensor step, Tensor mask, Tensor y);
 
     // ---- optimizers ----------------------------------------------------------------
 

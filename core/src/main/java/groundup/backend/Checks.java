@@ -229,8 +229,10 @@ public final class Checks {
         }
     }
 
-    public static void dropout(Backend b, Tensor x, float ratio, Tensor mask, Tensor y) {
+    public static void dropout(Backend b, Tensor x, float ratio, Tensor step, Tensor mask, Tensor y) {
         elementwise(b, "dropout", x, mask, y);
+        owned(b, "dropout", step);
+        if (step.size() != 1) throw fail("dropout", "step " + step.shape() + " must hold one value");
         if (!(ratio >= 0f && ratio < 1f)) throw fail("dropout", "ratio " + ratio + " must be in [0, 1)");
     }
 

@@ -129,6 +129,11 @@ public final class Sequential implements AutoCloseable {
         for (Layer l : layers) l.reseed(step);
     }
 
+    /** Tells the layers the run's seed and the count of steps taken, held on the device ({@link Layer#reseed(long, Tensor)}). */
+    public void reseed(long seed, Tensor step) {
+        for (Layer l : layers) l.reseed(seed, step);
+    }
+
     public List<Parameter> parameters() {
         List<Parameter> ps = new ArrayList<>();
         for (Layer l : layers) ps.addAll(l.parameters());

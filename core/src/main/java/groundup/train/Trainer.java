@@ -6,6 +6,7 @@ import groundup.data.Dataset;
 import groundup.nn.Mode;
 import groundup.nn.Sequential;
 import groundup.optim.Optimizer;
+import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
 import java.util.Random;
 
@@ -25,9 +26,10 @@ import java.util.Random;
  * graph) and each later full batch is one launch of it: what changes from step to step, the
  * batch's position, the log's row and the learning rate ({@link Optimizer#plan}), is read
  * from device memory. It is recorded again each epoch, because scoring the test set and a
- * shorter last batch may replace buffers it used. {@value #GRAPHS}=false turns recording off,
- * and networks whose ops take a host value every step ({@link Sequential#recordable}: dropout,
- * mean squared error) run every step as issued.
+ * shorter last batch may replace buffers it used. Dropout's masks follow the count of steps
+ * taken, which the device holds and advances too. {@value #GRAPHS}=false turns recording off,
+ * and networks whose ops take a host value every step ({@link Sequential#recordable}: mean
+ * squared error) run every step as issued.
  */
 public final class Trainer implements AutoCloseable {
     /** The system property of the default read interval, in steps. */
@@ -55,8 +57,10 @@ public final class Trainer implements AutoCloseable {
     private final StepLog log;
     private final DivergenceGuard guard;
     private int readEvery = Integer.getInteger(READ_EVERY, 20);
-    private final boolean graphs;
+    private final boolean graphs;                  // recording wanted (GRAPHS)
+    private boolean recording, countOnDevice;      // this epoch: recording the step; the count of steps taken in `taken`
     private StepGraph graph;                       // this epoch's full-batch step, recorded after its first one
+    private final Tensor taken, one;               // (1): the optimizer's count of steps taken, advanced on the device; 1
 
     public Trainer(Sequential net, Optimizer opt, Dataset train, Dataset test, int batch, long seed, Listener listener) {
         this(net, opt, train, null, test, batch, seed, listener);
@@ -84,7 +88,10 @@ public final class Trainer implements AutoCloseable {
         this.guard = new DivergenceGuard(net.lossLayer().chanceLoss(net.classes()), opt.lr());
         String g = System.getProperty(GRAPHS, "true").trim();
         if (!g.equals("true") && !g.equals("false")) throw new IllegalArgumentException(GRAPHS + "=" + g + ": expected true or false");
-        this.graphs = g.equals("true") && net.recordable();
+        this.graphs = g.equals("true");
+        this.taken = net.backend().allocate(Shape.of(1));
+        this.one = net.backend().allocate(Shape.of(1));
+        net.backend().fill(one, 1f);
     }
 
     /**
@@ -120,6 +127,13 @@ public final class Trainer implements AutoCloseable {
         batches.start(order);
         log.start(steps);
         opt.plan(steps);
+        // dropout's masks follow the count of steps taken: on the device while a float holds it exactly, so a step can be recorded
+        countOnDevice = opt.steps() + steps < 1 << 24;
+        if (countOnDevice) {
+            net.backend().fill(taken, opt.steps());
+            net.reseed(seed, taken);
+        }
+        recording = graphs && countOnDevice && net.recordable();
         if (graph != null) {                       // buffers it used may have been replaced since (see the class doc)
             graph.close();
             graph = null;
@@ -160,12 +174,12 @@ public final class Trainer implements AutoCloseable {
      * rest (moreFull: another full batch follows) once it has run, and with it made every buffer.
      */
     private void step(int m, boolean moreFull) {
-        net.reseed(seed * 0x9E3779B97F4A7C15L + opt.steps());     // the one step count: the optimizer's, restored with it on resume
+        if (!countOnDevice) net.reseed(seed * 0x9E3779B97F4A7C15L + opt.steps());   // the one step count: the optimizer's, restored with it on resume
         if (graph != null && m == batch) {
             graph.launch();
         } else {
             issue(m);
-            if (graphs && m == batch && moreFull) graph = net.backend().record(() -> issue(batch));
+            if (recording && m == batch && moreFull) graph = net.backend().record(() -> issue(batch));
         }
         opt.stepped();
     }
@@ -177,10 +191,13 @@ public final class Trainer implements AutoCloseable {
         log.record(loss, net.lastScores(), batches.labels());
         net.backward();
         opt.issue(net.parameters());
+        if (countOnDevice) net.backend().axpy(1f, one, taken);
     }
 
     @Override public void close() {
         if (graph != null) graph.close();
+        taken.close();
+        one.close();
         batches.close();
         if (evaluator != null) evaluator.close();
         if (validator != null) validator.close();

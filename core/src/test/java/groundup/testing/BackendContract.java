@@ -665,9 +665,9 @@ public abstract class BackendContract extends BackendTestBase {
         Random r = new Random(14);
         int n = 200_001;
         float[] x = random(r, n);
-        Tensor X = t(x, n), M = zeros(n), Y = zeros(n);
+        Tensor X = t(x, n), M = zeros(n), Y = zeros(n), step = zeros(1);
         for (float ratio : new float[] {0f, 0.5f, 0.9f}) {
-            b.dropout(X, ratio, 42L, M, Y);
+            b.dropout(X, ratio, 42L, step, M, Y);
             float[] m = M.toArray(), y = Y.toArray();
             int kept = 0;
             for (int i = 0; i < n; i++) {
@@ -678,10 +678,29 @@ public abstract class BackendContract extends BackendTestBase {
             }
             assertEquals(1 - ratio, kept / (double) n, 0.01, "kept fraction at ratio " + ratio);
         }
-        b.dropout(X, 0.5f, 43L, M, Y);
+        b.dropout(X, 0.5f, 43L, step, M, Y);
         float[] other = M.toArray();
-        b.dropout(X, 0.5f, 42L, M, Y);
+        b.dropout(X, 0.5f, 42L, step, M, Y);
         assertTrue(!java.util.Arrays.equals(other, M.toArray()), "another seed must give another mask");
+    }
+
+    /** The count of steps, read on the device, moves the seed as DropoutHash.seed says; a count that is not one gives NaN. */
+    @Test void dropoutTakesTheCountOfStepsFromTheDevice() {
+        int n = 1001;
+        Tensor X = t(random(new Random(19), n), n), M = zeros(n), Y = zeros(n), step = zeros(1);
+        for (long count : new long[] {1, 7, 600_000}) {
+            b.fill(step, count);
+            b.dropout(X, 0.5f, 42L, step, M, Y);
+            float[] m = M.toArray();
+            for (int i = 0; i < n; i++) {
+                assertEquals(DropoutHash.uniform(DropoutHash.seed(42L, count), i) >= 0.5f ? 2f : 0f, m[i], "count " + count + ", mask at " + i);
+            }
+        }
+        for (float bad : new float[] {-1f, 2.5f, Float.NaN}) {
+            b.fill(step, bad);
+            b.dropout(X, 0.5f, 42L, step, M, Y);
+            for (float v : Y.toArray()) assertTrue(Float.isNaN(v), "count " + bad + ": y " + v);
+        }
     }
 
     // ---- optimizers ----------------------------------------------------------------
@@ -836,7 +855,8 @@ public abstract class BackendContract extends BackendTestBase {
         rejects("softmaxCrossEntropy", "(2, 3)", y, x -> x.softmaxCrossEntropy(a, y, a, y));
         rejects("batchNormTrain", "(2, 3)", c, x -> x.batchNormTrain(a, y, y, 0.9f, 1e-6f, c, y, y, y, y));
         rejects("optimizerStep", "(2, 3)", c, x -> x.optimizerStep(UpdateRule.sgd(0.1f), c, a, null, null));
-        rejects("dropout", "ratio", a, x -> x.dropout(a, 1f, 1L, a.view(6), a));
+        Tensor count = zeros(1);
+        rejects("dropout", "ratio", a, x -> x.dropout(a, 1f, 1L, count, a.view(6), a));
         Tensor one = t(new float[] {0}, 1);
         rejects("gatherRows", "(4, 2)", c, x -> x.gatherRows(bb, y, one, c));
         rejects("putRows", "(2, 3)", c, x -> x.putRows(a, one, c));

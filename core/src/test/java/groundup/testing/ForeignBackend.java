@@ -45,7 +45,7 @@ final class ForeignBackend implements Backend {
     @Override public void batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, float eps, Tensor y) { throw no(); }
     @Override public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor dx, Tensor dgamma,
                                             Tensor dbeta) { throw no(); }
-    @Override public void dropout(Tensor x, float ratio, long seed, Tensor mask, Tensor y) { throw no(); }
+    @Override public void dropout(Tensor x, float ratio, long seed, Tensor step, Tensor mask, Tensor y) { throw no(); }
     @Override public void optimizerStep(UpdateRule rule, Tensor param, Tensor grad, Tensor s1, Tensor s2) { throw no(); }
     @Override public void synchronize() { }
     @Override public void close() { }

@@ -563,13 +563,14 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    @Override public void dropout(Tensor tx, float ratio, long seed, Tensor tmask, Tensor ty) {
-        Checks.dropout(this, tx, ratio, tmask, ty);
+    @Override public void dropout(Tensor tx, float ratio, long seed, Tensor tstep, Tensor tmask, Tensor ty) {
+        Checks.dropout(this, tx, ratio, tstep, tmask, ty);
         float[] x = a(tx, "dropout"), mask = a(tmask, "dropout"), y = a(ty, "dropout");
-        float keep = 1f / (1f - ratio);
+        long step = position(a(tstep, "dropout")[0]), s = DropoutHash.seed(seed, step);
+        float keep = step < 0 ? Float.NaN : 1f / (1f - ratio);
         parallel.forRange(x.length, GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
-                float m = DropoutHash.uniform(seed, i) >= ratio ? keep : 0f;
+                float m = DropoutHash.uniform(s, i) >= ratio ? keep : step < 0 ? Float.NaN : 0f;
                 mask[i] = m;
                 y[i] = x[i] * m;
             }

@@ -573,12 +573,12 @@ public final class CudaBackend implements Backend {
                         .ptr(dev(dgamma, op)).ptr(dev(dbeta, op)).i32(n).i32(c).i32(s));
     }
 
-    @Override public void dropout(Tensor x, float ratio, long seed, Tensor mask, Tensor y) {
-        Checks.dropout(this, x, ratio, mask, y);
+    @Override public void dropout(Tensor x, float ratio, long seed, Tensor step, Tensor mask, Tensor y) {
+        Checks.dropout(this, x, ratio, step, mask, y);
         current();
         String op = "dropout";
         launch("dropout_fwd", x.size(), op + " " + x.shape(),
-                args().ptr(dev(x, op)).ptr(dev(mask, op)).ptr(dev(y, op)).i64(x.size()).f32(ratio).i64(seed));
+                args().ptr(dev(x, op)).ptr(dev(step, op)).ptr(dev(mask, op)).ptr(dev(y, op)).i64(x.size()).f32(ratio).i64(seed));
     }
 
     // ---- optimizers ----------------------------------------------------------------

@@ -26,7 +26,7 @@ class CudaKernelsTest {
         assertArrayEquals(new int[] {8, 8, 8}, sig.get("tanh_fwd"), "tanh_fwd(const float*, float*, long long)");
         assertArrayEquals(new int[] {8, 8, 4}, sig.get("fill_f32"), "fill_f32(float*, long long, float)");
         assertArrayEquals(new int[] {8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4, 4}, sig.get("bn_train"), "8 pointers, N C S, momentum eps");
-        assertArrayEquals(new int[] {8, 8, 8, 8, 4, 8}, sig.get("dropout_fwd"), "x mask y, long long n, float ratio, u64 seed");
+        assertArrayEquals(new int[] {8, 8, 8, 8, 8, 4, 8}, sig.get("dropout_fwd"), "x step mask y, long long n, float ratio, u64 seed");
     }
 
     /** Every __shared__ reduction array holds REDUCE_THREADS doubles: the Java block sizes may not exceed it. */

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StepGraphTest {
     private static final int BATCH = 20;
+    private static final NetworkSpec SIMPLE = NetworkSpec.of("simple-cnn");
     private Backend b;
     private final Dataset test = synthetic(BATCH, 9);
 
@@ -60,11 +61,11 @@ class StepGraphTest {
 
     private record Run(List<float[]> params, List<EpochStats> stats, StandInCounters counts) {}
 
-    /** SimpleConvNet with Adam on a cosine schedule (a new rate and bias correction every step), epochs 1..epochs. */
-    private Run train(Dataset train, int epochs, boolean graphs) {
+    /** A network with Adam on a cosine schedule (a new rate and bias correction every step), epochs 1..epochs. */
+    private Run train(NetworkSpec spec, Dataset train, int epochs, boolean graphs) {
         System.setProperty(Trainer.GRAPHS, Boolean.toString(graphs));
         long stepsPerEpoch = (train.count() + BATCH - 1) / BATCH;
-        try (Sequential net = Networks.create(NetworkSpec.of("simple-cnn"), b, 1);
+        try (Sequential net = Networks.create(spec, b, 1);
              Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, 0.01f, 1e-4f, LrSchedule.COSINE, epochs * stepsPerEpoch);
              Trainer t = new Trainer(net, opt, train, test, BATCH, 3, null).readEvery(1000)) {
             List<EpochStats> stats = new ArrayList<>();
@@ -77,18 +78,28 @@ class StepGraphTest {
         }
     }
 
-    /** 22 steps over two epochs of 10 full batches and a short one: 18 of them graph launches, the rest issued op by op. */
+    /**
+     * 22 steps over two epochs of 10 full batches and a short one: 18 of them graph launches, the
+     * rest issued op by op. SimpleConvNet (the fused convolution), and an MLP with batch
+     * normalization (running statistics updated in the graph) and dropout (a new mask each launch,
+     * from the count of steps on the device).
+     */
     @Test void graphReplayGivesTheSameParametersBitForBitAsEagerSteps() {
         Dataset train = synthetic(10 * BATCH + 7, 1);
-        Run eager = train(train, 2, false), graph = train(train, 2, true);
-        for (int i = 0; i < eager.params().size(); i++) assertArrayEquals(eager.params().get(i), graph.params().get(i), "parameter " + i);
-        for (int e = 0; e < 2; e++) {
-            assertEquals(eager.stats().get(e).trainLoss(), graph.stats().get(e).trainLoss(), "epoch " + (e + 1) + " train loss");
-            assertEquals(eager.stats().get(e).trainAccuracy(), graph.stats().get(e).trainAccuracy(), "epoch " + (e + 1) + " accuracy");
-        }
-        if (HostStandIn.active()) {
-            assertEquals(0, eager.counts().graphLaunches(), "graphs off");
-            assertEquals(18, graph.counts().graphLaunches(), "steps 2 to 10 of each epoch: the first full batch records, the short one is issued");
+        for (NetworkSpec spec : new NetworkSpec[] {NetworkSpec.of("simple-cnn"), new NetworkSpec("mlp", List.of(40, 30), true, 0.3f)}) {
+            Run eager = train(spec, train, 2, false), graph = train(spec, train, 2, true);
+            for (int i = 0; i < eager.params().size(); i++) {
+                assertArrayEquals(eager.params().get(i), graph.params().get(i), spec.net() + " parameter " + i);
+            }
+            for (int e = 0; e < 2; e++) {
+                assertEquals(eager.stats().get(e).trainLoss(), graph.stats().get(e).trainLoss(), spec.net() + " epoch " + (e + 1) + " train loss");
+                assertEquals(eager.stats().get(e).trainAccuracy(), graph.stats().get(e).trainAccuracy(), spec.net() + " epoch " + (e + 1) + " accuracy");
+                assertEquals(eager.stats().get(e).testLoss(), graph.stats().get(e).testLoss(), spec.net() + " epoch " + (e + 1) + " test loss");
+            }
+            if (HostStandIn.active()) {
+                assertEquals(0, eager.counts().graphLaunches(), "graphs off");
+                assertEquals(18, graph.counts().graphLaunches(), spec.net() + ": steps 2 to 10 of each epoch (the first records, the short one is issued)");
+            }
         }
     }
 
@@ -100,9 +111,9 @@ class StepGraphTest {
     @Test void aSteadyStateStepIsOneGraphLaunchWithNoWaitCopyOrAllocation() throws Exception {
         assumeTrue(HostStandIn.active(), "the counts come from the host stand-in's counters");
         Dataset shorter = synthetic(10 * BATCH, 2), longer = synthetic(20 * BATCH, 2);
-        train(shorter, 1, true);          // the backend's own buffers (staging, scratch, cuBLAS's workspace) are made once, here
-        StandInCounters graphs = train(longer, 1, true).counts().minus(train(shorter, 1, true).counts());
-        StandInCounters eager = train(longer, 1, false).counts().minus(train(shorter, 1, false).counts());
+        train(SIMPLE, shorter, 1, true);          // the backend's own buffers (staging, scratch, cuBLAS's workspace) are made once, here
+        StandInCounters graphs = train(SIMPLE, longer, 1, true).counts().minus(train(SIMPLE, shorter, 1, true).counts());
+        StandInCounters eager = train(SIMPLE, longer, 1, false).counts().minus(train(SIMPLE, shorter, 1, false).counts());
         assertEquals(new StandInCounters(0, 10, 0, 0, 0), graphs, "10 steps with graphs: one graph launch each, nothing else");
         assertEquals(0, eager.syncs() + eager.copies() + eager.allocations(), "10 steps without graphs: no wait, copy or allocation: " + eager);
         String report = "| SimpleConvNet train step, batch " + BATCH + " | kernel launches | graph launches | host syncs | copies | allocations |\n"
