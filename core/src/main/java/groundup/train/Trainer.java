@@ -95,8 +95,9 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * How often, in steps, the host reads the step log (default {@value #READ_EVERY}, else 20): each read
-     * waits for the device. The listener hears of progress, and divergence is caught, at these points.
+     * How often, in steps, the host reads the step log (default: the system property
+     * {@value #READ_EVERY}, else 20): each read waits for the device. The listener hears of
+     * progress, and divergence is caught, at these points and at the end of the epoch.
      */
     public Trainer readEvery(int steps) {
         if (steps <= 0) throw new IllegalArgumentException("read interval " + steps + " must be positive");
