@@ -3,7 +3,7 @@
 // covers any n. Shapes in the comments use the Backend's names. Compiled ahead to PTX
 // (cuda-backend/build-ptx.sh), loaded with cuModuleLoadData: no nvcc or NVRTC at run time.
 
-// The reduction kernels (dot_partial, mean_f64, bn_train, bn_bwd) keep one double per thread in
+// The reduction kernels (dot_partial, mean_f64, count_equal, bn_train, bn_bwd) keep one double per thread in
 // shared memory and halve it in a tree: their blockDim.x is a power of two, at most this.
 // CudaBackend.REDUCE_THREADS is the same number; CudaKernelsTest checks the PTX against it.
 #define REDUCE_THREADS 256
@@ -125,6 +125,62 @@ __global__ void max_pool_bwd(const float* dy, const float* arg, float* dx, int N
     }
 }
 
+// ---- after a convolution as im2col + GEMM leave it: out (N*OH*OW, F), one row per output position -----------------
+// What Sequential fuses (Convolution, ReLU, max pooling) in one pass each way, so that the convolution's output is never
+// written in (N, F, OH, OW), transposed, ReLU'd and pooled apart. The floats are the composed path's: the same bias add,
+// ReLU expression, window order, tie and NaN rules as add_row_vector, relu_fwd and max_pool_fwd; the backward sums a
+// position's windows in window order, where the composed path adds them with atomics.
+
+// yp, arg (N, F, PH, PW) = max pooling (windows KH x KW, stride S, pad P) of relu(out + bias) seen as (N, F, OH, OW);
+// keep 0: no backward follows, arg is not written
+__global__ void bias_relu_pool(const float* out, const float* bias, float* yp, float* arg, int keep, int N, int F, int OH, int OW,
+                               int KH, int KW, int S, int P, int PH, int PW) {
+    long long n = (long long)N * F * PH * PW;
+    LOOP(i, n) {
+        int px = (int)(i % PW), py = (int)((i / PW) % PH), f = (int)((i / ((long long)PW * PH)) % F);
+        long long img = i / ((long long)PW * PH * F);
+        float b = bias[f], best = -INFINITY;
+        int bestK = -1;
+        bool nan = false;
+        for (int ky = 0; ky < KH && !nan; ky++) {
+            int oy = py * S - P + ky;
+            if (oy < 0 || oy >= OH) continue;
+            for (int kx = 0; kx < KW; kx++) {
+                int ox = px * S - P + kx;
+                if (ox < 0 || ox >= OW) continue;
+                float z = out[((img * OH + oy) * OW + ox) * F + f] + b;
+                float v = z > 0.f ? z : (z != z ? z : 0.f);
+                if (bestK < 0 || v > best || v != v) {
+                    best = v;
+                    bestK = ky * KW + kx;
+                    if (v != v) { nan = true; break; }
+                }
+            }
+        }
+        yp[i] = best;
+        if (keep) arg[i] = (float)bestK;
+    }
+}
+
+// dout (N*OH*OW, F): each position's gradient from the windows that picked it, dyp where the pooled ReLU output is positive
+__global__ void relu_pool_bwd_columns(const float* dyp, const float* yp, const float* arg, float* dout, int N, int F, int OH, int OW,
+                                      int KH, int KW, int S, int P, int PH, int PW) {
+    long long n = (long long)N * OH * OW * F;
+    LOOP(i, n) {
+        int f = (int)(i % F), ox = (int)((i / F) % OW), oy = (int)((i / ((long long)F * OW)) % OH);
+        long long img = i / ((long long)F * OW * OH);
+        int py0 = max(0, (oy + P - KH + S) / S), py1 = min(PH - 1, (oy + P) / S);   // windows py*S-P <= oy < py*S-P+KH
+        int px0 = max(0, (ox + P - KW + S) / S), px1 = min(PW - 1, (ox + P) / S);
+        float sum = 0.f;
+        for (int py = py0; py <= py1; py++)
+            for (int px = px0; px <= px1; px++) {
+                long long w = ((img * F + f) * PH + py) * PW + px;
+                if ((int)arg[w] == (oy - (py * S - P)) * KW + (ox - (px * S - P)) && yp[w] > 0.f) sum += dyp[w];
+            }
+        dout[i] = sum;
+    }
+}
+
 // partial column sums: block (bx, chunk) sums rows [chunk*rowsPer, ...) of columns bx*256+tid
 __global__ void sum_rows_partial(const float* x, double* partial, int rows, int cols, int rowsPer) {
     int c = blockIdx.x * blockDim.x + threadIdx.x, chunk = blockIdx.y;
@@ -165,6 +221,40 @@ __global__ void argmax_rows(const float* x, float* out, int rows, int cols) {
     }
 }
 
+// ---- rows at a position held on the device (at[0]), read when the kernel runs ------------------
+// the row position a float holds, or -1 where it is not a non-negative integer (NaN included): as CpuBackend's
+__device__ long long row_position(float f) { return (f >= 0.f && f < 2147483648.f && f == floorf(f)) ? (long long)f : -1; }
+
+// dst (M, per) row i = src (R, per) row index[at + i]; NaN where the position or the index entry is out of range
+__global__ void gather_rows(const float* src, const float* index, const float* at, float* dst, long long n, int per, int srcRows,
+                            int indexLen) {
+    long long p = row_position(at[0]);
+    LOOP(i, n) {
+        long long k = p < 0 ? -1 : p + i / per;
+        long long r = (k >= 0 && k < indexLen) ? row_position(index[k]) : -1;
+        dst[i] = (r >= 0 && r < srcRows) ? src[r * per + i % per] : nanf("");
+    }
+}
+// dst (D, per) rows [at, at + n/per) = src; nothing where they do not fit
+__global__ void put_rows(const float* src, const float* at, float* dst, long long n, int per, int dstRows) {
+    long long p = row_position(at[0]);
+    if (p < 0 || p + n / per > dstRows) return;
+    LOOP(i, n) dst[p * per + i] = src[i];
+}
+// one block: out[0] = the number of i with a[i] == b[i]
+__global__ void count_equal(const float* a, const float* b, float* out, long long n) {
+    __shared__ double sh[REDUCE_THREADS];
+    double s = 0;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) s += a[i] == b[i] ? 1.0 : 0.0;
+    sh[threadIdx.x] = s;
+    __syncthreads();
+    for (int k = blockDim.x / 2; k > 0; k >>= 1) {
+        if (threadIdx.x < k) sh[threadIdx.x] += sh[threadIdx.x + k];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[0] = (float)sh[0];
+}
+
 // probs (N, C) and per-row losses; a label that is not a class index gives a NaN loss
 __global__ void softmax_xent_rows(const float* z, const float* labels, float* probs, double* rowLoss, int rows, int cols) {
     LOOP(r, rows) {
@@ -178,7 +268,8 @@ __global__ void softmax_xent_rows(const float* z, const float* labels, float* pr
         for (int c = 0; c < cols; c++) q[c] *= inv;
         float l = labels[r];
         int li = (int)l;
-        rowLoss[r] = (l >= 0.f && li < cols && (float)li == l) ? -log((double)q[li] + 1e-7) : nan("");
+        // -log softmax(z)[label] from the logits, not from q: exact where q underflows, NaN where a logit is not finite
+        rowLoss[r] = (l >= 0.f && li < cols && (float)li == l) ? log(sum) - ((double)p[li] - (double)m) : nan("");
     }
 }
 // one block: loss[0] = mean of rowLoss
@@ -274,34 +365,66 @@ __device__ float dropout_uniform(unsigned long long seed, unsigned long long ind
     z = z ^ (z >> 31);
     return (float)(z >> 40) * 5.9604644775390625e-8f;   // 2^-24
 }
-__global__ void dropout_fwd(const float* x, float* mask, float* y, long long n, float ratio, unsigned long long seed) {
-    float keep = 1.f / (1.f - ratio);
+// the mask of step[0] (a count of steps, read here), seeded seed + step * golden as DropoutHash.seed; NaN for a step that is not a count
+__global__ void dropout_fwd(const float* x, const float* step, float* mask, float* y, long long n, float ratio, unsigned long long seed) {
+    long long t = row_position(step[0]);
+    unsigned long long s = seed + (unsigned long long)t * 0x9E3779B97F4A7C15ULL;
+    float keep = t < 0 ? nanf("") : 1.f / (1.f - ratio), drop = t < 0 ? nanf("") : 0.f;
     LOOP(i, n) {
-        float m = dropout_uniform(seed, (unsigned long long)i) >= ratio ? keep : 0.f;
+        float m = dropout_uniform(s, (unsigned long long)i) >= ratio ? keep : drop;
         mask[i] = m;
         y[i] = x[i] * m;
     }
 }
 
-// fused optimizer steps; kind: 0 SGD, 1 Momentum, 2 Nesterov, 3 AdaGrad, 4 RMSprop, 5 Adam (see UpdateRule;
+// one element of a fused optimizer step; kind: 0 SGD, 1 Momentum, 2 Nesterov, 3 AdaGrad, 4 RMSprop, 5 Adam (see UpdateRule;
 // CudaBackend.optimizerCode maps the Java kinds); any other code poisons p with NaN rather than guess
+__device__ void optimizer_update(int kind, float* p, const float* g, float* s1, float* s2, long long i, float lr, float a, float b,
+                                 float eps, float decay) {
+    float gi = decay == 0.f ? g[i] : g[i] + decay * p[i];     // L2 weight decay; g is left as it was
+    switch (kind) {
+        case 0: p[i] -= lr * gi; break;
+        case 1: s1[i] = a * s1[i] - lr * gi; p[i] += s1[i]; break;
+        case 2: s1[i] = a * s1[i] - lr * gi; p[i] += a * a * s1[i] - (1.f + a) * lr * gi; break;
+        case 3: s1[i] += gi * gi; p[i] -= lr * gi / (sqrtf(s1[i]) + eps); break;
+        case 4: s1[i] = a * s1[i] + (1.f - a) * gi * gi; p[i] -= lr * gi / (sqrtf(s1[i]) + eps); break;
+        case 5:
+            s1[i] += (1.f - a) * (gi - s1[i]);
+            s2[i] += (1.f - b) * (gi * gi - s2[i]);
+            p[i] -= lr * s1[i] / (sqrtf(s2[i]) + eps);
+            break;
+        default: p[i] = nanf("");
+    }
+}
 __global__ void optimizer_step(int kind, float* p, const float* g, float* s1, float* s2, long long n, float lr, float a, float b,
                                float eps, float decay) {
-    LOOP(i, n) {
-        float gi = decay == 0.f ? g[i] : g[i] + decay * p[i];     // L2 weight decay; g is left as it was
-        switch (kind) {
-            case 0: p[i] -= lr * gi; break;
-            case 1: s1[i] = a * s1[i] - lr * gi; p[i] += s1[i]; break;
-            case 2: s1[i] = a * s1[i] - lr * gi; p[i] += a * a * s1[i] - (1.f + a) * lr * gi; break;
-            case 3: s1[i] += gi * gi; p[i] -= lr * gi / (sqrtf(s1[i]) + eps); break;
-            case 4: s1[i] = a * s1[i] + (1.f - a) * gi * gi; p[i] -= lr * gi / (sqrtf(s1[i]) + eps); break;
-            case 5:
-                s1[i] += (1.f - a) * (gi - s1[i]);
-                s2[i] += (1.f - b) * (gi * gi - s2[i]);
-                p[i] -= lr * s1[i] / (sqrtf(s2[i]) + eps);
-                break;
-            default: p[i] = nanf("");
+    LOOP(i, n) optimizer_update(kind, p, g, s1, s2, i, lr, a, b, eps, decay);
+}
+// every parameter at once. table: starts[0..tensors] (the global index of each tensor's first element; starts[tensors] is the
+// total), then five u64 per tensor: p, g, s1, s2, decays (0/1). The rate is rates[at[0]], NaN where at is not a position in rates.
+// table[slot .. slot+3] = p, g, s1, s2: how the host, which cannot read a device pointer's value, fills an optimizer_steps table
+__global__ void table_pointers(long long* table, int slot, const float* p, const float* g, const float* s1, const float* s2) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) {
+        table[slot] = (long long)p;
+        table[slot + 1] = (long long)g;
+        table[slot + 2] = (long long)s1;
+        table[slot + 3] = (long long)s2;
+    }
+}
+__global__ void optimizer_steps(int kind, const long long* table, int tensors, const float* rates, int nrates, const float* at, float a,
+                                float b, float eps, float decay) {
+    long long pos = row_position(at[0]);
+    float lr = pos >= 0 && pos < nrates ? rates[pos] : nanf("");
+    const unsigned long long* e = (const unsigned long long*)(table + tensors + 1);
+    LOOP(i, table[tensors]) {
+        int lo = 0, hi = tensors;                  // the tensor t with starts[t] <= i < starts[t + 1]
+        while (hi - lo > 1) {
+            int mid = (lo + hi) / 2;
+            if (table[mid] <= i) lo = mid; else hi = mid;
         }
+        const unsigned long long* t = e + 5 * lo;
+        optimizer_update(kind, (float*)t[0], (const float*)t[1], (float*)t[2], (float*)t[3], i - table[lo], lr, a, b, eps,
+                         t[4] ? decay : 0.f);
     }
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the host stand-in for the CUDA driver and cuBLAS into OUT (test-only; see HostStandIn.java):
 #   libcuda.so.1                    the driver API JCuda's driver binding calls, with kernels.cu compiled
-#                                   for the host and run with CUDA's block/thread semantics, and a race
-#                                   detector (race.cpp)
+#                                   for the host and run with CUDA's block/thread semantics, a race
+#                                   detector (race.cpp), and stream capture, graphs and per-call
+#                                   counters (graph.cpp)
 #   libcublas.so.13, libcublasLt.so.13   column-major SGEMM with cuBLAS's argument checks
 # Usage: build.sh KERNELS_CU OUT
 set -euo pipefail
@@ -51,7 +52,7 @@ flags=(-std=c++17 -O2 -fPIC -g -Wall -Wno-unused-function -Wno-sign-compare -I"$
 g++ "${flags[@]}" -c -o "$tmp/registry.o" "$tmp/registry.cpp"
 g++ "${flags[@]}" -fsanitize=thread --param=tsan-instrument-func-entry-exit=0 -c -o "$tmp/checked.o" "$tmp/kernels.cpp"
 objcopy --redefine-syms="$tmp/renames.txt" "$tmp/checked.o"
-g++ "${flags[@]}" -shared -Wl,-z,defs -Wl,-soname,libcuda.so.1 -o "$tmp/libcuda.so.1" "$here/driver.cpp" "$here/race.cpp" \
+g++ "${flags[@]}" -shared -Wl,-z,defs -Wl,-soname,libcuda.so.1 -o "$tmp/libcuda.so.1" "$here/driver.cpp" "$here/race.cpp" "$here/graph.cpp" \
     "$tmp/registry.o" "$tmp/checked.o" -x c++ -DGU_IMPORTS='"cuda_imports.inc"' -DGU_UNSUPPORTED=801 "$here/stubs.cpp" -ldl
 g++ "${flags[@]}" -shared -Wl,-soname,libcublasLt.so.13 -o "$tmp/libcublasLt.so.13" "$here/cublaslt.cpp"
 g++ "${flags[@]}" -shared -Wl,-soname,libcublas.so.13 -Wl,--version-script="$here/cublas.map" -o "$tmp/libcublas.so.13" \

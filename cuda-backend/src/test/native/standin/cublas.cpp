@@ -1,5 +1,5 @@
 // A host stand-in for cuBLAS 13 (libcublas.so.13), for tests on machines without a GPU: handles,
-// streams, math mode, and SGEMM, column-major, with cuBLAS's own argument checks (the reference
+// streams, workspace, math mode, and SGEMM, column-major, with cuBLAS's own argument checks (the reference
 // BLAS's xerbla rules: lda >= max(1, rows of op(A) as stored) and the like) plus one a GPU would
 // only show as a fault: every operand must lie inside a live device allocation of the stand-in.
 // The product runs on the handle's stream when the stream runs (see driver.cpp). Test-only.
@@ -19,6 +19,8 @@ enum : int { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1 };
 
 struct Handle {
     void* stream = nullptr;
+    void* workspace = nullptr;
+    size_t workspaceBytes = 0;
     int mathMode = 0;
     bool alive = true;
 };
@@ -68,6 +70,16 @@ int cublasSetStream_v2(void* h, void* stream) {
     Handle* p = handle(h);
     if (p == nullptr) return fail(CUBLAS_STATUS_NOT_INITIALIZED, "cublasSetStream on a handle that is not live");
     p->stream = stream;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+/** The workspace a handle's routines use (none of ours needs one; a graph-capturing caller sets it so that none is allocated). */
+int cublasSetWorkspace_v2(void* h, void* workspace, size_t bytes) {
+    Handle* p = handle(h);
+    if (p == nullptr) return fail(CUBLAS_STATUS_NOT_INITIALIZED, "cublasSetWorkspace on a handle that is not live");
+    if (bytes > 0 && !gu_device_range("cublasSetWorkspace", uint64_t(workspace), bytes)) return CUBLAS_STATUS_INVALID_VALUE;
+    p->workspace = workspace;
+    p->workspaceBytes = bytes;
     return CUBLAS_STATUS_SUCCESS;
 }
 

@@ -26,6 +26,9 @@
 // - A fault found while running queued work (a guard overwritten) is sticky, as on a GPU:
 //   every later call answers CUDA_ERROR_ILLEGAL_ADDRESS. (A race is not: its kernel ran, with one
 //   of the outcomes a GPU could give, and the tests after it go on.)
+// - Stream capture and graphs, and the counters of launches, host synchronizations, copies and
+//   allocations that tests read: graph.cpp (this file calls its hooks where a call is counted or a
+//   capture must refuse it).
 // Every call that fails says why on stderr, prefixed "cuda-standin:".
 #include <algorithm>
 #include <atomic>
@@ -185,6 +188,7 @@ static void drainAll() {
 }
 
 static void enqueue(Stream* s, std::function<void()> work) {
+    if (gu_capture_take(s, &work)) return;                                      // recorded into a graph instead (graph.cpp)
     s->ops.push_back(Op{++s->enqueued, std::move(work)});
     if (s->ops.size() > 4096) runUntil(s, s->ops[s->ops.size() - 1024].seq);   // bound the queue
 }
@@ -260,8 +264,21 @@ extern "C" bool gu_enqueue(void* s, std::function<void()>* work) {
     LOCKED;
     Stream* st = stream(s, "cuBLAS");
     if (st == nullptr) return false;
+    gu_count(GU_LAUNCHES);
     enqueue(st, std::move(*work));
     return true;
+}
+extern "C" bool gu_enqueue_plain(void* s, std::function<void()>* work) {
+    LOCKED;
+    Stream* st = stream(s, "cuGraphLaunch");
+    if (st == nullptr) return false;
+    st->ops.push_back(Op{++st->enqueued, std::move(*work)});
+    return true;
+}
+extern "C" bool gu_stream_valid(void* s) {
+    LOCKED;
+    auto it = streams.find(s);
+    return it != streams.end() && !it->second->destroyed;
 }
 extern "C" bool gu_device_range(const char* who, uint64_t p, uint64_t bytes) {
     LOCKED;
@@ -511,6 +528,8 @@ CUresult cuCtxGetCurrent(void** ctx) {
 CUresult cuCtxSynchronize(void) {
     LOCKED;
     READY("cuCtxSynchronize");
+    if (CUresult r = gu_capture_refuses("cuCtxSynchronize")) return r;
+    gu_count(GU_SYNCS);
     drainAll();
     return waited();
 }
@@ -526,12 +545,16 @@ CUresult cuMemGetInfo_v2(size_t* free, size_t* total) {
 CUresult cuMemAlloc_v2(uint64_t* p, size_t bytes) {
     LOCKED;
     READY("cuMemAlloc");
+    if (CUresult r = gu_capture_refuses("cuMemAlloc")) return r;
+    gu_count(GU_ALLOCATIONS);
     return allocate(device, bytes, p, true);
 }
 
 CUresult cuMemFree_v2(uint64_t p) {
     LOCKED;
     READY("cuMemFree");
+    if (CUresult r = gu_capture_refuses("cuMemFree")) return r;
+    gu_count(GU_SYNCS);
     drainAll();                              // as cudaFree, freeing waits for the device
     if (sticky != CUDA_SUCCESS) return sticky;
     return release(device, p, "cuMemFree");
@@ -540,6 +563,8 @@ CUresult cuMemFree_v2(uint64_t p) {
 CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
     LOCKED;
     READY("cuMemAllocHost");
+    if (CUresult r = gu_capture_refuses("cuMemAllocHost")) return r;
+    gu_count(GU_ALLOCATIONS);
     uint64_t out;
     CUresult r = allocate(pinned, bytes, &out, false);
     if (r == CUDA_SUCCESS) *p = reinterpret_cast<void*>(out);
@@ -549,6 +574,8 @@ CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
 CUresult cuMemFreeHost(void* p) {
     LOCKED;
     READY("cuMemFreeHost");
+    if (CUresult r = gu_capture_refuses("cuMemFreeHost")) return r;
+    gu_count(GU_SYNCS);
     drainAll();
     if (sticky != CUDA_SUCCESS) return sticky;
     return release(pinned, reinterpret_cast<uint64_t>(p), "cuMemFreeHost");
@@ -576,6 +603,8 @@ CUresult cuStreamDestroy_v2(void* s) {
 CUresult cuStreamSynchronize(void* s) {
     LOCKED;
     READY("cuStreamSynchronize");
+    if (CUresult r = gu_capture_refuses("cuStreamSynchronize")) return r;
+    gu_count(GU_SYNCS);
     Stream* st = stream(s, "cuStreamSynchronize");
     if (st == nullptr) return CUDA_ERROR_INVALID_HANDLE;
     runUntil(st, UINT64_MAX);
@@ -607,6 +636,7 @@ CUresult cuEventRecord(void* e, void* s) {
     auto it = events.find(e);
     Stream* st = stream(s, "cuEventRecord");
     if (it == events.end() || st == nullptr) return CUDA_ERROR_INVALID_HANDLE;
+    if (CUresult r = gu_capture_refuses("cuEventRecord (events in a graph are not modelled)")) return r;
     it->second->stream = st;
     it->second->seq = st->enqueued;          // complete once everything queued so far has run
     return CUDA_SUCCESS;
@@ -615,6 +645,8 @@ CUresult cuEventRecord(void* e, void* s) {
 CUresult cuEventSynchronize(void* e) {
     LOCKED;
     READY("cuEventSynchronize");
+    if (CUresult r = gu_capture_refuses("cuEventSynchronize")) return r;
+    gu_count(GU_SYNCS);
     auto it = events.find(e);
     if (it == events.end()) return CUDA_ERROR_INVALID_HANDLE;
     if (it->second->stream != nullptr) runUntil(it->second->stream, it->second->seq);
@@ -626,6 +658,7 @@ CUresult cuMemcpyHtoDAsync_v2(uint64_t dst, const void* src, size_t bytes, void*
     READY("cuMemcpyHtoDAsync");
     Stream* st = stream(s, "cuMemcpyHtoDAsync");
     if (st == nullptr) return CUDA_ERROR_INVALID_HANDLE;
+    gu_count(GU_COPIES);
     if (!inside(device, "cuMemcpyHtoDAsync destination", dst, bytes)) return CUDA_ERROR_INVALID_VALUE;
     uint64_t h = reinterpret_cast<uint64_t>(src);
     if (pinned.find(h) != pinned.blocks.end()) {
@@ -634,6 +667,7 @@ CUresult cuMemcpyHtoDAsync_v2(uint64_t dst, const void* src, size_t bytes, void*
         enqueue(st, [=] { memcpy(reinterpret_cast<void*>(dst), src, bytes); });
     } else {
         // pageable: CUDA stages it before returning
+        if (CUresult r = gu_capture_refuses("cuMemcpyHtoDAsync from pageable memory")) return r;
         std::vector<char> copy(static_cast<const char*>(src), static_cast<const char*>(src) + bytes);
         enqueue(st, [=] { memcpy(reinterpret_cast<void*>(dst), copy.data(), bytes); });
     }
@@ -645,6 +679,7 @@ CUresult cuMemcpyDtoHAsync_v2(void* dst, uint64_t src, size_t bytes, void* s) {
     READY("cuMemcpyDtoHAsync");
     Stream* st = stream(s, "cuMemcpyDtoHAsync");
     if (st == nullptr) return CUDA_ERROR_INVALID_HANDLE;
+    gu_count(GU_COPIES);
     if (!inside(device, "cuMemcpyDtoHAsync source", src, bytes)) return CUDA_ERROR_INVALID_VALUE;
     uint64_t h = reinterpret_cast<uint64_t>(dst);
     if (pinned.find(h) != pinned.blocks.end()) {
@@ -652,6 +687,8 @@ CUresult cuMemcpyDtoHAsync_v2(void* dst, uint64_t src, size_t bytes, void* s) {
         enqueue(st, [=] { memcpy(dst, reinterpret_cast<const void*>(src), bytes); });
     } else {
         // pageable: CUDA returns once the copy is done
+        if (CUresult r = gu_capture_refuses("cuMemcpyDtoHAsync to pageable memory")) return r;
+        gu_count(GU_SYNCS);
         enqueue(st, [=] { memcpy(dst, reinterpret_cast<const void*>(src), bytes); });
         runUntil(st, st->enqueued);
     }
@@ -663,6 +700,7 @@ CUresult cuMemcpyDtoDAsync_v2(uint64_t dst, uint64_t src, size_t bytes, void* s)
     READY("cuMemcpyDtoDAsync");
     Stream* st = stream(s, "cuMemcpyDtoDAsync");
     if (st == nullptr) return CUDA_ERROR_INVALID_HANDLE;
+    gu_count(GU_COPIES);
     if (!inside(device, "cuMemcpyDtoDAsync destination", dst, bytes) || !inside(device, "cuMemcpyDtoDAsync source", src, bytes)) {
         return CUDA_ERROR_INVALID_VALUE;
     }
@@ -792,6 +830,7 @@ CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned
     }
     const GuHostKernel* host = fn->host;
     bool barrier = fn->entry->barrier;
+    gu_count(GU_LAUNCHES);
     enqueue(st, [=] {
         std::vector<void*> args(n);
         std::vector<uint64_t> copy = slots;

@@ -43,3 +43,29 @@ bool gu_device_range(const char* who, uint64_t p, uint64_t bytes);
 /** True if a context is current on this thread. */
 bool gu_context_current(void);
 }
+
+// ---- stream capture and the per-call counters (graph.cpp) -------------------------------------------
+// driver.cpp calls these at the few points where capture or counting matters; graph.cpp holds the
+// graphs, the capture state and the counters, and the driver API for them.
+
+enum GuCounter { GU_LAUNCHES, GU_GRAPH_LAUNCHES, GU_SYNCS, GU_COPIES, GU_ALLOCATIONS, GU_COUNTERS };
+
+extern "C" {
+/** Counts one call of a kind (a kernel launch, a host synchronization, a copy, an allocation). */
+void gu_count(int counter);
+/**
+ * If `stream` is being captured, appends `work` to its graph instead of queueing it and returns
+ * true; the work then runs at each launch of the graph instead.
+ */
+bool gu_capture_take(void* stream, std::function<void()>* work);
+/**
+ * 0 where `who` may run now; else CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, after invalidating the
+ * capture under way: a global-mode capture refuses what waits for the device or changes memory
+ * (a synchronization, an allocation or free, a copy from pageable memory), as CUDA does.
+ */
+int gu_capture_refuses(const char* who);
+/** Queues work on a stream without capturing or counting it: a graph's launch. */
+bool gu_enqueue_plain(void* stream, std::function<void()>* work);
+/** True if `stream` is a live stream the caller created (not the legacy NULL stream). */
+bool gu_stream_valid(void* stream);
+}

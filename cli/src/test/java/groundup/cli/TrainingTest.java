@@ -173,6 +173,26 @@ class TrainingTest {
         }
     }
 
+    /** The trainer keeps the count of steps on the device (so a recorded step draws new masks); the masks are those of the host's seed. */
+    @Test void dropoutSeededWithTheCountOnTheDeviceDrawsTheMasksOfTheHostSeed() {
+        long golden = 0x9E3779B97F4A7C15L;
+        float[] x = new float[500];
+        java.util.Arrays.fill(x, 1f);
+        try (groundup.nn.Dropout d = new groundup.nn.Dropout(b, 0.5f, 2); groundup.tensor.Tensor in = b.hold(x, groundup.tensor.Shape.of(5, 100));
+             groundup.tensor.Tensor count = b.allocate(groundup.tensor.Shape.of(1))) {
+            float[] previous = null;
+            for (long t : new long[] {0, 5, 6, 123_456}) {
+                d.reseed(7 * golden + t);
+                float[] host = d.forward(in, groundup.nn.Mode.TRAIN).toArray();
+                b.fill(count, t);
+                d.reseed(7, count);
+                assertArrayEquals(host, d.forward(in, groundup.nn.Mode.TRAIN).toArray(), "step " + t);
+                if (previous != null) assertTrue(!java.util.Arrays.equals(previous, host), "a new mask at step " + t);
+                previous = host;
+            }
+        }
+    }
+
     @Test void divergenceStopsTrainingNamingEpochAndStep() {
         try (Sequential net = Networks.create(NetworkSpec.of("two-layer"), b, 3); Optimizer opt = new Optimizer(b, UpdateRule.Kind.SGD, 1e30f, 0)) {
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> train(net, opt, 1, 2));

@@ -46,6 +46,18 @@ public interface Backend extends TensorOwner, AutoCloseable {
         upload(labels, offset, dst);
     }
 
+    /**
+     * A tensor of {@code shape} holding {@code data} (exactly shape.size() floats) while it lives:
+     * data a run reads again and again, a training set. A device uploads it once; the CPU keeps
+     * the array itself, with no copy, so the caller must not change it while the tensor lives.
+     */
+    default Tensor hold(float[] data, Shape shape) {
+        if (data.length != shape.size()) throw new IllegalArgumentException("hold: " + data.length + " floats for " + shape);
+        Tensor t = allocate(shape);
+        upload(data, 0, t);
+        return t;
+    }
+
     /** Copies all of {@code src} into {@code dst[offset...]}; waits for pending work. */
     void download(Tensor src, float[] dst, int offset);
 
@@ -132,11 +144,38 @@ public interface Backend extends TensorOwner, AutoCloseable {
     /** Sum of a[i]*b[i] in double precision (waits for the device). */
     double dot(Tensor a, Tensor b);
 
+    // ---- rows at a position held on the device ---------------------------------------
+    // What lets a training step run without waiting for the host: where it reads its batch and
+    // writes its results is a number in device memory, at (1), a row position as a float, read
+    // when the op runs rather than when it is issued, so the same ops serve every step.
+
+    /**
+     * dst row i = src row index[p + i] for each row i of dst, p = at[0]: a mini-batch picked from
+     * a data set the backend holds. src (R, ...) and dst (M, ...) have rows of one size; index
+     * (K) holds row numbers of src as floats. A row whose position p + i is outside index, or
+     * whose index entry is not a row of src, is NaN on every backend (no device check, which
+     * would need a wait; a NaN batch shows as a NaN loss).
+     */
+    void gatherRows(Tensor src, Tensor index, Tensor at, Tensor dst);
+
+    /**
+     * dst rows [p, p + M) = src (M, ...), p = at[0]: a step's result written into a log of one row
+     * per step. Rows of one size; where p is not a position at which src fits in dst, nothing
+     * is written.
+     */
+    void putRows(Tensor src, Tensor at, Tensor dst);
+
+    /** out (1) = the number of i with a[i] == b[i], a float (exact below 2^24): predictions that match labels. */
+    void countEqual(Tensor a, Tensor b, Tensor out);
+
     // ---- losses --------------------------------------------------------------------
 
     /**
      * probs (N, C) = softmax of each row of logits (row max subtracted); loss (1) = mean
-     * over rows of -log(probs[label] + 1e-7). labels (N) hold class indices as floats, as
+     * over rows of the cross-entropy -log softmax(logits)[label] = max + log(sum exp(z - max)) - z[label],
+     * in double from the logits. Not clamped (the book adds 1e-7 to the probability, which caps a
+     * row at 16.1 and hides a network gone wrong): a confidently wrong row counts in full, and a
+     * logit that is not finite makes the loss NaN. labels (N) hold class indices as floats, as
      * {@link #uploadLabels} checked them; a backend need not check them again (the CPU does and
      * throws, CUDA cannot without waiting and makes the loss NaN).
      */
@@ -164,15 +203,41 @@ public interface Backend extends TensorOwner, AutoCloseable {
                            Tensor dx, Tensor dgamma, Tensor dbeta);
 
     /**
-     * Inverted dropout: mask[i] = (u(seed, i) >= ratio) / (1 - ratio), y = x * mask, where
-     * u is {@link DropoutHash#uniform} so every backend draws the same mask for a seed.
+     * Inverted dropout: mask[i] = (u(s, i) >= ratio) / (1 - ratio), y = x * mask, where u is
+     * {@link DropoutHash#uniform}, so every backend draws the same mask, and s =
+     * {@link DropoutHash#seed}(seed, step[0]): step (1) holds a count of steps as a float, read on
+     * the device when the op runs, so a recorded step draws a new mask each time it is launched.
+     * A count that is not a non-negative integer makes the mask and y NaN.
      */
-    void dropout(Tensor x, float ratio, long seed, Tensor mask, Tensor y);
+    void dropout(Tensor x, float ratio, long seed, Tensor step, Tensor mask, Tensor y);
 
     // ---- optimizers ----------------------------------------------------------------
 
     /** One step of {@code rule} on param; s1, s2 are its state (null where unused). */
     void optimizerStep(UpdateRule rule, Tensor param, Tensor grad, Tensor s1, Tensor s2);
+
+    /**
+     * {@link #optimizerStep} on every parameter of a network at once (one launch where the
+     * backend can): for each i, params[i] with grads[i] and its state s1[i], s2[i] (null entries,
+     * or null arrays, where the rule has no such state), with the rule's weight decay only where
+     * decays[i]. The learning rate is rates[p], p = at[0], read on the device when the step runs
+     * (rule.lr() is not used): with a table of the coming steps' rates (a schedule, Adam's bias
+     * correction) and a position the device advances, a step needs no value from the host. A p
+     * outside rates makes the parameters NaN (no device check, which would need a wait).
+     */
+    void optimizerSteps(UpdateRule rule, Tensor rates, Tensor at, Tensor[] params, Tensor[] grads, Tensor[] s1, Tensor[] s2, boolean[] decays);
+
+    /**
+     * Records the ops {@code body} issues as a {@link StepGraph}, whose launch issues them again:
+     * so whatever changes from one launch to the next must be read from device memory (a
+     * position for {@link #gatherRows}, a rate for {@link #optimizerSteps}), never passed as an
+     * argument. Recording issues nothing; launching does. The body may not wait for the device,
+     * allocate, free or upload, and must leave the host in the same state each time it runs: a
+     * backend may run it once to record it (CUDA captures the stream into a CUDA graph,
+     * instantiated once, so a launch is one driver call) or at every launch (the default here,
+     * and the CPU's, whose ops are calls: nothing to save).
+     */
+    default StepGraph record(Runnable body) { return body::run; }
 
     /**
      * Bytes of device memory this backend holds now (tensors and its own buffers), for soak

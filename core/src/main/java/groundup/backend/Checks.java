@@ -169,6 +169,33 @@ public final class Checks {
         }
     }
 
+    /** src (R, ...), index (K), at (1), dst (M, ...) with rows of one size; dst is not src. */
+    public static void gatherRows(Backend b, Tensor src, Tensor index, Tensor at, Tensor dst) {
+        owned(b, "gatherRows", src, index, at, dst);
+        if (src.shape().cols() != dst.shape().cols() || at.size() != 1 || index.shape().rank() != 1) {
+            throw fail("gatherRows", "src " + src.shape() + ", index " + index.shape() + ", at " + at.shape() + ", dst " + dst.shape()
+                    + ": expected (R, ...), (K), (1), (M, ...) with rows of one size");
+        }
+        noAlias("gatherRows", dst, src, index, at);
+    }
+
+    /** src (M, ...), at (1), dst (D, ...) with rows of one size; dst is neither src nor at. */
+    public static void putRows(Backend b, Tensor src, Tensor at, Tensor dst) {
+        owned(b, "putRows", src, at, dst);
+        if (src.shape().cols() != dst.shape().cols() || at.size() != 1) {
+            throw fail("putRows", "src " + src.shape() + ", at " + at.shape() + ", dst " + dst.shape()
+                    + ": expected (M, ...), (1), (D, ...) with rows of one size");
+        }
+        noAlias("putRows", dst, src, at);
+    }
+
+    public static void countEqual(Backend b, Tensor x, Tensor y, Tensor out) {
+        elementwise(b, "countEqual", x, y);
+        owned(b, "countEqual", out);
+        if (out.size() != 1) throw fail("countEqual", "out " + out.shape() + " must hold one value");
+        noAlias("countEqual", out, x, y);
+    }
+
     public static void softmaxCrossEntropy(Backend b, String op, Tensor logits, Tensor labels, Tensor probs, Tensor lossOrDx) {
         owned(b, op, logits, labels, probs, lossOrDx);
         if (logits.shape().rank() != 2 || !probs.shape().equals(logits.shape()) || labels.size() != logits.shape().rows()) {
@@ -202,8 +229,10 @@ public final class Checks {
         }
     }
 
-    public static void dropout(Backend b, Tensor x, float ratio, Tensor mask, Tensor y) {
+    public static void dropout(Backend b, Tensor x, float ratio, Tensor step, Tensor mask, Tensor y) {
         elementwise(b, "dropout", x, mask, y);
+        owned(b, "dropout", step);
+        if (step.size() != 1) throw fail("dropout", "step " + step.shape() + " must hold one value");
         if (!(ratio >= 0f && ratio < 1f)) throw fail("dropout", "ratio " + ratio + " must be in [0, 1)");
     }
 
@@ -212,6 +241,19 @@ public final class Checks {
         if (!(rule.decay() >= 0) || Float.isInfinite(rule.decay())) throw fail(op, "weight decay " + rule.decay() + " must be zero or positive");
         if (rule.stateCount() >= 1) elementwise(b, op, p, g, s1); else elementwise(b, op, p, g);
         if (rule.stateCount() >= 2) elementwise(b, op, p, s2);
+    }
+
+    public static void optimizerSteps(Backend b, UpdateRule rule, Tensor rates, Tensor at, Tensor[] params, Tensor[] grads, Tensor[] s1,
+                                      Tensor[] s2, boolean[] decays) {
+        String op = "optimizerSteps(" + rule.kind() + ")";
+        owned(b, op, rates, at);
+        if (rates.shape().rank() != 1 || at.size() != 1) throw fail(op, "rates " + rates.shape() + " and at " + at.shape() + ": expected (K) and (1)");
+        int n = params.length, state = rule.stateCount();
+        if (grads.length != n || decays.length != n || state >= 1 && (s1 == null || s1.length != n) || state >= 2 && (s2 == null || s2.length != n)) {
+            throw fail(op, n + " parameters but " + grads.length + " gradients, " + decays.length + " decay flags"
+                    + (state >= 1 ? ", " + (s1 == null ? 0 : s1.length) + " first states" : "") + (state >= 2 ? ", " + (s2 == null ? 0 : s2.length) + " second states" : ""));
+        }
+        for (int i = 0; i < n; i++) optimizerStep(b, rule, params[i], grads[i], state >= 1 ? s1[i] : null, state >= 2 ? s2[i] : null);
     }
 
     private static void shape(String op, String name, Tensor t, Shape expected, ConvGeometry g) {

@@ -8,6 +8,12 @@ package groundup.backend;
 public final class DropoutHash {
     private DropoutHash() {}
 
+    /**
+     * The seed of step {@code step} of a run seeded {@code seed}: seed + step * 0x9E3779B97F4A7C15
+     * (mod 2^64), what {@link Backend#dropout} draws its mask from.
+     */
+    public static long seed(long seed, long step) { return seed + step * 0x9E3779B97F4A7C15L; }
+
     /** A uniform float in [0, 1) with 24 random bits. */
     public static float uniform(long seed, long index) {
         long z = seed + (index + 1) * 0x9E3779B97F4A7C15L;

@@ -9,8 +9,13 @@ import groundup.tensor.Tensor;
  * (N*OH*OW, C*kh*kw); out = col . w^T + b (N*OH*OW, F); y = out transposed per image to
  * (N, F, OH, OW). Backward: dout = dy transposed back; db = column sums; dw = dout^T . col;
  * dx = col2im(dout . w). The whole column matrix is kept from forward for backward.
+ *
+ * <p>A backend that can do the work after the GEMM in one pass (bias, ReLU and pooling read
+ * straight from out, and their backward written straight into dout) extends it and overrides
+ * {@link #forwardReluPool} and {@link #backwardReluPool}, with {@link #columns} and
+ * {@link #backwardFromColumns} for the parts they share.
  */
-public final class Im2colConvolver implements Convolver {
+public class Im2colConvolver implements Convolver {
     private final Backend b;
     private final ConvGeometry g;
     private final int filters, spatial;
@@ -33,17 +38,18 @@ public final class Im2colConvolver implements Convolver {
 
     @Override public int filters() { return filters; }
 
-    @Override public void forward(Tensor x, Tensor w, Tensor bias, Tensor y) {
-        Checks.convolution(b, g, filters, x, w, bias, y);
+    /** out (N*OH*OW, F) = im2col(x) . w^T, no bias: the GEMM's output, one row per output position, filters along it. */
+    protected final Tensor columns(Tensor x, Tensor w) {
         b.im2col(x, g, col);
         b.gemm(false, true, 1f, col, w, 0f, out2d);
-        b.addRowVector(out2d, bias, out2d);
-        b.batchedTranspose(out2d, g.n(), spatial, filters, y);
+        return out2d;
     }
 
-    @Override public void backward(Tensor x, Tensor w, Tensor dy, Tensor dw, Tensor db, Tensor dx) {
-        Checks.convolutionBackward(b, g, filters, x, w, dy, dw, db, dx);
-        b.batchedTranspose(dy, g.n(), filters, spatial, dout2d);
+    /** dout (N*OH*OW, F), laid out as {@link #columns}' out, for a subclass to fill before {@link #backwardFromColumns}. */
+    protected final Tensor columnsGradient() { return dout2d; }
+
+    /** From dout ({@link #columnsGradient}, filled) and the last forward's columns: db, dw, and dx unless it is null. */
+    protected final void backwardFromColumns(Tensor w, Tensor dw, Tensor db, Tensor dx) {
         b.sumRows(dout2d, db);
         b.gemm(true, false, 1f, dout2d, col, 0f, dw);
         if (dx == null) return;
@@ -52,11 +58,23 @@ public final class Im2colConvolver implements Convolver {
         b.col2im(dcol, g, dx);
     }
 
+    @Override public void forward(Tensor x, Tensor w, Tensor bias, Tensor y) {
+        Checks.convolution(b, g, filters, x, w, bias, y);
+        columns(x, w);
+        b.addRowVector(out2d, bias, out2d);
+        b.batchedTranspose(out2d, g.n(), spatial, filters, y);
+    }
+
+    @Override public void backward(Tensor x, Tensor w, Tensor dy, Tensor dw, Tensor db, Tensor dx) {
+        Checks.convolutionBackward(b, g, filters, x, w, dy, dw, db, dx);
+        b.batchedTranspose(dy, g.n(), filters, spatial, dout2d);
+        backwardFromColumns(w, dw, db, dx);
+    }
+
     /** forward with the ReLU on out2d, before the transpose: the backend's own ReLU kernel. */
     @Override public void forwardRelu(Tensor x, Tensor w, Tensor bias, Tensor y) {
         Checks.convolution(b, g, filters, x, w, bias, y);
-        b.im2col(x, g, col);
-        b.gemm(false, true, 1f, col, w, 0f, out2d);
+        columns(x, w);
         b.addRowVector(out2d, bias, out2d);
         if (relu == null) relu = b.allocate(out2d.shape());
         b.activation(Activation.RELU, out2d, relu);

@@ -12,10 +12,13 @@ import groundup.tensor.Tensor;
  * (trainer seed, step, layer, index), so a run replays exactly and every backend draws the same mask.
  */
 public final class Dropout implements Layer {
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private final Backend b;
     private final float ratio;
     private final long stream;
-    private long step;
+    private long seed;                     // the mask's seed, but for the count of steps in step (DropoutHash.seed)
+    private Tensor step;                   // (1) a count of steps: the trainer's, or our own zero for a seed from the host
+    private Tensor zero;
     private boolean dropped;
     private Tensor mask, y, dx;
 
@@ -29,7 +32,18 @@ public final class Dropout implements Layer {
 
     @Override public Shape outputShape(Shape input) { return input; }
 
-    @Override public void reseed(long step) { this.step = step; }
+    /** The mask's seed is step * golden + stream, all of it from the host (a zero count on the device). */
+    @Override public void reseed(long step) {
+        if (zero == null) zero = b.allocate(Shape.of(1));
+        this.seed = step * GOLDEN + stream;
+        this.step = zero;
+    }
+
+    /** (seed * golden + count) * golden + stream, as {@link #reseed(long)} for that count: the count's part taken on the device. */
+    @Override public void reseed(long seed, Tensor step) {
+        this.seed = seed * GOLDEN * GOLDEN + stream;
+        this.step = step;
+    }
 
     @Override public Tensor forward(Tensor x, Mode mode) {
         dropped = mode == Mode.TRAIN && ratio > 0;
@@ -39,7 +53,8 @@ public final class Dropout implements Layer {
             return y;
         }
         mask = Buffers.ensure(b, mask, x.shape());
-        b.dropout(x, ratio, step * 0x9E3779B97F4A7C15L + stream, mask, y);
+        if (step == null) reseed(0);
+        b.dropout(x, ratio, seed, step, mask, y);
         return y;
     }
 
@@ -55,5 +70,8 @@ public final class Dropout implements Layer {
 
     @Override public String describe() { return "Dropout " + ratio; }
 
-    @Override public void close() { Buffers.close(mask, y, dx); }
+    /** Only where the count of steps is on the device ({@link #reseed(long, Tensor)}): a seed from the host is new every step. */
+    @Override public boolean recordable() { return step != null && step != zero; }
+
+    @Override public void close() { Buffers.close(mask, y, dx, zero); }
 }

@@ -31,6 +31,21 @@ public interface Layer extends AutoCloseable {
     /** The training step about to run: layers that draw random numbers (dropout) derive them from it. */
     default void reseed(long step) { }
 
+    /**
+     * The same, for every step to come at once: draws derive from the run's {@code seed} and the
+     * count of steps taken, which {@code step} (1) holds as a float and the trainer advances on
+     * the device, read when each step runs; a step so drawn may be recorded once and replayed.
+     * Equivalent to {@code reseed(seed * 0x9E3779B97F4A7C15L + count)} before each step.
+     */
+    default void reseed(long seed, Tensor step) { }
+
+    /**
+     * Whether a training step through this layer may be recorded once and replayed
+     * ({@link groundup.backend.Backend#record}): true unless its ops take a value from the host
+     * that changes from step to step.
+     */
+    default boolean recordable() { return true; }
+
     /** One line, e.g. "Convolution 30x1x5x5 stride 1 pad 0". */
     String describe();
 

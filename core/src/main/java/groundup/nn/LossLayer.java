@@ -13,5 +13,15 @@ public interface LossLayer extends AutoCloseable {
 
     String describe();
 
+    /**
+     * The mean loss of a network that has learned nothing, over {@code classes} scores per
+     * sample: ln(classes) for the cross-entropy (uniform scores); NaN where a loss has no such
+     * level. A trainer tells a run that went wrong from one that starts slowly by it.
+     */
+    default double chanceLoss(int classes) { return Double.NaN; }
+
+    /** As {@link Layer#recordable}: whether its forward and backward may be recorded once and replayed. */
+    default boolean recordable() { return true; }
+
     @Override void close();
 }

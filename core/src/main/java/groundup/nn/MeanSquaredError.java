@@ -40,5 +40,8 @@ public final class MeanSquaredError implements LossLayer {
 
     @Override public String describe() { return "MeanSquaredError"; }
 
+    /** No: its forward reads the sum back to the host and uploads the loss. */
+    @Override public boolean recordable() { return false; }
+
     @Override public void close() { Buffers.close(loss, diff, dx); }
 }

@@ -118,9 +118,20 @@ public final class Sequential implements AutoCloseable {
         }
     }
 
+    /** Whether a training step through this network may be recorded once and replayed ({@link Layer#recordable}). */
+    public boolean recordable() {
+        for (Layer l : layers) if (!l.recordable()) return false;
+        return loss.recordable();
+    }
+
     /** Tells the layers which training step runs next (dropout derives its mask from it). */
     public void reseed(long step) {
         for (Layer l : layers) l.reseed(step);
+    }
+
+    /** Tells the layers the run's seed and the count of steps taken, held on the device ({@link Layer#reseed(long, Tensor)}). */
+    public void reseed(long seed, Tensor step) {
+        for (Layer l : layers) l.reseed(seed, step);
     }
 
     public List<Parameter> parameters() {

@@ -33,5 +33,7 @@ public final class SoftmaxWithLoss implements LossLayer {
 
     @Override public String describe() { return "SoftmaxWithLoss"; }
 
+    @Override public double chanceLoss(int classes) { return Math.log(classes); }
+
     @Override public void close() { Buffers.close(loss, probs, dx); }
 }

@@ -1,9 +1,12 @@
 package groundup.train;
 
+import groundup.backend.Backend;
+import groundup.backend.StepGraph;
 import groundup.data.Dataset;
 import groundup.nn.Mode;
 import groundup.nn.Sequential;
 import groundup.optim.Optimizer;
+import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
 import java.util.Random;
 
@@ -12,15 +15,31 @@ import java.util.Random;
  * (not sampling with replacement, as the book's Trainer does), then the test and validation
  * sets scored. The permutation of epoch e depends only on (seed, e) and dropout's masks only
  * on (seed, step), where the step is the optimizer's count, so a run restarted at an epoch
- * boundary continues exactly. After the first step a step allocates no tensor: batches,
- * activations and gradients live in tensors made once. {@link TrainingRun} runs the epochs of
- * a whole run and writes its files.
+ * boundary continues exactly. {@link TrainingRun} runs the epochs of a whole run and writes its files.
+ *
+ * <p>A step never waits for the host: the training set is held by the backend
+ * ({@link DeviceBatches}: on a GPU, uploaded once) and each batch gathered there; each step's
+ * loss and correct predictions go into a log on the device ({@link StepLog}), which the host
+ * reads only every {@link #readEvery} steps and at the end of the epoch, for the listener and
+ * the {@link DivergenceGuard}. After the first step a step allocates no tensor. And after the
+ * first full batch of an epoch, the step is recorded ({@link Backend#record}: on CUDA a CUDA
+ * graph) and each later full batch is one launch of it: what changes from step to step, the
+ * batch's position, the log's row and the learning rate ({@link Optimizer#plan}), is read
+ * from device memory. It is recorded again each epoch, because scoring the test set and a
+ * shorter last batch may replace buffers it used. Dropout's masks follow the count of steps
+ * taken, which the device holds and advances too. {@value #GRAPHS}=false turns recording off,
+ * and networks whose ops take a host value every step ({@link Sequential#recordable}: mean
+ * squared error) run every step as issued.
  */
 public final class Trainer implements AutoCloseable {
+    /** The system property of the default read interval, in steps. */
+    public static final String READ_EVERY = "groundup.train.readEvery";
+    /** The system property that turns step recording off (true, the default, or false). */
+    public static final String GRAPHS = "groundup.train.graphs";
 
     /** Called on the training thread; keep it quick. */
     public interface Listener {
-        /** After each step: progress within the epoch and running figures. */
+        /** At each read point (every {@link #readEvery} steps and the epoch's last): progress within the epoch and running figures. */
         default void step(int epoch, int done, int total, double loss, double accuracy, double imagesPerSecond) { }
 
         default void epoch(EpochStats stats) { }
@@ -28,15 +47,20 @@ public final class Trainer implements AutoCloseable {
 
     private final Sequential net;
     private final Optimizer opt;
-    private final Dataset train, test;
+    private final Dataset train;
     private final int batch;
     private final long seed;
     private final Listener listener;
-    private final Batcher batcher;
+    private final DeviceBatches batches;
     private final Evaluator evaluator, validator;
     private final int[] order;
-    private final float[] one = new float[1];
-    private final CorrectCounter counter;
+    private final StepLog log;
+    private final DivergenceGuard guard;
+    private int readEvery = Integer.getInteger(READ_EVERY, 20);
+    private final boolean graphs;                  // recording wanted (GRAPHS)
+    private boolean recording, countOnDevice;      // this epoch: recording the step; the count of steps taken in `taken`
+    private StepGraph graph;                       // this epoch's full-batch step, recorded after its first one
+    private final Tensor taken, one;               // (1): the optimizer's count of steps taken, advanced on the device; 1
 
     public Trainer(Sequential net, Optimizer opt, Dataset train, Dataset test, int batch, long seed, Listener listener) {
         this(net, opt, train, null, test, batch, seed, listener);
@@ -49,18 +73,36 @@ public final class Trainer implements AutoCloseable {
     public Trainer(Sequential net, Optimizer opt, Dataset train, Dataset validation, Dataset test, int batch, long seed,
                    Listener listener) {
         if (batch <= 0) throw new IllegalArgumentException("batch size " + batch + " must be positive");
+        if (readEvery <= 0) throw new IllegalArgumentException(READ_EVERY + "=" + readEvery + ": must be positive");
         this.net = net;
         this.opt = opt;
         this.train = train;
-        this.test = test;
         this.batch = batch;
         this.seed = seed;
         this.listener = listener == null ? new Listener() { } : listener;
-        this.batcher = new Batcher(net.backend(), train, batch, net.classes());
+        this.batches = new DeviceBatches(net.backend(), train, batch, net.classes());
         this.evaluator = test == null ? null : new Evaluator(net, test, batch);
         this.validator = validation == null ? null : new Evaluator(net, validation, batch);
         this.order = new int[train.count()];
-        this.counter = new CorrectCounter(net.backend(), batch);
+        this.log = new StepLog(net.backend());
+        this.guard = new DivergenceGuard(net.lossLayer().chanceLoss(net.classes()), opt.lr());
+        String g = System.getProperty(GRAPHS, "true").trim();
+        if (!g.equals("true") && !g.equals("false")) throw new IllegalArgumentException(GRAPHS + "=" + g + ": expected true or false");
+        this.graphs = g.equals("true");
+        this.taken = net.backend().allocate(Shape.of(1));
+        this.one = net.backend().allocate(Shape.of(1));
+        net.backend().fill(one, 1f);
+    }
+
+    /**
+     * How often, in steps, the host reads the step log (default: the system property
+     * {@value #READ_EVERY}, else 20): each read waits for the device. The listener hears of
+     * progress, and divergence is caught, at these points and at the end of the epoch.
+     */
+    public Trainer readEvery(int steps) {
+        if (steps <= 0) throw new IllegalArgumentException("read interval " + steps + " must be positive");
+        this.readEvery = steps;
+        return this;
     }
 
     /** The permutation of the training set for an epoch (1-based): a function of (seed, epoch) alone. */
@@ -74,33 +116,50 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
+    /**
+     * One pass over the training set. Throws {@link TrainingDivergedException} where the run went
+     * wrong ({@link DivergenceGuard}), before the epoch's figures are returned, so a caller that
+     * saves after each epoch keeps the last good one.
+     */
     public EpochStats epoch(int epoch) {
         permutation(order, seed, epoch);
         int n = train.count(), steps = (n + batch - 1) / batch;
+        long firstStep = opt.steps() + 1;          // the optimizer's count of this epoch's first step
+        batches.start(order);
+        log.start(steps);
+        opt.plan(steps);
+        // dropout's masks follow the count of steps taken: on the device while a float holds it exactly, so a step can be recorded
+        countOnDevice = opt.steps() + steps < 1 << 24;
+        if (countOnDevice) {
+            net.backend().fill(taken, opt.steps());
+            net.reseed(seed, taken);
+        }
+        recording = graphs && countOnDevice && net.recordable();
+        if (graph != null) {                       // buffers it used may have been replaced since (see the class doc)
+            graph.close();
+            graph = null;
+        }
         double lossSum = 0;
-        long correct = 0, seen = 0;
+        long correct = 0;
+        int read = 0;                              // steps read so far
         long t0 = System.nanoTime();
         for (int k = 0; k < steps; k++) {
-            int start = k * batch, m = Math.min(batch, n - start);
-            Tensor x = batcher.load(order, start, m);
-            long step = opt.steps();              // the one step count: the optimizer's, restored with it on resume
-            net.reseed(seed * 0x9E3779B97F4A7C15L + step);
-            Tensor loss = net.loss(x, batcher.labels(), Mode.TRAIN);
-            correct += counter.count(net.lastScores(), batcher.hostLabels(), m);   // waits for the forward pass
-            net.backend().download(loss, one, 0);
-            if (!Float.isFinite(one[0])) {
-                throw new TrainingDivergedException("training diverged: the loss is " + one[0] + " at epoch " + epoch
-                        + ", step " + (k + 1) + " of " + steps + " (global step " + (step + 1) + "); try a lower --lr");
+            step(Math.min(batch, n - k * batch), (k + 2) * (long) batch <= n);
+            if (k + 1 < steps && (k + 1) % readEvery != 0) continue;
+            log.read();
+            float[] losses = log.losses(), corrects = log.corrects();
+            for (; read <= k; read++) {
+                guard.step(epoch, read, steps, firstStep + read, losses[read]);
+                lossSum += losses[read] * (double) Math.min(batch, n - read * batch);
+                correct += (long) corrects[read];
             }
-            net.backward();
-            opt.step(net.parameters());
-            lossSum += one[0] * (double) m;
-            seen += m;
+            long seen = Math.min((long) n, (long) (k + 1) * batch);
             double secs = (System.nanoTime() - t0) / 1e9;
             listener.step(epoch, (int) seen, n, lossSum / seen, correct / (double) seen, seen / secs);
         }
         net.backend().synchronize();
         double secs = (System.nanoTime() - t0) / 1e9;
+        guard.epochEnd(epoch, steps, log.losses(), net.parameters(), net.backend());
         double trainLoss = lossSum / n + opt.decayLoss(net.parameters());
         Evaluator.Score s = evaluator == null ? new Evaluator.Score(Double.NaN, Double.NaN) : evaluator.run();
         Evaluator.Score v = validator == null ? new Evaluator.Score(Double.NaN, Double.NaN) : validator.run();
@@ -110,10 +169,39 @@ public final class Trainer implements AutoCloseable {
         return stats;
     }
 
+    /**
+     * One step on the next m samples: nothing in it waits for the device. A full batch is a
+     * launch of the recorded step where there is one; the first full batch records it for the
+     * rest (moreFull: another full batch follows) once it has run, and with it made every buffer.
+     */
+    private void step(int m, boolean moreFull) {
+        if (!countOnDevice) net.reseed(seed * 0x9E3779B97F4A7C15L + opt.steps());   // the one step count: the optimizer's, restored with it on resume
+        if (graph != null && m == batch) {
+            graph.launch();
+        } else {
+            issue(m);
+            if (recording && m == batch && moreFull) graph = net.backend().record(() -> issue(batch));
+        }
+        opt.stepped();
+    }
+
+    /** The device's part of a step: the same ops every time, and nothing on the host that differs from one step to the next. */
+    private void issue(int m) {
+        Tensor x = batches.next(m);
+        Tensor loss = net.loss(x, batches.labels(), Mode.TRAIN);
+        log.record(loss, net.lastScores(), batches.labels());
+        net.backward();
+        opt.issue(net.parameters());
+        if (countOnDevice) net.backend().axpy(1f, one, taken);
+    }
+
     @Override public void close() {
-        batcher.close();
+        if (graph != null) graph.close();
+        taken.close();
+        one.close();
+        batches.close();
         if (evaluator != null) evaluator.close();
         if (validator != null) validator.close();
-        counter.close();
+        log.close();
     }
 }

@@ -317,7 +317,13 @@ public final class TrainingRun implements AutoCloseable {
         if (lock == null) throw new IllegalStateException("the run in " + dir + " is closed");
         try (Trainer trainer = new Trainer(net, opt, data.train(), data.validation(), data.test(), batch, config.seed(), l)) {
             for (int e = completed + 1; e <= config.epochs(); e++) {
-                EpochStats stats = trainer.epoch(e);
+                EpochStats stats;
+                try {
+                    stats = trainer.epoch(e);
+                } catch (TrainingDivergedException x) {     // this epoch is not saved: the checkpoint on disk is the last good one
+                    throw x.withNote(completed > 0 ? "; the last good checkpoint (epoch " + completed + ") stays in " + dir.resolve(CHECKPOINT)
+                            : "; no checkpoint was written");
+                }
                 EpochStats best = bestByValidation(history);
                 history.add(stats);
                 completed = e;

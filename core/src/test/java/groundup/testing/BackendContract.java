@@ -66,6 +66,15 @@ public abstract class BackendContract extends BackendTestBase {
         }
     }
 
+    @Test void holdGivesATensorOfTheData() {
+        float[] data = random(new Random(3), 12);
+        try (Tensor h = b.hold(data, Shape.of(3, 4))) {
+            assertArrayEquals(data, h.toArray());
+            assertEquals(Shape.of(3, 4), h.shape());
+        }
+        assertThrows(IllegalArgumentException.class, () -> b.hold(data, Shape.of(5)));
+    }
+
     @Test void fillCopyAndViewsShareMemory() {
         Random r = new Random(2);
         Tensor x = t(random(r, 24), 2, 3, 4), y = zeros(6, 4);
@@ -516,6 +525,67 @@ public abstract class BackendContract extends BackendTestBase {
         }
     }
 
+    // ---- rows at a position held on the device ---------------------------------------
+
+    /** Positions that are rows, past the end, negative, fractional and NaN: the last four must give NaN rows. */
+    private static final float[] POSITIONS = {0, 3, 38, 45, 49, -1, 1.5f, Float.NaN};
+
+    @Test void gatherRowsPicksTheIndexedRowsAtTheDevicePositionAndNaNWhereThereIsNone() {
+        Random r = new Random(30);
+        int rows = 37, m = 12;
+        float[] index = new float[50];
+        for (int i = 0; i < index.length; i++) index[i] = r.nextInt(rows);
+        index[7] = rows;          // not a row of src
+        index[8] = 2.5f;          // not a row number
+        index[9] = -1;
+        Tensor I = t(index, index.length), at = zeros(1);
+        for (int[] sample : new int[][] {{}, {1, 2, 3}}) {       // labels (R) and images (R, 1, 2, 3)
+            int per = 1;
+            for (int d : sample) per *= d;
+            float[] src = random(r, rows * per);
+            int[] srcDims = new int[sample.length + 1], dstDims = new int[sample.length + 1];
+            srcDims[0] = rows;
+            dstDims[0] = m;
+            System.arraycopy(sample, 0, srcDims, 1, sample.length);
+            System.arraycopy(sample, 0, dstDims, 1, sample.length);
+            Tensor S = t(src, srcDims), dst = zeros(dstDims);
+            for (float p : POSITIONS) {
+                b.fill(at, p);
+                b.gatherRows(S, I, at, dst);
+                assertArrayEquals(Reference.gatherRows(src, per, index, p, m), dst.toArray(), "rows of " + per + " at " + p);
+            }
+        }
+    }
+
+    @Test void putRowsWritesAtTheDevicePositionAndNothingWhereTheRowsDoNotFit() {
+        Random r = new Random(31);
+        float[] log = random(r, 50 * 3);
+        Tensor L = t(log, 50, 3), src = t(random(r, 6), 2, 3), at = zeros(1);
+        float[] expected = log.clone();
+        for (float p : POSITIONS) {
+            b.fill(at, p);
+            b.putRows(src, at, L);
+            if (p == 0 || p == 3 || p == 38 || p == 45) System.arraycopy(src.toArray(), 0, expected, (int) p * 3, 6);
+            assertArrayEquals(expected, L.toArray(), "at " + p + " (49 leaves one row for two)");
+        }
+    }
+
+    @Test void countEqualCountsMatchesExactly() {
+        Random r = new Random(32);
+        for (int n : new int[] {1, 7, 100, 1000, 70_000}) {
+            float[] a = new float[n], c = new float[n];
+            int same = 0;
+            for (int i = 0; i < n; i++) {
+                a[i] = r.nextInt(10);
+                c[i] = r.nextInt(4) == 0 ? Float.NaN : r.nextInt(10);   // NaN equals nothing
+                if (a[i] == c[i]) same++;
+            }
+            Tensor out = zeros(1);
+            b.countEqual(t(a, n), t(c, n), out);
+            assertEquals(same, out.toArray()[0], "n " + n);
+        }
+    }
+
     // ---- losses --------------------------------------------------------------------
 
     @Test void softmaxCrossEntropyForwardAndBackward() {
@@ -532,6 +602,18 @@ public abstract class BackendContract extends BackendTestBase {
             assertClose(ref[1], loss.toArray(), 1e-5, 1e-6, "cross-entropy " + rows + "x" + cols);
             b.softmaxCrossEntropyBackward(P, L, DX);
             assertClose(Reference.softmaxCrossEntropyBackward(ref[0], lab, rows, cols), DX.toArray(), 1e-5, 1e-7, "softmax backward");
+        }
+    }
+
+    /** The loss a run reports is the true one: a confidently wrong row counts in full (the book's 1e-7 would cap it at 16.1). */
+    @Test void crossEntropyIsNotClampedAndIsNaNForLogitsThatAreNotFinite() {
+        Tensor Z = t(new float[] {100, 0, 0, 0}, 2, 2), L = t(new float[] {1, 0}, 2), P = zeros(2, 2), loss = zeros(1);
+        b.softmaxCrossEntropy(Z, L, P, loss);
+        assertEquals((100 + Math.log(2)) / 2, loss.toArray()[0], 1e-4, "row 0: -log softmax = 100, row 1: log 2");
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            Tensor W = t(new float[] {0, bad, 0, 0}, 2, 2);
+            b.softmaxCrossEntropy(W, t(new float[] {1, 0}, 2), P, loss);      // the bad logit is row 0's label's
+            assertTrue(!Float.isFinite(loss.toArray()[0]), "a logit " + bad + ": loss " + loss.toArray()[0]);
         }
     }
 
@@ -583,9 +665,9 @@ public abstract class BackendContract extends BackendTestBase {
         Random r = new Random(14);
         int n = 200_001;
         float[] x = random(r, n);
-        Tensor X = t(x, n), M = zeros(n), Y = zeros(n);
+        Tensor X = t(x, n), M = zeros(n), Y = zeros(n), step = zeros(1);
         for (float ratio : new float[] {0f, 0.5f, 0.9f}) {
-            b.dropout(X, ratio, 42L, M, Y);
+            b.dropout(X, ratio, 42L, step, M, Y);
             float[] m = M.toArray(), y = Y.toArray();
             int kept = 0;
             for (int i = 0; i < n; i++) {
@@ -596,10 +678,29 @@ public abstract class BackendContract extends BackendTestBase {
             }
             assertEquals(1 - ratio, kept / (double) n, 0.01, "kept fraction at ratio " + ratio);
         }
-        b.dropout(X, 0.5f, 43L, M, Y);
+        b.dropout(X, 0.5f, 43L, step, M, Y);
         float[] other = M.toArray();
-        b.dropout(X, 0.5f, 42L, M, Y);
+        b.dropout(X, 0.5f, 42L, step, M, Y);
         assertTrue(!java.util.Arrays.equals(other, M.toArray()), "another seed must give another mask");
+    }
+
+    /** The count of steps, read on the device, moves the seed as DropoutHash.seed says; a count that is not one gives NaN. */
+    @Test void dropoutTakesTheCountOfStepsFromTheDevice() {
+        int n = 1001;
+        Tensor X = t(random(new Random(19), n), n), M = zeros(n), Y = zeros(n), step = zeros(1);
+        for (long count : new long[] {1, 7, 600_000}) {
+            b.fill(step, count);
+            b.dropout(X, 0.5f, 42L, step, M, Y);
+            float[] m = M.toArray();
+            for (int i = 0; i < n; i++) {
+                assertEquals(DropoutHash.uniform(DropoutHash.seed(42L, count), i) >= 0.5f ? 2f : 0f, m[i], "count " + count + ", mask at " + i);
+            }
+        }
+        for (float bad : new float[] {-1f, 2.5f, Float.NaN}) {
+            b.fill(step, bad);
+            b.dropout(X, 0.5f, 42L, step, M, Y);
+            for (float v : Y.toArray()) assertTrue(Float.isNaN(v), "count " + bad + ": y " + v);
+        }
     }
 
     // ---- optimizers ----------------------------------------------------------------
@@ -679,6 +780,56 @@ public abstract class BackendContract extends BackendTestBase {
         }
     }
 
+    /**
+     * The fused step over many parameters is the per-parameter step at the rate rates[at], each
+     * with its own decay flag, bit for bit; a position outside the rates gives NaN.
+     */
+    @Test void optimizerStepsOverManyParametersAreEachParametersStepAtTheRateAtTheDevicePosition() {
+        Random r = new Random(17);
+        int[] sizes = {1, 300, 7, 70_001, 33};
+        float[] rates = {0.5f, 0.01f, 0.002f, 0.03f};
+        for (UpdateRule.Kind kind : UpdateRule.Kind.values()) {
+            UpdateRule rule = switch (kind) {
+                case SGD -> UpdateRule.sgd(99f);
+                case MOMENTUM -> UpdateRule.momentum(99f, 0.9f);
+                case NESTEROV -> UpdateRule.nesterov(99f, 0.9f);
+                case ADAGRAD -> UpdateRule.adagrad(99f, 1e-7f);
+                case RMSPROP -> UpdateRule.rmsprop(99f, 0.99f, 1e-7f);
+                case ADAM -> UpdateRule.adam(99f, 0.9f, 0.999f, 1e-7f, 3);
+            };
+            rule = rule.withDecay(0.05f);
+            int n = sizes.length;
+            Tensor[] p = new Tensor[n], g = new Tensor[n], s1 = new Tensor[n], s2 = new Tensor[n];
+            Tensor[] rp = new Tensor[n], rs1 = new Tensor[n], rs2 = new Tensor[n];
+            boolean[] decays = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                float[] v = random(r, sizes[i]), a = random(r, sizes[i]), c = random(r, sizes[i]);
+                for (int j = 0; j < c.length; j++) c[j] = Math.abs(c[j]);
+                p[i] = t(v, sizes[i]);
+                rp[i] = t(v, sizes[i]);
+                g[i] = t(random(r, sizes[i]), sizes[i]);
+                s1[i] = t(kind == UpdateRule.Kind.MOMENTUM || kind == UpdateRule.Kind.NESTEROV ? a : c, sizes[i]);
+                rs1[i] = t(s1[i].toArray(), sizes[i]);
+                s2[i] = t(c, sizes[i]);
+                rs2[i] = t(c, sizes[i]);
+                decays[i] = i % 2 == 0;
+            }
+            Tensor R = t(rates, rates.length), at = zeros(1);
+            b.fill(at, 2f);
+            b.optimizerSteps(rule, R, at, p, g, rule.stateCount() >= 1 ? s1 : null, rule.stateCount() >= 2 ? s2 : null, decays);
+            for (int i = 0; i < n; i++) {
+                UpdateRule ri = new UpdateRule(rule.kind(), rates[2], rule.a(), rule.b(), rule.eps(), decays[i] ? rule.decay() : 0f);
+                b.optimizerStep(ri, rp[i], g[i], rs1[i], rs2[i]);
+                assertArrayEquals(rp[i].toArray(), p[i].toArray(), kind + " parameter " + i + " of " + sizes[i]);
+                if (rule.stateCount() >= 1) assertArrayEquals(rs1[i].toArray(), s1[i].toArray(), kind + " state 1 of parameter " + i);
+                if (rule.stateCount() >= 2) assertArrayEquals(rs2[i].toArray(), s2[i].toArray(), kind + " state 2 of parameter " + i);
+            }
+            b.fill(at, rates.length);
+            b.optimizerSteps(rule, R, at, p, g, s1, s2, decays);
+            for (int i = 0; i < n; i++) for (float v : p[i].toArray()) assertTrue(Float.isNaN(v), kind + ": no rate at position 4 must give NaN, not " + v);
+        }
+    }
+
     // ---- bad input -----------------------------------------------------------------
 
     /** The call throws IllegalArgumentException naming op and shapes, and out is untouched. */
@@ -704,7 +855,14 @@ public abstract class BackendContract extends BackendTestBase {
         rejects("softmaxCrossEntropy", "(2, 3)", y, x -> x.softmaxCrossEntropy(a, y, a, y));
         rejects("batchNormTrain", "(2, 3)", c, x -> x.batchNormTrain(a, y, y, 0.9f, 1e-6f, c, y, y, y, y));
         rejects("optimizerStep", "(2, 3)", c, x -> x.optimizerStep(UpdateRule.sgd(0.1f), c, a, null, null));
-        rejects("dropout", "ratio", a, x -> x.dropout(a, 1f, 1L, a.view(6), a));
+        Tensor count = zeros(1);
+        rejects("dropout", "ratio", a, x -> x.dropout(a, 1f, 1L, count, a.view(6), a));
+        Tensor one = t(new float[] {0}, 1);
+        rejects("gatherRows", "(4, 2)", c, x -> x.gatherRows(bb, y, one, c));
+        rejects("putRows", "(2, 3)", c, x -> x.putRows(a, one, c));
+        rejects("countEqual", "(2, 4)", one, x -> x.countEqual(a, c, one));
+        rejects("optimizerSteps", "2 gradients", c, x -> x.optimizerSteps(UpdateRule.sgd(0.1f), one, one, new Tensor[] {c}, new Tensor[] {c, c}, null,
+                null, new boolean[1]));
     }
 
     @Test void impossibleGeometriesAndSizesAreRejected() {

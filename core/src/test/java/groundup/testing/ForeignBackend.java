@@ -33,6 +33,11 @@ final class ForeignBackend implements Backend {
     @Override public void sumRows(Tensor x, Tensor out) { throw no(); }
     @Override public void argmaxRows(Tensor x, Tensor out) { throw no(); }
     @Override public double dot(Tensor a, Tensor b) { throw no(); }
+    @Override public void gatherRows(Tensor src, Tensor index, Tensor at, Tensor dst) { throw no(); }
+    @Override public void putRows(Tensor src, Tensor at, Tensor dst) { throw no(); }
+    @Override public void countEqual(Tensor a, Tensor b, Tensor out) { throw no(); }
+    @Override public void optimizerSteps(UpdateRule rule, Tensor rates, Tensor at, Tensor[] params, Tensor[] grads, Tensor[] s1, Tensor[] s2,
+                                         boolean[] decays) { throw no(); }
     @Override public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor loss) { throw no(); }
     @Override public void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dx) { throw no(); }
     @Override public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, float momentum, float eps, Tensor y, Tensor mean,
@@ -40,7 +45,7 @@ final class ForeignBackend implements Backend {
     @Override public void batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, float eps, Tensor y) { throw no(); }
     @Override public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor invStd, Tensor dx, Tensor dgamma,
                                             Tensor dbeta) { throw no(); }
-    @Override public void dropout(Tensor x, float ratio, long seed, Tensor mask, Tensor y) { throw no(); }
+    @Override public void dropout(Tensor x, float ratio, long seed, Tensor step, Tensor mask, Tensor y) { throw no(); }
     @Override public void optimizerStep(UpdateRule rule, Tensor param, Tensor grad, Tensor s1, Tensor s2) { throw no(); }
     @Override public void synchronize() { }
     @Override public void close() { }

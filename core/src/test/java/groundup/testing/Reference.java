@@ -110,6 +110,20 @@ public final class Reference {
         return dx;
     }
 
+    /** The row position a float holds, or -1: a non-negative integer. */
+    private static long position(float f) { return f >= 0 && f == Math.floor(f) && f < 0x1p31f ? (long) f : -1; }
+
+    /** m rows of per floats: row i = src row index[p + i], NaN where there is no such row. */
+    public static float[] gatherRows(float[] src, int per, float[] index, float p, int m) {
+        float[] out = new float[m * per];
+        long at = position(p);
+        for (int i = 0; i < m; i++) {
+            long k = at < 0 ? -1 : at + i, row = k >= 0 && k < index.length ? position(index[(int) k]) : -1;
+            for (int j = 0; j < per; j++) out[i * per + j] = row >= 0 && row < src.length / per ? src[(int) row * per + j] : Float.NaN;
+        }
+        return out;
+    }
+
     /** Returns {probs, {meanLoss}}. */
     public static float[][] softmaxCrossEntropy(float[] z, float[] labels, int rows, int cols) {
         float[] p = new float[z.length];
@@ -119,7 +133,7 @@ public final class Reference {
             for (int c = 0; c < cols; c++) max = Math.max(max, z[r * cols + c]);
             for (int c = 0; c < cols; c++) sum += Math.exp(z[r * cols + c] - max);
             for (int c = 0; c < cols; c++) p[r * cols + c] = (float) (Math.exp(z[r * cols + c] - max) / sum);
-            loss -= Math.log(p[r * cols + (int) labels[r]] + 1e-7);
+            loss += max + Math.log(sum) - z[r * cols + (int) labels[r]];
         }
         return new float[][] {p, {(float) (loss / rows)}};
     }

@@ -62,6 +62,12 @@ public final class CpuBackend implements Backend {
         return Tensor.wrap(this, shape, new float[shape.size()], () -> { });
     }
 
+    /** The array itself: a training set is not copied onto the heap a second time (188 MB for MNIST's). */
+    @Override public Tensor hold(float[] data, Shape shape) {
+        if (data.length != shape.size()) throw new IllegalArgumentException("hold: " + data.length + " floats for " + shape);
+        return Tensor.wrap(this, shape, data, () -> { });
+    }
+
     @Override public void upload(float[] src, int offset, Tensor dst) {
         Checks.upload(this, src, offset, dst);
         System.arraycopy(src, offset, a(dst, "upload"), 0, dst.size());
@@ -397,6 +403,43 @@ public final class CpuBackend implements Backend {
         return s;
     }
 
+    // ---- rows at a position held on the device ---------------------------------------
+
+    /** The row position a float holds, or -1 where it is not a non-negative integer (NaN included): as kernels.cu's. */
+    private static long position(float f) {
+        return f >= 0f && f < 0x1p31f && f == (float) Math.floor(f) ? (long) f : -1;
+    }
+
+    @Override public void gatherRows(Tensor tsrc, Tensor tindex, Tensor tat, Tensor tdst) {
+        Checks.gatherRows(this, tsrc, tindex, tat, tdst);
+        float[] src = a(tsrc, "gatherRows"), index = a(tindex, "gatherRows"), dst = a(tdst, "gatherRows");
+        int per = tdst.shape().cols(), rows = tsrc.shape().rows();
+        long p = position(a(tat, "gatherRows")[0]);
+        parallel.forRange(tdst.shape().rows(), Math.max(1, GRAIN / per), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                long k = p < 0 ? -1 : p + i, r = k >= 0 && k < index.length ? position(index[(int) k]) : -1;
+                if (r >= 0 && r < rows) System.arraycopy(src, (int) r * per, dst, i * per, per);
+                else java.util.Arrays.fill(dst, i * per, (i + 1) * per, Float.NaN);
+            }
+        });
+    }
+
+    @Override public void putRows(Tensor tsrc, Tensor tat, Tensor tdst) {
+        Checks.putRows(this, tsrc, tat, tdst);
+        float[] src = a(tsrc, "putRows"), dst = a(tdst, "putRows");
+        int per = tdst.shape().cols();
+        long p = position(a(tat, "putRows")[0]);
+        if (p >= 0 && p + tsrc.shape().rows() <= tdst.shape().rows()) System.arraycopy(src, 0, dst, (int) p * per, src.length);
+    }
+
+    @Override public void countEqual(Tensor ta, Tensor tb, Tensor tout) {
+        Checks.countEqual(this, ta, tb, tout);
+        float[] x = a(ta, "countEqual"), y = a(tb, "countEqual");
+        int same = 0;
+        for (int i = 0; i < x.length; i++) if (x[i] == y[i]) same++;
+        a(tout, "countEqual")[0] = same;
+    }
+
     private double[] partials(int n) {
         if (partials.length < n) partials = new double[n];
         return partials;
@@ -425,7 +468,7 @@ public final class CpuBackend implements Backend {
                 }
                 float inv = (float) (1.0 / sum);
                 for (int c = 0; c < cols; c++) pr[base + c] *= inv;
-                part[r] = -Math.log(pr[base + (int) lab[r]] + 1e-7);
+                part[r] = Math.log(sum) - ((double) z[base + (int) lab[r]] - max);     // -log softmax, not clamped
             }
         });
         double total = 0;
@@ -520,13 +563,14 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    @Override public void dropout(Tensor tx, float ratio, long seed, Tensor tmask, Tensor ty) {
-        Checks.dropout(this, tx, ratio, tmask, ty);
+    @Override public void dropout(Tensor tx, float ratio, long seed, Tensor tstep, Tensor tmask, Tensor ty) {
+        Checks.dropout(this, tx, ratio, tstep, tmask, ty);
         float[] x = a(tx, "dropout"), mask = a(tmask, "dropout"), y = a(ty, "dropout");
-        float keep = 1f / (1f - ratio);
+        long step = position(a(tstep, "dropout")[0]), s = DropoutHash.seed(seed, step);
+        float keep = step < 0 ? Float.NaN : 1f / (1f - ratio);
         parallel.forRange(x.length, GRAIN, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
-                float m = DropoutHash.uniform(seed, i) >= ratio ? keep : 0f;
+                float m = DropoutHash.uniform(s, i) >= ratio ? keep : step < 0 ? Float.NaN : 0f;
                 mask[i] = m;
                 y[i] = x[i] * m;
             }
@@ -581,6 +625,19 @@ public final class CpuBackend implements Backend {
             };
         };
         parallel.forRange(p.length, GRAIN, body);
+    }
+
+    /** One {@link #optimizerStep} per parameter: on the CPU a launch costs nothing to save. */
+    @Override public void optimizerSteps(UpdateRule rule, Tensor rates, Tensor at, Tensor[] params, Tensor[] grads, Tensor[] s1, Tensor[] s2,
+                                         boolean[] decays) {
+        Checks.optimizerSteps(this, rule, rates, at, params, grads, s1, s2, decays);
+        float[] r = a(rates, "optimizerSteps");
+        long p = position(a(at, "optimizerSteps")[0]);
+        float lr = p >= 0 && p < r.length ? r[(int) p] : Float.NaN;
+        for (int i = 0; i < params.length; i++) {
+            UpdateRule ri = new UpdateRule(rule.kind(), lr, rule.a(), rule.b(), rule.eps(), decays[i] ? rule.decay() : 0f);
+            optimizerStep(ri, params[i], grads[i], rule.stateCount() >= 1 ? s1[i] : null, rule.stateCount() >= 2 ? s2[i] : null);
+        }
     }
 
     @Override public void synchronize() { /* every CPU op has finished when it returns */ }

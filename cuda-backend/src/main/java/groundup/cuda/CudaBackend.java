@@ -8,6 +8,10 @@ import static jcuda.driver.JCudaDriver.cuEventCreate;
 import static jcuda.driver.JCudaDriver.cuEventDestroy;
 import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuEventSynchronize;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemAllocHost;
@@ -17,8 +21,10 @@ import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 import static groundup.cuda.CudaStatus.blasCheck;
 import static groundup.cuda.CudaStatus.check;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
@@ -26,7 +32,9 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 import groundup.backend.Activation;
 import groundup.backend.Backend;
 import groundup.backend.Checks;
+import groundup.backend.Convolver;
 import groundup.backend.DeviceOutOfMemoryException;
+import groundup.backend.StepGraph;
 import groundup.backend.UpdateRule;
 import groundup.tensor.ConvGeometry;
 import groundup.tensor.Shape;
@@ -39,8 +47,11 @@ import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasMath;
@@ -336,6 +347,30 @@ public final class CudaBackend implements Backend {
         launch("col2im", dx.size(), "col2im " + g, geometry(args().ptr(dev(col, "col2im")).ptr(dev(dx, "col2im")), g));
     }
 
+    /** Im2col and GEMM, with the bias, ReLU and pooling after them fused ({@link CudaConvolver}). */
+    @Override public Convolver convolver(ConvGeometry g, int filters) { return new CudaConvolver(this, g, filters); }
+
+    /** The pooling geometry's window, stride, pad and sizes, as the fused kernels take them: N F OH OW KH KW S P PH PW. */
+    private static CudaKernels.Args pooling(CudaKernels.Args a, ConvGeometry p) {
+        return a.i32(p.n()).i32(p.c()).i32(p.h()).i32(p.w()).i32(p.kh()).i32(p.kw()).i32(p.stride()).i32(p.pad()).i32(p.outH()).i32(p.outW());
+    }
+
+    /** yp, argmax = max pooling of relu(out + bias), out (N*OH*OW, F) as a GEMM leaves it; argmax null: not kept. Checked by the caller. */
+    void biasReluPool(Tensor out, Tensor bias, ConvGeometry pool, Tensor yp, Tensor argmax) {
+        current();
+        String op = "convolution's bias, ReLU and pooling";
+        launch("bias_relu_pool", yp.size(), op + " " + pool, pooling(args().ptr(dev(out, op)).ptr(dev(bias, op)).ptr(dev(yp, op))
+                .ptr(dev(argmax == null ? yp : argmax, op)).i32(argmax == null ? 0 : 1), pool));
+    }
+
+    /** dout (N*OH*OW, F) = the gradient of {@link #biasReluPool}'s out from dyp, with its yp and argmax. Checked by the caller. */
+    void reluPoolBackwardColumns(Tensor dyp, Tensor yp, Tensor argmax, ConvGeometry pool, Tensor dout) {
+        current();
+        String op = "convolution's pooling and ReLU backward";
+        launch("relu_pool_bwd_columns", dout.size(), op + " " + pool, pooling(args().ptr(dev(dyp, op)).ptr(dev(yp, op)).ptr(dev(argmax, op))
+                .ptr(dev(dout, op)), pool));
+    }
+
     @Override public void maxPool(Tensor x, ConvGeometry g, Tensor y, Tensor argmax) {
         Checks.maxPool(this, x, g, y, argmax);
         current();
@@ -447,6 +482,32 @@ public final class CudaBackend implements Backend {
         return sum;
     }
 
+    // ---- rows at a position held on the device ---------------------------------------
+
+    @Override public void gatherRows(Tensor src, Tensor index, Tensor at, Tensor dst) {
+        String op = "gatherRows";
+        Checks.gatherRows(this, src, index, at, dst);
+        current();
+        launch("gather_rows", dst.size(), op + " " + dst.shape(), args().ptr(dev(src, op)).ptr(dev(index, op)).ptr(dev(at, op))
+                .ptr(dev(dst, op)).i64(dst.size()).i32(dst.shape().cols()).i32(src.shape().rows()).i32(index.size()));
+    }
+
+    @Override public void putRows(Tensor src, Tensor at, Tensor dst) {
+        String op = "putRows";
+        Checks.putRows(this, src, at, dst);
+        current();
+        launch("put_rows", src.size(), op + " " + src.shape(), args().ptr(dev(src, op)).ptr(dev(at, op)).ptr(dev(dst, op))
+                .i64(src.size()).i32(dst.shape().cols()).i32(dst.shape().rows()));
+    }
+
+    @Override public void countEqual(Tensor a, Tensor b, Tensor out) {
+        String op = "countEqual";
+        Checks.countEqual(this, a, b, out);
+        current();
+        kernels.launch("count_equal", 1, 1, reduceThreads(a.size()), stream, op + " " + a.shape(),
+                args().ptr(dev(a, op)).ptr(dev(b, op)).ptr(dev(out, op)).i64(a.size()));
+    }
+
     // ---- losses --------------------------------------------------------------------
 
     /**
@@ -512,12 +573,12 @@ public final class CudaBackend implements Backend {
                         .ptr(dev(dgamma, op)).ptr(dev(dbeta, op)).i32(n).i32(c).i32(s));
     }
 
-    @Override public void dropout(Tensor x, float ratio, long seed, Tensor mask, Tensor y) {
-        Checks.dropout(this, x, ratio, mask, y);
+    @Override public void dropout(Tensor x, float ratio, long seed, Tensor step, Tensor mask, Tensor y) {
+        Checks.dropout(this, x, ratio, step, mask, y);
         current();
         String op = "dropout";
         launch("dropout_fwd", x.size(), op + " " + x.shape(),
-                args().ptr(dev(x, op)).ptr(dev(mask, op)).ptr(dev(y, op)).i64(x.size()).f32(ratio).i64(seed));
+                args().ptr(dev(x, op)).ptr(dev(step, op)).ptr(dev(mask, op)).ptr(dev(y, op)).i64(x.size()).f32(ratio).i64(seed));
     }
 
     // ---- optimizers ----------------------------------------------------------------
@@ -544,6 +605,116 @@ public final class CudaBackend implements Backend {
                 .ptr(dev(grad, op)).ptr(a).ptr(b).i64(param.size()).f32(rule.lr()).f32(rule.a()).f32(rule.b()).f32(rule.eps()).f32(rule.decay()));
     }
 
+    /**
+     * The device table optimizer_steps reads (kernels.cu) for one set of tensors: made on the first
+     * optimizerSteps call with them (an allocation and a copy, before any graph is captured) and
+     * found again by their identity, so a step issues one launch and nothing else.
+     */
+    private record ParameterTable(Tensor[] key, boolean[] decays, CUdeviceptr table, long bytes, long total) {
+        boolean live() {
+            for (Tensor t : key) if (t != null && t.isClosed()) return false;
+            return true;
+        }
+    }
+
+    /** The tables made so far, newest last; a few at most (a network has one parameter list). */
+    private final java.util.List<ParameterTable> tables = new java.util.ArrayList<>();
+
+    private ParameterTable table(UpdateRule rule, Tensor[] params, Tensor[] grads, Tensor[] s1, Tensor[] s2, boolean[] decays, String op) {
+        int n = params.length, state = rule.stateCount();
+        Tensor[] key = new Tensor[4 * n];
+        for (int i = 0; i < n; i++) {
+            key[4 * i] = params[i];
+            key[4 * i + 1] = grads[i];
+            key[4 * i + 2] = state >= 1 ? s1[i] : null;
+            key[4 * i + 3] = state >= 2 ? s2[i] : null;
+        }
+        for (ParameterTable t : tables) if (java.util.Arrays.equals(t.key, key) && java.util.Arrays.equals(t.decays, decays)) return t;
+        for (java.util.Iterator<ParameterTable> it = tables.iterator(); it.hasNext(); ) {
+            ParameterTable t = it.next();
+            if (!t.live() || tables.size() >= 8) {           // freeing waits for the kernels that may still read it
+                free(t.table, t.bytes, "cuMemFree (optimizer table)");
+                it.remove();
+            }
+        }
+        long[] host = new long[n + 1 + 5 * n];             // the starts and decay flags; a kernel writes the pointers, which Java cannot read
+        for (int i = 0; i < n; i++) {
+            host[i + 1] = host[i] + params[i].size();
+            host[n + 1 + 5 * i + 4] = decays[i] ? 1 : 0;
+        }
+        long bytes = (long) host.length * Sizeof.LONG;
+        CUdeviceptr d = alloc(bytes);
+        check(cuMemcpyHtoDAsync(d, Pointer.to(host), bytes, stream), op + ": the parameter table");
+        for (int i = 0; i < n; i++) {
+            CUdeviceptr p = dev(params[i], op);
+            kernels.launch("table_pointers", 1, 1, 1, stream, op + ": the parameter table", args().ptr(d).i32(n + 1 + 5 * i).ptr(p)
+                    .ptr(dev(grads[i], op)).ptr(state >= 1 ? dev(s1[i], op) : p).ptr(state >= 2 ? dev(s2[i], op) : p));
+        }
+        ParameterTable t = new ParameterTable(key, decays.clone(), d, bytes, host[n]);
+        tables.add(t);
+        return t;
+    }
+
+    @Override public void optimizerSteps(UpdateRule rule, Tensor rates, Tensor at, Tensor[] params, Tensor[] grads, Tensor[] s1, Tensor[] s2,
+                                         boolean[] decays) {
+        Checks.optimizerSteps(this, rule, rates, at, params, grads, s1, s2, decays);
+        current();
+        String op = "optimizerSteps(" + rule.kind() + ")";
+        ParameterTable t = table(rule, params, grads, s1, s2, decays, op);
+        launch("optimizer_steps", t.total(), op + " over " + params.length + " parameters", args().i32(optimizerCode(rule.kind())).ptr(t.table())
+                .i32(params.length).ptr(dev(rates, op)).i32(rates.size()).ptr(dev(at, op)).f32(rule.a()).f32(rule.b()).f32(rule.eps()).f32(rule.decay()));
+    }
+
+    /** cuBLAS's workspace, set before the first capture so that a captured GEMM never allocates one (cuBLAS's advice for graphs). */
+    private static final long BLAS_WORKSPACE = 32L << 20;
+    private CUdeviceptr blasWorkspace;
+
+    /**
+     * Captures the stream while body runs (global mode: the driver refuses a wait, an allocation
+     * or an upload from pageable memory, and the capture fails naming it), instantiates the graph
+     * once, and launches it with one call per step.
+     */
+    @Override public StepGraph record(Runnable body) {
+        current();
+        if (blasWorkspace == null) {
+            CUdeviceptr w = alloc(BLAS_WORKSPACE);
+            blasCheck(JCublas2.cublasSetWorkspace(blas, w, BLAS_WORKSPACE), "cublasSetWorkspace");
+            blasWorkspace = w;
+        }
+        check(cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_GLOBAL), "cuStreamBeginCapture");
+        CUgraph graph = new CUgraph();
+        try {
+            body.run();
+        } catch (RuntimeException e) {
+            if (cuStreamEndCapture(stream, graph) == CUresult.CUDA_SUCCESS) cuGraphDestroy(graph);
+            throw new IllegalStateException("recording a step graph: " + e.getMessage()
+                    + " (a recorded step may not wait for the device, allocate, free or upload)", e);
+        }
+        check(cuStreamEndCapture(stream, graph), "cuStreamEndCapture (the step did what a graph cannot hold: a wait, an allocation, an upload)");
+        CUgraphExec exec = new CUgraphExec();
+        try {
+            check(cuGraphInstantiate(exec, graph, 0), "cuGraphInstantiate");
+        } finally {
+            check(cuGraphDestroy(graph), "cuGraphDestroy");
+        }
+        return new StepGraph() {
+            private boolean freed;
+
+            @Override public void launch() {
+                if (freed) throw new IllegalStateException("launch of a closed step graph");
+                current();
+                check(cuGraphLaunch(exec, stream), "cuGraphLaunch");
+            }
+
+            @Override public void close() {
+                if (freed || closed) return;
+                freed = true;
+                current();
+                check(cuGraphExecDestroy(exec), "cuGraphExecDestroy");
+            }
+        };
+    }
+
     @Override public long deviceBytesInUse() { return deviceBytes; }
 
     @Override public void synchronize() {
@@ -558,6 +729,8 @@ public final class CudaBackend implements Backend {
         java.util.List<Runnable> steps = new java.util.ArrayList<>();
         steps.add(() -> check(cuStreamSynchronize(stream), "cuStreamSynchronize"));
         if (scratch != null) steps.add(() -> free(scratch, scratchBytes, "cuMemFree (reduction scratch)"));
+        if (blasWorkspace != null) steps.add(() -> free(blasWorkspace, BLAS_WORKSPACE, "cuMemFree (cuBLAS workspace)"));
+        for (ParameterTable t : tables) steps.add(() -> free(t.table(), t.bytes(), "cuMemFree (optimizer table)"));
         for (Staging s : staging()) {
             if (s.host != null) steps.add(() -> check(cuMemFreeHost(s.host), "cuMemFreeHost (" + s.name + ")"));
             steps.add(() -> check(cuEventDestroy(s.copied), "cuEventDestroy (" + s.name + ")"));

@@ -22,11 +22,11 @@ class CudaKernelsTest {
 
     @Test void signaturesAreReadFromThePtx() {
         Map<String, int[]> sig = CudaKernels.signatures();
-        assertEquals(28, sig.size(), sig.keySet().toString());
+        assertEquals(35, sig.size(), sig.keySet().toString());
         assertArrayEquals(new int[] {8, 8, 8}, sig.get("tanh_fwd"), "tanh_fwd(const float*, float*, long long)");
         assertArrayEquals(new int[] {8, 8, 4}, sig.get("fill_f32"), "fill_f32(float*, long long, float)");
         assertArrayEquals(new int[] {8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4, 4}, sig.get("bn_train"), "8 pointers, N C S, momentum eps");
-        assertArrayEquals(new int[] {8, 8, 8, 8, 4, 8}, sig.get("dropout_fwd"), "x mask y, long long n, float ratio, u64 seed");
+        assertArrayEquals(new int[] {8, 8, 8, 8, 8, 4, 8}, sig.get("dropout_fwd"), "x step mask y, long long n, float ratio, u64 seed");
     }
 
     /** Every __shared__ reduction array holds REDUCE_THREADS doubles: the Java block sizes may not exceed it. */
@@ -37,7 +37,7 @@ class CudaKernelsTest {
             arrays.add(m.group(1));
             assertEquals(8 * CudaBackend.REDUCE_THREADS, Integer.parseInt(m.group(2)), m.group(1) + " holds REDUCE_THREADS doubles");
         }
-        assertEquals(4, arrays.size(), "dot_partial, mean_f64, bn_train, bn_bwd: " + arrays);
+        assertEquals(5, arrays.size(), "dot_partial, mean_f64, count_equal, bn_train, bn_bwd: " + arrays);
         for (long work : new long[] {1, 31, 32, 33, 100, 255, 256, 257, 1_000_000}) {
             int t = CudaBackend.reduceThreads(work);
             assertTrue(t >= 32 && t <= CudaBackend.REDUCE_THREADS && Integer.bitCount(t) == 1, work + " -> " + t + " threads");
