@@ -67,7 +67,15 @@ public final class PlantedBackend implements Backend {
     @Override public void batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, float eps, Tensor y) {
         in.batchNormInference(x, gamma, beta, runMean, runVar, eps, y);
     }
-    @Override public void dropout(Tensor x, float ratio, long seed, Tensor mask, Tensor y) { in.dropout(x, ratio, seed, mask, y); }
+    @Override public void dropout(Tensor x, float ratio, long seed, Tensor step, Tensor mask, Tensor y) { in.dropout(x, ratio, seed, step, mask, y); }
+    @Override public Tensor hold(float[] data, Shape shape) { return in.hold(data, shape); }
+    @Override public void gatherRows(Tensor src, Tensor index, Tensor at, Tensor dst) { in.gatherRows(src, index, at, dst); }
+    @Override public void putRows(Tensor src, Tensor at, Tensor dst) { in.putRows(src, at, dst); }
+    @Override public void countEqual(Tensor a, Tensor b, Tensor out) { in.countEqual(a, b, out); }
+    @Override public void optimizerSteps(UpdateRule rule, Tensor rates, Tensor at, Tensor[] params, Tensor[] grads, Tensor[] s1, Tensor[] s2,
+                                         boolean[] decays) {
+        in.optimizerSteps(rule, rates, at, params, grads, s1, s2, decays);
+    }
     @Override public void optimizerStep(UpdateRule rule, Tensor param, Tensor grad, Tensor s1, Tensor s2) { in.optimizerStep(rule, param, grad, s1, s2); }
     @Override public void synchronize() { in.synchronize(); }
     @Override public void close() { if (owns) in.close(); }
