@@ -36,7 +36,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--optimizer", paramLabel = "NAME",
             description = "sgd, momentum, nesterov, adagrad, rmsprop or adam (default: ${DEFAULT-VALUE}).")
     String optimizer = "adam";
-    @Option(names = "--lr", description = "Learning rate (default: the book's for the optimizer: adam 0.001, others 0.01).") Float lr;
+    @Option(names = "--lr", description = "Learning rate (default: the book's for the optimizer: adam 0.001, others 0.01; rmsprop on simple-cnn and deep-cnn 0.001).") Float lr;
     @Option(names = "--lr-schedule", paramLabel = "NAME",
             description = "constant (the book's) or cosine (decays to ~0 over --epochs) (default: ${DEFAULT-VALUE}).")
     String lrSchedule = "constant";
@@ -94,7 +94,7 @@ final class TrainCommand implements Callable<Integer> {
         UpdateRule.Kind kind = parsed("--optimizer", () -> UpdateRule.Kind.parse(optimizer));
         LrSchedule schedule = parsed("--lr-schedule " + lrSchedule, () -> LrSchedule.parse(lrSchedule));
         NetworkSpec spec = new NetworkSpec(net, hidden != null ? hidden : NetworkSpec.of(net).hidden(), batchNorm, dropout);
-        RunConfig c = new RunConfig(dataset.orElse(KnownDataset.MNIST), spec, kind, lr != null ? lr : kind.defaultLr, schedule, weightDecay, batch,
+        RunConfig c = new RunConfig(dataset.orElse(KnownDataset.MNIST), spec, kind, lr != null ? lr : RunConfig.defaultLr(kind, spec), schedule, weightDecay, batch,
                 epochs == null ? 20 : epochs, seed, trainLimit, testLimit, validation);
         if (out == null) out = newRunFolder(net);     // a fresh directory per run: running the same command twice never touches an earlier run
         try {

@@ -43,6 +43,9 @@ public record NetworkSpec(String net, List<Integer> hidden, boolean batchNorm, f
         return new NetworkSpec(net, net.equals("mlp") ? List.of(100, 100, 100, 100) : List.of(), false, 0f);
     }
 
+    /** simple-cnn and deep-cnn: the networks of chapter 7 and 8, built of convolutions. */
+    public boolean convolutional() { return net.equals("simple-cnn") || net.equals("deep-cnn"); }
+
     public String toJson() { return GSON.toJson(this); }
 
     /**

@@ -67,4 +67,14 @@ class RunConfigTest {
         s.remove("batch");
         refused("batch", "batch: missing among the settings", () -> RunConfig.fromSettings(NET, s, null));
     }
+
+    /** RMSprop at the book's 0.01 blows up on the CNNs and stays at chance (RunConfig.defaultLr's measurements); elsewhere the book's rates hold. */
+    @Test void rmspropDefaultsToATenthOnTheConvolutionalNetworks() {
+        for (String net : NetworkSpec.NAMES) {
+            for (UpdateRule.Kind k : UpdateRule.Kind.values()) {
+                float expected = k == UpdateRule.Kind.RMSPROP && net.endsWith("-cnn") ? 0.001f : k.defaultLr;
+                assertEquals(expected, RunConfig.defaultLr(k, NetworkSpec.of(net)), net + " " + k);
+            }
+        }
+    }
 }
