@@ -165,6 +165,30 @@ class TrainingRunTest {
         }
     }
 
+    /**
+     * A run that replaces another keeps none of its files: the old best.safetensors, which a new
+     * run without validation never writes, is gone once the new run writes its first checkpoint
+     * (until then the old run is left whole).
+     */
+    @Test void aReplacedRunLeavesNoBestBehind() throws Exception {
+        Path run = dir.resolve("replaced");
+        RunConfig withValidation = new RunConfig(KnownDataset.MNIST, NetworkSpec.of("two-layer"), UpdateRule.Kind.SGD, 0.1f, LrSchedule.CONSTANT, 0f,
+                50, 1, 1L, null, null, 100);
+        try (Backend b = new CpuBackend(1)) {
+            try (TrainingRun r = TrainingRun.start(b, withValidation, TrainingRun.Data.of(withValidation, train, test), run)) {
+                r.run(null);
+            }
+            assertTrue(Files.isRegularFile(run.resolve(TrainingRun.BEST)));
+            RunConfig without = small(50);
+            try (TrainingRun r = TrainingRun.start(b, without, TrainingRun.Data.of(without, train, test), run, true)) {
+                assertTrue(Files.isRegularFile(run.resolve(TrainingRun.BEST)), "the old run stays whole until the new one has an epoch");
+                r.run(null);
+            }
+            assertTrue(Files.notExists(run.resolve(TrainingRun.BEST)), "the replaced run's best.safetensors is not this run's");
+            assertTrue(!Files.readString(run.resolve(TrainingRun.SUMMARY)).contains(TrainingRun.BEST));
+        }
+    }
+
     /** resume goes on with the run's own settings and the very files it trained on, found by SHA-256 wherever they are now. */
     @Test void aResumedRunKeepsItsSettingsAndItsData() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data")), moved = Files.createDirectories(dir.resolve("moved"));

@@ -106,6 +106,7 @@ public final class TrainingRun implements AutoCloseable {
     private final List<Double> heapMiB = new ArrayList<>(), deviceMiB = new ArrayList<>();
     private FolderLock lock;
     private int completed;
+    private boolean staleBest;          // the replaced run's best.safetensors, which this run (no validation) never overwrites
 
     /** Builds the network and checks that a batch fits; the caller locks the folder after. */
     private TrainingRun(Backend backend, RunConfig config, Data data, Path dir) {
@@ -136,7 +137,8 @@ public final class TrainingRun implements AutoCloseable {
      * A new run writing into dir, locked until {@link #close}. Refused (an
      * InvalidSettingException for "dir") when dir is a file, is the folder of the data's files,
      * or holds a run's checkpoint and {@code replace} is false; a FileAccessException when
-     * another run holds dir's lock.
+     * another run holds dir's lock. A run it replaces stays whole until this one's first
+     * checkpoint, which removes what that run wrote and this one will not (best.safetensors).
      */
     public static TrainingRun start(Backend b, RunConfig config, Data data, Path dir, boolean replace) throws IOException {
         checkNewRunFolder(dir, replace);
@@ -147,6 +149,7 @@ public final class TrainingRun implements AutoCloseable {
         try {
             run.claim();
             if (!replace) checkNoRun(dir);       // again, under the lock: a run that began meanwhile is not overwritten
+            run.staleBest = replace && data.validation() == null && Files.exists(dir.resolve(CHECKPOINT));
             return run;
         } catch (IOException | RuntimeException e) {
             run.close();
@@ -333,6 +336,10 @@ public final class TrainingRun implements AutoCloseable {
                 if (data.validation() != null && (best == null || stats.validationAccuracy() > best.validationAccuracy())) {
                     Checkpoint.save(dir.resolve(BEST), net, null, RunMetadata.best(config, stats));
                 }
+                if (staleBest) {       // the folder stops being the replaced run's with this checkpoint: none of its files may stay
+                    removeStaleBest();
+                    staleBest = false;
+                }
                 Checkpoint.save(dir.resolve(CHECKPOINT), net, opt, new RunMetadata(config, e, history, data.files()).toMap());
                 AtomicFiles.writeString(dir.resolve(SUMMARY), summaryJson());
                 l.epochDone(this);
@@ -343,6 +350,14 @@ public final class TrainingRun implements AutoCloseable {
                     + "epoch %d; lower the batch or give Java more heap (-Xmx)", config.batch(), rt.maxMemory() / (double) (1L << 30), completed + 1), e);
         }
         return history();
+    }
+
+    private void removeStaleBest() throws IOException {
+        try {
+            Files.deleteIfExists(dir.resolve(BEST));
+        } catch (IOException e) {
+            throw new FileAccessException("removing", dir.resolve(BEST), e);
+        }
     }
 
     /** Java heap in use after a full collection, in MiB: the soak measure of docs/reliability.md (one GC per epoch). */
