@@ -80,18 +80,40 @@ public final class Trainer implements AutoCloseable {
         this.batch = batch;
         this.seed = seed;
         this.listener = listener == null ? new Listener() { } : listener;
-        this.batches = new DeviceBatches(net.backend(), train, batch, net.classes());
-        this.evaluator = test == null ? null : new Evaluator(net, test, batch);
-        this.validator = validation == null ? null : new Evaluator(net, validation, batch);
-        this.order = new int[train.count()];
-        this.log = new StepLog(net.backend());
-        this.guard = new DivergenceGuard(net.lossLayer().chanceLoss(net.classes()), opt.lr());
         String g = System.getProperty(GRAPHS, "true").trim();
         if (!g.equals("true") && !g.equals("false")) throw new IllegalArgumentException(GRAPHS + "=" + g + ": expected true or false");
         this.graphs = g.equals("true");
-        this.taken = net.backend().allocate(Shape.of(1));
-        this.one = net.backend().allocate(Shape.of(1));
-        net.backend().fill(one, 1f);
+        this.order = new int[train.count()];
+        this.guard = new DivergenceGuard(net.lossLayer().chanceLoss(net.classes()), opt.lr());
+        // what holds device memory (the training set above all), made in turn: what was made is given back if a later part fails
+        DeviceBatches db = null;
+        Evaluator ev = null, va = null;
+        StepLog lg = null;
+        Tensor tk = null, on = null;
+        try {
+            db = new DeviceBatches(net.backend(), train, batch, net.classes());
+            ev = test == null ? null : new Evaluator(net, test, batch);
+            va = validation == null ? null : new Evaluator(net, validation, batch);
+            lg = new StepLog(net.backend());
+            tk = net.backend().allocate(Shape.of(1));
+            on = net.backend().allocate(Shape.of(1));
+            net.backend().fill(on, 1f);
+        } catch (RuntimeException | Error e) {
+            for (AutoCloseable c : new AutoCloseable[] {on, tk, lg, va, ev, db}) {
+                try {
+                    if (c != null) c.close();
+                } catch (Exception x) {
+                    e.addSuppressed(x);
+                }
+            }
+            throw e;
+        }
+        this.batches = db;
+        this.evaluator = ev;
+        this.validator = va;
+        this.log = lg;
+        this.taken = tk;
+        this.one = on;
     }
 
     /**

@@ -2,6 +2,8 @@ package groundup.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import groundup.backend.Backend;
@@ -100,6 +102,20 @@ class StepGraphTest {
                 assertEquals(0, eager.counts().graphLaunches(), "graphs off");
                 assertEquals(18, graph.counts().graphLaunches(), spec.net() + ": steps 2 to 10 of each epoch (the first records, the short one is issued)");
             }
+        }
+    }
+
+    /** A trainer that cannot start (here a bad groundup.train.graphs) gives back what it took: the held training set above all. */
+    @Test void aTrainerThatCannotStartHoldsNoDeviceMemory() {
+        try (Sequential net = Networks.create(SIMPLE, b, 1); Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, 0.001f, 0f)) {
+            long before = b.deviceBytesInUse();
+            System.setProperty(Trainer.GRAPHS, "sometimes");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new Trainer(net, opt, synthetic(5 * BATCH, 1), test, BATCH, 3, null));
+            assertTrue(e.getMessage().startsWith(Trainer.GRAPHS + "=sometimes"), e.getMessage());
+            assertEquals(before, b.deviceBytesInUse(), "device bytes after a trainer that failed to start");
+        } finally {
+            System.clearProperty(Trainer.GRAPHS);
         }
     }
 
