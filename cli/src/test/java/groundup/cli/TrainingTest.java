@@ -199,4 +199,60 @@ class TrainingTest {
             assertTrue(e.getMessage().contains("epoch 1, step"), e.getMessage());
         }
     }
+
+    /**
+     * A backend that cannot record a step (a driver whose capture rules refuse it) does not end
+     * the run: the trainer warns once on "groundup.train" and issues the ops one by one, with the
+     * same parameters, bit for bit, as a backend that records.
+     */
+    @Test void aStepThatCannotBeRecordedRunsOpByOneAndSaysSo() {
+        int[] records = {0};
+        Backend refusing = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, m, args) -> {
+                    if (m.getName().equals("record")) {
+                        records[0]++;
+                        throw new IllegalStateException("recording a step graph: refused for the test");
+                    }
+                    try {
+                        return m.invoke(b, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        List<String> warnings = new ArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("groundup.train");
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord r) { warnings.add(r.getMessage()); }
+            @Override public void flush() { }
+            @Override public void close() { }
+        };
+        log.addHandler(h);
+        try (Sequential a = Networks.create(NetworkSpec.of("simple-cnn"), refusing, 3); Optimizer oa = new Optimizer(refusing, UpdateRule.Kind.ADAM, 0.001f, 0);
+             Sequential c = Networks.create(NetworkSpec.of("simple-cnn"), b, 3); Optimizer oc = new Optimizer(b, UpdateRule.Kind.ADAM, 0.001f, 0)) {
+            List<EpochStats> sa = train(a, oa, 1, 2), sc = train(c, oc, 1, 2);
+            assertEquals(1, records[0], "tried once, then not again in the run");
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertTrue(warnings.get(0).contains("issued one by one") && warnings.get(0).contains("refused for the test"), warnings.get(0));
+            assertEquals(sc.get(1).trainLoss(), sa.get(1).trainLoss());
+            List<float[]> pa = params(a), pc = params(c);
+            for (int k = 0; k < pa.size(); k++) assertArrayEquals(pc.get(k), pa.get(k));
+        } finally {
+            log.removeHandler(h);
+        }
+    }
+
+    @Test void badTrainerPropertiesAreNamedSettings() {
+        for (String[] bad : new String[][] {{Trainer.READ_EVERY, "abc"}, {Trainer.READ_EVERY, "0"}, {Trainer.GRAPHS, "yes"}}) {
+            String old = System.getProperty(bad[0]);
+            System.setProperty(bad[0], bad[1]);
+            try (Sequential net = Networks.create(NetworkSpec.of("two-layer"), b, 3); Optimizer opt = new Optimizer(b, UpdateRule.Kind.SGD, 0.1f, 0)) {
+                groundup.errors.InvalidSettingException e = assertThrows(groundup.errors.InvalidSettingException.class,
+                        () -> new Trainer(net, opt, train, test, 50, 7, null));
+                assertEquals(bad[0], e.setting());
+                assertTrue(e.getMessage().startsWith(bad[0] + "=" + bad[1] + ": "), e.getMessage());
+            } finally {
+                if (old == null) System.clearProperty(bad[0]); else System.setProperty(bad[0], old);
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@ package groundup.train;
 import groundup.backend.Backend;
 import groundup.backend.StepGraph;
 import groundup.data.Dataset;
+import groundup.errors.InvalidSettingException;
 import groundup.nn.Mode;
 import groundup.nn.Sequential;
 import groundup.optim.Optimizer;
@@ -56,8 +57,10 @@ public final class Trainer implements AutoCloseable {
     private final int[] order;
     private final StepLog log;
     private final DivergenceGuard guard;
-    private int readEvery = Integer.getInteger(READ_EVERY, 20);
+    private int readEvery = readEveryProperty();
+    private static final System.Logger LOG = System.getLogger("groundup.train");
     private final boolean graphs;                  // recording wanted (GRAPHS)
+    private boolean recordingFailed;               // the backend refused once: not tried again in this run
     private boolean recording, countOnDevice;      // this epoch: recording the step; the count of steps taken in `taken`
     private StepGraph graph;                       // this epoch's full-batch step, recorded after its first one
     private final Tensor taken, one;               // (1): the optimizer's count of steps taken, advanced on the device; 1
@@ -73,7 +76,6 @@ public final class Trainer implements AutoCloseable {
     public Trainer(Sequential net, Optimizer opt, Dataset train, Dataset validation, Dataset test, int batch, long seed,
                    Listener listener) {
         if (batch <= 0) throw new IllegalArgumentException("batch size " + batch + " must be positive");
-        if (readEvery <= 0) throw new IllegalArgumentException(READ_EVERY + "=" + readEvery + ": must be positive");
         this.net = net;
         this.opt = opt;
         this.train = train;
@@ -81,7 +83,7 @@ public final class Trainer implements AutoCloseable {
         this.seed = seed;
         this.listener = listener == null ? new Listener() { } : listener;
         String g = System.getProperty(GRAPHS, "true").trim();
-        if (!g.equals("true") && !g.equals("false")) throw new IllegalArgumentException(GRAPHS + "=" + g + ": expected true or false");
+        if (!g.equals("true") && !g.equals("false")) throw new InvalidSettingException(GRAPHS, GRAPHS + "=" + g + ": expected true or false");
         this.graphs = g.equals("true");
         this.order = new int[train.count()];
         this.guard = new DivergenceGuard(net.lossLayer().chanceLoss(net.classes()), opt.lr());
@@ -127,6 +129,17 @@ public final class Trainer implements AutoCloseable {
         return this;
     }
 
+    private static int readEveryProperty() {
+        String v = System.getProperty(READ_EVERY, "20").trim();
+        try {
+            int n = Integer.parseInt(v);
+            if (n > 0) return n;
+        } catch (NumberFormatException e) {
+            // refused below, as a value out of range is
+        }
+        throw new InvalidSettingException(READ_EVERY, READ_EVERY + "=" + v + ": must be a positive whole number of steps");
+    }
+
     /** The permutation of the training set for an epoch (1-based): a function of (seed, epoch) alone. */
     static void permutation(int[] order, long seed, int epoch) {
         for (int i = 0; i < order.length; i++) order[i] = i;
@@ -156,7 +169,7 @@ public final class Trainer implements AutoCloseable {
             net.backend().fill(taken, opt.steps());
             net.reseed(seed, taken);
         }
-        recording = graphs && countOnDevice && net.recordable();
+        recording = graphs && !recordingFailed && countOnDevice && net.recordable();
         if (graph != null) {                       // buffers it used may have been replaced since (see the class doc)
             graph.close();
             graph = null;
@@ -202,9 +215,27 @@ public final class Trainer implements AutoCloseable {
             graph.launch();
         } else {
             issue(m);
-            if (recording && m == batch && moreFull) graph = net.backend().record(() -> issue(batch));
+            if (recording && m == batch && moreFull) graph = recorded();
         }
         opt.stepped();
+    }
+
+    /**
+     * The full-batch step recorded, or null where the backend could not record it: the run goes
+     * on issuing its ops one by one, saying so once. A driver's capture rules differ between
+     * versions, and a run should not die of the optimization (the stand-in's counters test that
+     * recording works here; a warning in a GPU run's log says where it does not).
+     */
+    private StepGraph recorded() {
+        try {
+            return net.backend().record(() -> issue(batch));
+        } catch (IllegalStateException e) {
+            recordingFailed = true;
+            recording = false;
+            LOG.log(System.Logger.Level.WARNING, "recording the train step as a graph failed, so its ops are issued one by one from now on ("
+                    + e.getMessage() + "); -D" + GRAPHS + "=false skips recording");
+            return null;
+        }
     }
 
     /** The device's part of a step: the same ops every time, and nothing on the host that differs from one step to the next. */

@@ -389,17 +389,20 @@ public final class TrainingRun implements AutoCloseable {
         return RunJson.PRETTY.toJson(s);
     }
 
-    /** Frees the network and releases the folder's lock. */
+    /** Frees the network and optimizer, then releases the folder's lock even if freeing failed (a device in a sticky error state). */
     @Override public void close() {
-        opt.close();
-        net.close();
-        if (lock != null) {
-            try {
-                lock.close();
-            } catch (IOException e) {
-                // the OS drops it with the process in any case
+        try {
+            opt.close();
+            net.close();
+        } finally {
+            if (lock != null) {
+                try {
+                    lock.close();
+                } catch (IOException e) {
+                    // the OS drops it with the process in any case
+                }
+                lock = null;
             }
-            lock = null;
         }
     }
 }
