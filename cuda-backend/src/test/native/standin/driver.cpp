@@ -838,6 +838,18 @@ CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned
         gu_gridDim = {gx, gy, gz};
         gu_blockDim = {bx, by, bz};
         unsigned threads = bx * by * bz;
+        for (uint64_t b : buffers) {         // freed since it was issued: a graph replayed after a buffer it was captured with was freed
+            auto d = device.blocks.find(b);
+            if (d == device.blocks.end() || d->second.freed) {
+                char text[256];
+                snprintf(text, sizeof text, "%s: its buffer at 0x%llx was freed before the launch ran (a graph replayed after freeing a buffer it uses)",
+                         name, (unsigned long long)b);
+                say("%s", text);
+                faultText = text;
+                sticky = CUDA_ERROR_ILLEGAL_ADDRESS;
+                return;
+            }
+        }
         bool order = barrier && (barrierLaunches++ % 2 == 1);
         void* fn = gu_race_launch(name, host->params, raceArgs) ? host->checked : host->fn;
         for (unsigned z = 0; z < gz; z++)

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import groundup.backend.Activation;
 import groundup.backend.Backend;
 import groundup.backend.DropoutHash;
+import groundup.backend.StepGraph;
 import groundup.backend.UpdateRule;
 import groundup.tensor.ConvGeometry;
 import groundup.tensor.Shape;
@@ -828,6 +829,30 @@ public abstract class BackendContract extends BackendTestBase {
             b.optimizerSteps(rule, R, at, p, g, s1, s2, decays);
             for (int i = 0; i < n; i++) for (float v : p[i].toArray()) assertTrue(Float.isNaN(v), kind + ": no rate at position 4 must give NaN, not " + v);
         }
+    }
+
+    /**
+     * A recorded optimizerSteps still updates its parameters after ten other parameter sets, all
+     * alive, have been stepped: whatever a backend keeps per set (CUDA: a device table of
+     * pointers that the recorded graph reads) lives as long as the set does.
+     */
+    @Test void aRecordedOptimizerStepOutlivesTenOtherParameterSets() {
+        Random r = new Random(19);
+        UpdateRule rule = UpdateRule.sgd(99f);
+        float[] v = random(r, 5), gv = random(r, 5);
+        Tensor[] p = {t(v, 5)}, g = {t(gv, 5)};
+        Tensor rates = t(new float[] {0.5f}, 1), at = zeros(1);
+        boolean[] decays = {false};
+        b.optimizerSteps(rule, rates, at, p, g, null, null, decays);          // what it keeps per set is made before recording
+        try (StepGraph step = b.record(() -> b.optimizerSteps(rule, rates, at, p, g, null, null, decays))) {
+            for (int k = 0; k < 10; k++) {
+                b.optimizerSteps(rule, rates, at, new Tensor[] {t(random(r, 3), 3)}, new Tensor[] {t(random(r, 3), 3)}, null, null, decays);
+            }
+            step.launch();
+        }
+        float[] expected = v.clone();
+        for (int k = 0; k < 2; k++) for (int i = 0; i < 5; i++) expected[i] -= 0.5f * gv[i];
+        assertClose(expected, p[0].toArray(), 1e-6, 1e-7, "two steps, the second a recorded one launched after ten other sets were stepped");
     }
 
     // ---- bad input -----------------------------------------------------------------

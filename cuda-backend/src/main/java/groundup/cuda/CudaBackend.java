@@ -65,7 +65,7 @@ import jcuda.runtime.cudaStream_t;
  * which checks each argument list against the PTX). One primary context and one stream, shared
  * by cuBLAS and the kernels; ops are queued on the stream and only {@link #download}, {@link #dot}
  * and {@link #synchronize} wait. Uploads go through two pinned staging buffers used in turn, so
- * filling one overlaps the device's work on the last batch. Every status code goes through
+ * filling one overlaps the device's work on the last batch (and the copy of the piece before it). Every status code goes through
  * {@link CudaStatus}. One instance is meant for one thread at a time; any
  * thread may use it (the context is made current on demand).
  *
@@ -75,6 +75,12 @@ import jcuda.runtime.cudaStream_t;
 public final class CudaBackend implements Backend {
     /** Threads per block of the elementwise (grid-stride) kernels. */
     private static final int BLOCK = 256, MAX_BLOCKS = 1 << 20;
+    /**
+     * The most floats one staged copy moves (16 MiB): a larger upload (a training set given to
+     * {@link #hold}) goes in pieces through the two staging buffers, so the pinned memory a run
+     * keeps is two of these at most, not two copies of its largest upload.
+     */
+    static final int UPLOAD_CHUNK = 4 << 20;
     /** The most threads a reduction kernel's block may have: its __shared__ array, kernels.cu's REDUCE_THREADS. */
     static final int REDUCE_THREADS = 256;
     private static final ThreadLocal<CUcontext> CURRENT = new ThreadLocal<>();
@@ -269,13 +275,17 @@ public final class CudaBackend implements Backend {
     @Override public void upload(float[] src, int offset, Tensor dst) {
         Checks.upload(this, src, offset, dst);
         current();
-        long bytes = (long) dst.size() * Sizeof.FLOAT;
-        Staging s = ready(uploads[nextUpload], bytes);
-        nextUpload ^= 1;
-        s.buffer.clear();
-        s.buffer.asFloatBuffer().put(src, offset, dst.size());
-        check(cuMemcpyHtoDAsync(dev(dst, "upload"), s.host, bytes, stream), "upload of " + dst.shape());
-        check(cuEventRecord(s.copied, stream), "cuEventRecord (" + s.name + ")");
+        CUdeviceptr base = dev(dst, "upload");
+        for (int done = 0, n = dst.size(); done < n; done += UPLOAD_CHUNK) {
+            int m = Math.min(UPLOAD_CHUNK, n - done);
+            long bytes = (long) m * Sizeof.FLOAT;
+            Staging s = ready(uploads[nextUpload], bytes);
+            nextUpload ^= 1;
+            s.buffer.clear();
+            s.buffer.asFloatBuffer().put(src, offset + done, m);
+            check(cuMemcpyHtoDAsync(base.withByteOffset((long) done * Sizeof.FLOAT), s.host, bytes, stream), "upload of " + dst.shape());
+            check(cuEventRecord(s.copied, stream), "cuEventRecord (" + s.name + ")");
+        }
     }
 
     @Override public void download(Tensor src, float[] dst, int offset) {
@@ -617,7 +627,11 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** The tables made so far, newest last; a few at most (a network has one parameter list). */
+    /**
+     * The tables made so far, newest last. One is freed only once a tensor it points at is closed:
+     * a live one may be read by a recorded step graph, so it is never evicted to save room (a
+     * network has one parameter list; a table is 48 bytes per parameter tensor).
+     */
     private final java.util.List<ParameterTable> tables = new java.util.ArrayList<>();
 
     private ParameterTable table(UpdateRule rule, Tensor[] params, Tensor[] grads, Tensor[] s1, Tensor[] s2, boolean[] decays, String op) {
@@ -632,7 +646,7 @@ public final class CudaBackend implements Backend {
         for (ParameterTable t : tables) if (java.util.Arrays.equals(t.key, key) && java.util.Arrays.equals(t.decays, decays)) return t;
         for (java.util.Iterator<ParameterTable> it = tables.iterator(); it.hasNext(); ) {
             ParameterTable t = it.next();
-            if (!t.live() || tables.size() >= 8) {           // freeing waits for the kernels that may still read it
+            if (!t.live()) {                                 // freeing waits for the kernels that may still read it
                 free(t.table, t.bytes, "cuMemFree (optimizer table)");
                 it.remove();
             }

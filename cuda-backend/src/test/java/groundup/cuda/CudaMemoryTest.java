@@ -103,19 +103,47 @@ class CudaMemoryTest {
         }
     }
 
-    /** Likewise the pinned upload buffers: one that failed to grow is empty, not a pointer to freed memory. */
+    /** Likewise the pinned download buffer: one that failed to grow is empty, not a pointer to freed memory. */
     @Test void aFailedStagingGrowthLeavesNoDanglingBuffer() {
         Random r = new Random(4);
         try (Tensor x = b.allocate(Shape.of(1000)); Tensor huge = b.allocate(Shape.of(20_000_000))) {   // 80 MB > 64 MiB pinned
             float[] v = Tensors.random(r, 1000);
-            b.upload(v, 0, x);                                     // staging buffer 0
-            b.upload(v, 0, x);                                     // staging buffer 1
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.upload(new float[20_000_000], 0, huge));
+            b.upload(v, 0, x);
+            assertArrayEquals(v, x.toArray(), "the download buffer made");
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.download(huge, new float[20_000_000], 0));
             assertTrue(e.getMessage().contains("cuMemAllocHost"), e.getMessage());
-            for (int k = 0; k < 4; k++) {                          // both buffers again, the one that failed among them
+            for (int k = 0; k < 3; k++) {
                 float[] w = Tensors.random(r, 1000);
                 b.upload(w, 0, x);
-                assertArrayEquals(w, x.toArray(), "upload " + k + " after a failed staging growth");
+                assertArrayEquals(w, x.toArray(), "download " + k + " after a failed staging growth");
+            }
+        }
+    }
+
+    /**
+     * A training set larger than all the pinned memory is held all the same, row for row: it goes
+     * up in pieces through the two upload buffers, so a run keeps no pinned copy of its data.
+     * Rows of 1,000 floats put the pieces' edges (every 4 Mi floats) inside rows.
+     */
+    @Test void aTrainingSetLargerThanThePinnedMemoryIsHeldRowForRow() {
+        int rows = 20_000, cols = 1_000, m = 300;                              // 80 MB > 64 MiB pinned
+        float[] data = new float[rows * cols];
+        for (int i = 0; i < data.length; i++) data[i] = i % 9_999_991;         // exact in a float; no two rows alike
+        float[] order = new float[rows];
+        for (int i = 0; i < rows; i++) order[i] = i;
+        float[] got = new float[m * cols];
+        try (Tensor held = b.hold(data, Shape.of(rows, cols)); Tensor index = Tensors.upload(b, order, rows);
+             Tensor at = b.allocate(Shape.of(1)); Tensor batch = b.allocate(Shape.of(m, cols))) {
+            for (int p : new int[] {0, 4_100, 8_300, 12_500, 16_700, rows - m}) {  // each piece's edge, and the end
+                b.fill(at, p);
+                b.gatherRows(held, index, at, batch);
+                b.download(batch, got, 0);
+                for (int j = 0; j < got.length; j++) {
+                    if (got[j] != data[p * cols + j]) {
+                        throw new AssertionError("held row " + (p + j / cols) + ", column " + j % cols + ": " + got[j] + ", expected "
+                                + data[p * cols + j]);
+                    }
+                }
             }
         }
     }
