@@ -17,9 +17,9 @@ import java.util.Locale;
  *     may be one after the update that broke;</li>
  * <li>a weight is not finite at the end of an epoch: the last step's update, which no forward
  *     has read yet;</li>
- * <li>its loss blew up, a step above {@value #BLOWUP} x chance, and at the end of that epoch or
- *     a later one it is still not below chance: the mean loss of the epoch's last half is at
- *     least {@value #AT_CHANCE} x chance.</li>
+ * <li>its loss blew up, a step above {@value #BLOWUP} x chance, and the epoch it blew up in
+ *     ends no better than chance: the mean loss of that epoch's last half is at least
+ *     {@value #AT_CHANCE} x chance (an epoch that ends below it clears the blow-up).</li>
  * </ol>
  * Chance is {@link LossLayer#chanceLoss}: ln 10 = 2.303 for ten classes (within 1%, because a
  * network that learned only MNIST's uneven class frequencies scores 2.301). Each part of rule 3
