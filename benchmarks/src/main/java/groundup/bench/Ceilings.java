@@ -23,6 +23,7 @@ record Ceilings(double memoryGBs, double gemmGflops, String gemmBy) {
     static Ceilings measure() throws InterruptedException {
         double mem = memory();
         int threads = Runtime.getRuntime().availableProcessors();
+        groundup.cpu.NativeEnvironment.apply(threads);      // the kernels and threads the CPU backend gets, before OpenBLAS loads
         double blas = sgemm(threads, 2048), dnnl = dnnlMatmul(2048);
         String blasName = org.bytedeco.openblas.global.openblas_full.openblas_get_config().getString().trim().split(" ")[0] + " "
                 + org.bytedeco.openblas.global.openblas_full.openblas_get_corename().getString();

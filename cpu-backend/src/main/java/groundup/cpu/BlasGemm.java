@@ -37,32 +37,20 @@ final class BlasGemm implements AutoCloseable {
 
     String describe() {
         String config = openblas_full.openblas_get_config().getString().trim();
-        return config + " (single-threaded per worker)" + avx512Warning(config, cpuFlags());
+        return config + " (single-threaded per worker)" + avx512Warning(config, NativeEnvironment.cpuFlags());
     }
-
-    /** OpenBLAS's kernel families that use AVX-512 (its DYNAMIC_ARCH core names). */
-    private static final java.util.List<String> AVX512_CORES = java.util.List.of("SkylakeX", "Cooperlake", "SapphireRapids");
 
     /**
      * A warning when the CPU has AVX-512 but OpenBLAS chose kernels without it: its CPUID
-     * detection has picked "Haswell" (AVX2, half the fp32 peak) on an AMD Zen 5.
+     * detection has picked "Haswell" (AVX2, half the fp32 peak) on an AMD Zen 5. The CPU
+     * backend sets OPENBLAS_CORETYPE where it is unset ({@link NativeEnvironment}), so this shows
+     * where the user's value, or OpenBLAS loaded before the backend, left the AVX2 kernels.
      */
     static String avx512Warning(String config, java.util.Set<String> flags) {
         if (!flags.containsAll(java.util.List.of("avx512f", "avx512bw", "avx512vl", "avx512dq"))) return "";
-        for (String core : AVX512_CORES) if (config.contains(" " + core + " ") || config.endsWith(" " + core)) return "";
+        for (String core : NativeEnvironment.AVX512_CORES) if (config.contains(" " + core + " ") || config.endsWith(" " + core)) return "";
         return "; WARNING: this CPU has AVX-512 but OpenBLAS chose other kernels: set OPENBLAS_CORETYPE="
-                + (flags.contains("avx512_bf16") ? "Cooperlake" : "SkylakeX") + " (./groundup does when it is unset)";
-    }
-
-    /** The CPU's feature flags as Linux lists them; empty elsewhere. */
-    private static java.util.Set<String> cpuFlags() {
-        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("flags")).findFirst()
-                    .map(l -> (java.util.Set<String>) new java.util.HashSet<>(java.util.Arrays.asList(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))))
-                    .orElse(java.util.Set.of());
-        } catch (java.io.IOException | RuntimeException e) {
-            return java.util.Set.of();
-        }
+                + (flags.contains("avx512_bf16") ? "Cooperlake" : "SkylakeX") + " before java starts";
     }
 
     private void views() {

@@ -55,7 +55,7 @@ enum ConvolutionKind {
 
     /** threads: the backend's own (groundup.threads), which oneDNN's OpenMP threads should match. */
     String describe(int threads) {
-        String dnnlThreads = this == AUTO || this == DNNL ? Dnnl.threadWarning(System.getenv(), threads, Runtime.getRuntime().availableProcessors()) : "";
+        String dnnlThreads = this == AUTO || this == DNNL ? Dnnl.threadWarning(NativeEnvironment.effective(), threads, Runtime.getRuntime().availableProcessors()) : "";
         return switch (this) {
             case AUTO -> Dnnl.available()
                     ? "convolution " + Dnnl.describe() + " where C*kh*kw >= " + AUTO_MIN_TAPS + ", else image by image with SGEMM" + dnnlThreads

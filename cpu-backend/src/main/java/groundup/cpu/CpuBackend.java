@@ -32,6 +32,7 @@ public final class CpuBackend implements Backend {
 
     CpuBackend(int threads, ConvolutionKind convolution) {
         if (threads <= 0) throw new IllegalArgumentException("groundup.threads must be positive, got " + threads);
+        NativeEnvironment.apply(threads);   // before BlasGemm loads OpenBLAS and anything loads oneDNN's libgomp
         this.parallel = new Parallel(threads);
         this.blas = new BlasGemm(parallel);
         this.convolution = convolution;
@@ -40,8 +41,9 @@ public final class CpuBackend implements Backend {
     @Override public String name() { return "cpu"; }
 
     @Override public String describe() {
+        String env = NativeEnvironment.describe();
         return "cpu: " + parallel.threads() + " threads (groundup.threads), " + blas.describe() + ", "
-                + convolution.describe(parallel.threads()) + ", Java " + Runtime.version();
+                + convolution.describe(parallel.threads()) + ", Java " + Runtime.version() + (env.isEmpty() ? "" : "; native environment: " + env);
     }
 
     private float[] a(Tensor t, String op) { return (float[]) t.handle(this, op); }

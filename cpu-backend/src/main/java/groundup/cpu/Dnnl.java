@@ -22,10 +22,11 @@ final class Dnnl {
             try {
                 engine = new engine(org.bytedeco.dnnl.engine.kind.cpu, 0);
                 dnnl_version_t v = dnnl.dnnl_version();
-                String threads = System.getenv("OMP_NUM_THREADS");
+                java.util.Map<String, String> env = NativeEnvironment.effective();
+                String threads = env.get("OMP_NUM_THREADS");
                 description = "oneDNN " + v.major() + "." + v.minor() + "." + v.patch() + " ("
                         + (threads == null ? Runtime.getRuntime().availableProcessors() + " OpenMP threads"
-                                : "OMP_NUM_THREADS=" + threads) + spinWarning(System.getenv()) + ")";
+                                : "OMP_NUM_THREADS=" + threads) + spinWarning(env) + ")";
             } catch (Throwable e) {        // UnsatisfiedLinkError, NoClassDefFoundError, a dnnl error
                 failure = e;
             }
@@ -36,21 +37,23 @@ final class Dnnl {
 
     /**
      * A warning where libgomp's threads will spin after each oneDNN call (its default): they
-     * then take the cores from the Java kernels that follow. The environment is read when
-     * libgomp loads, so Java cannot change it; ./groundup sets GOMP_SPINCOUNT.
+     * then take the cores from the Java kernels that follow. libgomp reads its environment when
+     * it loads; the CPU backend sets GOMP_SPINCOUNT before that ({@link NativeEnvironment}) unless
+     * libgomp was loaded first.
      */
     static String spinWarning(java.util.Map<String, String> env) {
         if (env.containsKey("OMP_WAIT_POLICY") || env.containsKey("GOMP_SPINCOUNT")) return "";
         return "; WARNING: its threads spin after each call and slow the Java kernels: set GOMP_SPINCOUNT=1000"
-                + " or OMP_WAIT_POLICY=passive (./groundup does when neither is set)";
+                + " or OMP_WAIT_POLICY=passive before java starts";
     }
 
     /**
      * A warning where oneDNN's OpenMP threads (OMP_NUM_THREADS's first number, else every core)
      * are not the backend's {@code groundup.threads}: a user who asks for 4 threads on a 16-core
      * machine would otherwise get 16 in every wide convolution. libgomp reads its environment
-     * when it loads, so Java cannot change it; ./groundup sets OMP_NUM_THREADS from
-     * groundup.threads where the user set neither.
+     * when it loads; the first CPU backend sets OMP_NUM_THREADS to its thread count before that
+     * where the user did not ({@link NativeEnvironment}), so this shows a user's other value, a
+     * second backend of another count, or libgomp loaded first.
      */
     static String threadWarning(java.util.Map<String, String> env, int javaThreads, int cores) {
         int omp = cores;
@@ -64,7 +67,7 @@ final class Dnnl {
         }
         if (omp == javaThreads) return "";
         return "; WARNING: oneDNN runs " + omp + " OpenMP threads and groundup.threads is " + javaThreads
-                + ": set OMP_NUM_THREADS=" + javaThreads + " (./groundup does when it is unset)";
+                + ": set OMP_NUM_THREADS=" + javaThreads + " before java starts";
     }
 
     /** Whether oneDNN loads here; the reason is in {@link #engine()}'s exception. */
