@@ -16,8 +16,8 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * The train step of one network with its Convolution-ReLU(-Pooling) runs fused and with every
- * layer on its own ({@link Sequential#fusedRun}), in one process, alternately: a block of steps
+ * The train step of one network with its convolution blocks ({@link groundup.nn.ConvBlock}) fused
+ * and run as their parts ({@code Sequential.Builder.fuse(false)}), in one process, alternately: a block of steps
  * of one, then of the other, ROUNDS times, so that both see the same machine. Prints each
  * way's median step with the range of the rounds' medians, and the ratio. JMH runs one way's
  * iterations after the other's; on a shared machine whose speed drifts within minutes, that

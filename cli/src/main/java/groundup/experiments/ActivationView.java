@@ -34,7 +34,8 @@ public final class ActivationView {
     /** image: one sample of the network's sample shape. */
     public static View run(Sequential net, float[] image) {
         Backend b = net.backend();
-        List<Layer> layers = net.layers();
+        // a convolution block's maps are its convolution's after the ReLU: the view runs its parts one by one
+        List<Layer> layers = net.layers().stream().flatMap(l -> l.parts().stream()).toList();
         if (layers.stream().noneMatch(l -> l instanceof Convolution)) {
             throw new IllegalArgumentException("the network has no convolution layers: its first-layer weights are what `visualize filters` shows");
         }

@@ -38,7 +38,7 @@ public final class FilterView {
             Parameter p0 = init.parameters().get(0), p1 = trained.parameters().get(0);
             float[] w0 = p0.value().toArray(), w1 = p1.value().toArray();
             // a conv layer keeps its kernels as rows of a (FN, C*FH*FW) matrix
-            Shape s = init.layers().get(0) instanceof Convolution c ? c.kernelShape() : p0.value().shape();
+            Shape s = init.layers().get(0).parts().get(0) instanceof Convolution c ? c.kernelShape() : p0.value().shape();
             List<ImageGrid.Tile> before = new ArrayList<>(), after = new ArrayList<>();
             List<Filter> filters = new ArrayList<>();
             boolean conv = s.rank() == 4;

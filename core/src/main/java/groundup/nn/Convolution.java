@@ -68,8 +68,8 @@ public final class Convolution implements Layer {
 
     /**
      * This layer and a ReLU after it: max(conv(x) + b, 0), in one pass over the output where
-     * the backend can ({@link Convolver#forwardRelu}). What {@link Sequential} runs for a
-     * Convolution followed by a {@link Relu}; pair it with {@link #backwardRelu}.
+     * the backend can ({@link Convolver#forwardRelu}). What a fused {@link ConvBlock} without a
+     * pooling runs; pair it with {@link #backwardRelu}.
      */
     Tensor forwardRelu(Tensor x) {
         prepare(x, Fused.RELU);
@@ -80,8 +80,9 @@ public final class Convolution implements Layer {
 
     /**
      * This layer, a ReLU and a max pooling of geometry {@code pool} into yp and argmax (the
-     * pooling layer's buffers): {@link Convolver#forwardReluPool}. What {@link Sequential} runs
-     * for Convolution, Relu, Pooling in a row; pair it with {@link #backwardReluPool}.
+     * block's buffers; argmax null: no winners kept, no backward to follow):
+     * {@link Convolver#forwardReluPool}. What a fused {@link ConvBlock} with a pooling runs; pair
+     * it with {@link #backwardReluPool}.
      */
     void forwardReluPool(Tensor x, ConvGeometry pool, Tensor yp, Tensor argmax) {
         prepare(x, Fused.RELU_POOL);

@@ -3,6 +3,7 @@ package groundup.nn;
 import groundup.backend.Activation;
 import groundup.tensor.ConvGeometry;
 import groundup.tensor.Shape;
+import java.util.List;
 
 /**
  * Each layer's training-mode forward, and each loss, in double precision, written plainly from
@@ -24,6 +25,8 @@ final class Float64Forward {
      * dropout layer keeps that forward's mask: the same units dropped at every evaluation).
      */
     static Fn of(Layer layer) {
+        List<Layer> parts = layer.parts();
+        if (parts.size() > 1 || parts.get(0) != layer) return composed(parts);
         if (layer instanceof Affine) return Float64Forward::affine;
         if (layer instanceof Convolution c) return (x, xs, p) -> convolution(x, c.geometry(xs), p[0], p[1]);
         if (layer instanceof Pooling pool) return (x, xs, p) -> maxPool(x, pool.geometry(xs));
@@ -38,6 +41,23 @@ final class Float64Forward {
             };
         }
         throw new IllegalArgumentException("no float64 forward for " + layer.describe() + " (" + layer.getClass().getName() + ")");
+    }
+
+    /** Each part's forward on the last one's output, each with its own parameters of the whole's, in order. */
+    private static Fn composed(List<Layer> parts) {
+        List<Fn> fns = parts.stream().map(Float64Forward::of).toList();
+        return (x, xs, p) -> {
+            double[] h = x;
+            Shape s = xs;
+            int at = 0;
+            for (int i = 0; i < parts.size(); i++) {
+                int n = parts.get(i).parameters().size();
+                h = fns.get(i).apply(h, s, java.util.Arrays.copyOfRange(p, at, at + n));
+                at += n;
+                s = parts.get(i).outputShape(s);
+            }
+            return h;
+        };
     }
 
     /** The mean loss of {@code loss} over the rows of scores (shape s), in double. */

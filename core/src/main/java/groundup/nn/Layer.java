@@ -46,6 +46,13 @@ public interface Layer extends AutoCloseable {
      */
     default boolean recordable() { return true; }
 
+    /**
+     * The layers this one is made of, in order: running them one after another computes what it
+     * does ({@link ConvBlock}: a convolution, a ReLU, a pooling). A plain layer is its own one
+     * part. What a float64 reference or a view of the activations walks through.
+     */
+    default List<Layer> parts() { return List.of(this); }
+
     /** One line, e.g. "Convolution 30x1x5x5 stride 1 pad 0". */
     String describe();
 

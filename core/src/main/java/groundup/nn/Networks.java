@@ -11,10 +11,10 @@ public final class Networks {
     private Networks() {}
 
     public static Sequential create(NetworkSpec spec, Backend b, long seed) {
-        return create(spec, b, seed, Sequential.fusionFromProperty());
+        return create(spec, b, seed, true);
     }
 
-    /** fuse: whether Convolution-ReLU(-Pooling) runs go as one step ({@link Sequential#fusedRun}). */
+    /** fuse: whether the convolution blocks run as one backend operation each ({@link ConvBlock}), or as their parts (the oracle). */
     public static Sequential create(NetworkSpec spec, Backend b, long seed, boolean fuse) {
         Sequential.Builder n = Sequential.builder(b, MNIST, seed).description(spec.toJson()).fuse(fuse);
         switch (spec.net()) {
@@ -34,14 +34,14 @@ public final class Networks {
             }
             case "simple-cnn" -> {
                 // chapter 7: conv 30x5x5 - relu - pool 2 - affine 100 - relu - affine 10; N(0, 0.01^2)
-                n.init(Init.std(0.01)).conv(30, 5, 1, 0).relu().pool(2, 2).affine(100).relu().affine(10);
+                n.init(Init.std(0.01)).convReluPool(30, 5, 1, 0, 2, 2).affine(100).relu().affine(10);
             }
             case "deep-cnn" -> {
                 // chapter 8: He init; conv4 has pad 2, so the maps go 28-14-16-8-4
                 n.init(Init.he())
-                        .conv(16, 3, 1, 1).relu().conv(16, 3, 1, 1).relu().pool(2, 2)
-                        .conv(32, 3, 1, 1).relu().conv(32, 3, 1, 2).relu().pool(2, 2)
-                        .conv(64, 3, 1, 1).relu().conv(64, 3, 1, 1).relu().pool(2, 2)
+                        .convRelu(16, 3, 1, 1).convReluPool(16, 3, 1, 1, 2, 2)
+                        .convRelu(32, 3, 1, 1).convReluPool(32, 3, 1, 2, 2, 2)
+                        .convRelu(64, 3, 1, 1).convReluPool(64, 3, 1, 1, 2, 2)
                         .affine(50).relu().dropout(0.5f).affine(10).dropout(0.5f);
             }
             default -> throw new IllegalArgumentException("unknown network " + spec.net());

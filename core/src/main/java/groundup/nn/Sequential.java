@@ -18,49 +18,16 @@ public final class Sequential implements AutoCloseable {
     private final List<Layer> layers;
     private final LossLayer loss;
     private final String description;
-    private final int[] run, starts;      // see fusedRun; starts: the first layer of each run, in order
     private Tensor lastScores;
 
-    private Sequential(Backend backend, Shape sampleShape, List<Layer> layers, LossLayer loss, String description, boolean fuse) {
+    private Sequential(Backend backend, Shape sampleShape, List<Layer> layers, LossLayer loss, String description) {
         this.backend = backend;
         this.sampleShape = sampleShape;
         this.layers = Collections.unmodifiableList(layers);
         this.loss = loss;
         this.description = description;
         if (!layers.isEmpty()) layers.get(0).skipInputGradient();   // nobody needs dL/d(image)
-        this.run = new int[layers.size()];
-        List<Integer> starts = new ArrayList<>();
-        for (int i = 0; i < layers.size(); i += run[i]) {
-            starts.add(i);
-            run[i] = 1;
-            if (fuse && layers.get(i) instanceof Convolution && i + 1 < layers.size() && layers.get(i + 1) instanceof Relu) {
-                run[i] = i + 2 < layers.size() && layers.get(i + 2) instanceof Pooling ? 3 : 2;
-            }
-        }
-        this.starts = starts.stream().mapToInt(Integer::intValue).toArray();
     }
-
-    /**
-     * Whether networks run each Convolution, the ReLU after it and a max pooling after that as
-     * one step ({@link #fusedRun}): the system
-     * property {@code groundup.fuse}, true (the default) or false (every layer on its own: to
-     * time the difference, or to rule it out).
-     */
-    public static boolean fusionFromProperty() {
-        String v = System.getProperty("groundup.fuse", "true").trim();
-        return switch (v) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException("groundup.fuse=" + v + ": expected true or false");
-        };
-    }
-
-    /**
-     * How many layers from layer i run as one: 1; 2 for a Convolution and its ReLU; 3 for a
-     * Convolution, ReLU and max pooling; 0 for a layer inside such a run. Fused layers compute
-     * the same floats as the layers one by one (the contract suites hold every backend to it).
-     */
-    public int fusedRun(int i) { return run[i]; }
 
     public Backend backend() { return backend; }
 
@@ -76,19 +43,12 @@ public final class Sequential implements AutoCloseable {
 
     /**
      * Scores (N, classes) for a batch (N, sampleShape...). After {@link Mode#INFERENCE} no
-     * backward may follow: batch normalization and the fused poolings keep what backward
-     * needs only in {@link Mode#TRAIN}.
+     * backward may follow: batch normalization and the fused poolings ({@link ConvBlock}) keep
+     * what backward needs only in {@link Mode#TRAIN}.
      */
     public Tensor predict(Tensor x, Mode mode) {
         Tensor h = x;
-        for (int i : starts) {
-            Layer l = layers.get(i);
-            h = switch (run[i]) {
-                case 3 -> ((Pooling) layers.get(i + 2)).forwardAfter((Convolution) l, h, mode);
-                case 2 -> ((Convolution) l).forwardRelu(h);
-                default -> l.forward(h, mode);
-            };
-        }
+        for (Layer l : layers) h = l.forward(h, mode);
         return h;
     }
 
@@ -107,15 +67,7 @@ public final class Sequential implements AutoCloseable {
     /** Backpropagates a given gradient of the scores through the layers of the last forward. */
     public void backwardFrom(Tensor dscores) {
         Tensor d = dscores;
-        for (int k = starts.length - 1; k >= 0 && d != null; k--) {
-            int i = starts[k];
-            Layer l = layers.get(i);
-            d = switch (run[i]) {
-                case 3 -> ((Pooling) layers.get(i + 2)).backwardAfter((Convolution) l, d);
-                case 2 -> ((Convolution) l).backwardRelu(d);
-                default -> l.backward(d);
-            };
-        }
+        for (int i = layers.size() - 1; i >= 0 && d != null; i--) d = layers.get(i).backward(d);
     }
 
     /** Whether a training step through this network may be recorded once and replayed ({@link Layer#recordable}). */
@@ -199,7 +151,7 @@ public final class Sequential implements AutoCloseable {
         private Init init = Init.he();
         private String description;
         private int convs, affines, norms, drops;
-        private boolean fuse = fusionFromProperty();
+        private boolean fuse = true;
 
         private Builder(Backend b, Shape sampleShape, long seed) {
             this.b = b;
@@ -216,7 +168,11 @@ public final class Sequential implements AutoCloseable {
 
         public Builder description(String d) { this.description = d; return this; }
 
-        /** Whether Convolution-ReLU(-Pooling) runs are fused ({@link #fusedRun}; default: {@link #fusionFromProperty}). */
+        /**
+         * Whether the {@link ConvBlock}s added from here on run fused, as one backend operation
+         * each (the default), or as their parts one after another: the same floats, the second
+         * the oracle the first is tested against.
+         */
         public Builder fuse(boolean fuse) { this.fuse = fuse; return this; }
 
         private Builder add(Layer l) {
@@ -228,6 +184,20 @@ public final class Sequential implements AutoCloseable {
         public Builder conv(int filters, int kernel, int stride, int pad) {
             if (shape.rank() != 4) throw new IllegalArgumentException("conv after " + shape + ": needs (N, C, H, W)");
             return add(new Convolution(b, shape.dim(1), filters, kernel, kernel, stride, pad, init, rnd, "conv" + (++convs)));
+        }
+
+        /** A {@link ConvBlock}: a convolution as {@link #conv} makes it, then a ReLU, as one layer. */
+        public Builder convRelu(int filters, int kernel, int stride, int pad) { return convBlock(filters, kernel, stride, pad, 0, 0); }
+
+        /** A {@link ConvBlock}: a convolution, a ReLU, then a max pooling of size x size windows at stride, as one layer. */
+        public Builder convReluPool(int filters, int kernel, int stride, int pad, int size, int poolStride) {
+            if (size <= 0) throw new IllegalArgumentException("convReluPool: pooling size " + size + " must be positive");
+            return convBlock(filters, kernel, stride, pad, size, poolStride);
+        }
+
+        private Builder convBlock(int filters, int kernel, int stride, int pad, int size, int poolStride) {
+            if (shape.rank() != 4) throw new IllegalArgumentException("conv after " + shape + ": needs (N, C, H, W)");
+            return add(new ConvBlock(b, shape.dim(1), filters, kernel, stride, pad, size, poolStride, fuse, init, rnd, "conv" + (++convs)));
         }
 
         public Builder affine(int out) { return add(new Affine(b, shape.cols(), out, init, rnd, "affine" + (++affines))); }
@@ -258,7 +228,7 @@ public final class Sequential implements AutoCloseable {
                 for (Layer l : layers) d.append(d.length() > 0 ? " | " : "").append(l.describe());
                 d.append(" | ").append(loss.describe());
             }
-            return new Sequential(b, sampleShape, new ArrayList<>(layers), loss, description != null ? description : d.toString(), fuse);
+            return new Sequential(b, sampleShape, new ArrayList<>(layers), loss, description != null ? description : d.toString());
         }
     }
 }

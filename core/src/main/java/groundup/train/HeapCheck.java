@@ -14,9 +14,8 @@ import java.util.Locale;
  * NegativeArraySizeException) part way into a step.
  *
  * <p>The estimate per image is a floor: the input twice (host array and tensor), the scores
- * twice, the output of every step the network runs (a fused convolution-ReLU-pooling is one
- * step: {@link Sequential#fusedRun}) and, when training, every step's input gradient but the
- * first's, in float32. Layers keep more (pooling's argmax, a convolution's columns): on the
+ * twice, the output of every layer (a {@link groundup.nn.ConvBlock} is one) and, when training,
+ * every layer's input gradient but the first's, in float32. Layers keep more (pooling's argmax, a convolution's columns): on the
  * CPU backend simple-cnn's training step at batch 12,000 fits a 1 GiB heap and at 20,000 does
  * not (50 to 85 KB an image, 42.5 KB estimated); two-layer takes 8.6 KB an image (7.2 estimated). A batch past the floor is refused at once; one between the floor and the
  * truth runs out of heap in its first step, which {@link TrainingRun#run} reports in one line
@@ -31,9 +30,8 @@ public final class HeapCheck {
         long input = s.size(), floats = 2 * input + 2L * net.classes();
         if (net.backend().deviceBytesInUse() >= 0) return 4 * (input + 1);
         List<Layer> layers = net.layers();
-        for (int i = 0; i < layers.size(); i += net.fusedRun(i)) {
-            Shape out = s;
-            for (int k = i; k < i + net.fusedRun(i); k++) out = layers.get(k).outputShape(out);
+        for (int i = 0; i < layers.size(); i++) {
+            Shape out = layers.get(i).outputShape(s);
             floats += out.size();
             if (training && i > 0) floats += s.size();
             s = out;
@@ -79,10 +77,12 @@ public final class HeapCheck {
         long largest = s.size();
         String which = "input";
         for (Layer l : net.layers()) {
-            s = l.outputShape(s);
-            if (s.size() > largest) {
-                largest = s.size();
-                which = "output of " + l.describe();
+            for (Layer part : l.parts()) {             // a convolution block's convolution writes a full-size output before it pools
+                s = part.outputShape(s);
+                if (s.size() > largest) {
+                    largest = s.size();
+                    which = "output of " + part.describe();
+                }
             }
         }
         long most = net.backend().deviceBytesInUse() >= 0 ? MAX_TENSOR_ELEMENTS : MAX_HOST_TENSOR_BYTES / 4;

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import groundup.backend.Backend;
 import groundup.nn.Affine;
 import groundup.nn.BatchNormalization;
+import groundup.nn.ConvBlock;
 import groundup.nn.Convolution;
 import groundup.nn.Dropout;
 import groundup.nn.GradientCheck;
@@ -129,6 +130,31 @@ public abstract class LayerGradientContract extends BackendTestBase {
     }
 
     /** Layer's contract: forward returns a tensor the layer owns, also where it computes the identity. */
+    /**
+     * The convolution block, fused and as its parts, with and without its pooling: its own
+     * gradient check (the float64 reference composes its parts), and a 1% error planted in the
+     * convolution's weight gradient shows in that row only, one in the ReLU's or the pooling's
+     * backward in every row below it.
+     */
+    @Test void convolutionBlock() {
+        Random r = new Random(5);
+        float[] x = random(r, 2 * 3 * 7 * 7);
+        for (boolean fused : new boolean[] {true, false}) {
+            checkLayer(new ConvBlock(b, 3, 4, 3, 1, 1, 2, 2, fused, Init.he(), new Random(6), "cb"), x, 2, 3, 7, 7);
+            checkLayer(new ConvBlock(b, 3, 4, 3, 1, 0, 3, 2, fused, Init.he(), new Random(6), "cb"), x, 2, 3, 7, 7);
+            checkLayer(new ConvBlock(b, 3, 5, 2, 2, 1, 0, 0, fused, Init.he(), new Random(6), "cb"), x, 2, 3, 7, 7);
+            java.util.function.Function<Backend, Layer> block = pb -> new ConvBlock(pb, 3, 4, 3, 1, 1, 2, 2, fused, Init.he(), new Random(6), "cb");
+            checkPlanted(PlantedBackend.Plant.CONV_WEIGHTS, "cb.W", block, x, 2, 3, 7, 7);
+            for (PlantedBackend.Plant plant : List.of(PlantedBackend.Plant.RELU, PlantedBackend.Plant.MAX_POOL)) {
+                Layer l = block.apply(new PlantedBackend(b, plant));
+                List<GradientCheck.Result> res = check(l, x, 2, 3, 7, 7);
+                assertEquals(4, res.size(), "the forward, cb.W, cb.b and the input: " + res);
+                assertTrue(res.get(0).passed(), "the forward is not planted: " + res.get(0));
+                for (GradientCheck.Result g : res.subList(1, 4)) assertTrue(!g.passed(), (fused ? "fused" : "parts") + ", planted 1% off in " + plant + ": " + g);
+            }
+        }
+    }
+
     @Test void inactiveDropoutHandsOutACopyNotItsInput() {
         float[] v = random(new Random(21), 12);
         try (Dropout d = new Dropout(b, 0.5f, 1); Tensor x = upload(b, v, 3, 4); Tensor dy = upload(b, v, 3, 4)) {
@@ -241,23 +267,27 @@ public abstract class LayerGradientContract extends BackendTestBase {
     }
 
     /**
-     * The fused runs (Convolution-ReLU, Convolution-ReLU-Pooling) against the same network run
-     * layer by layer: the same loss and the same gradients, two steps in a row (buffers reused),
-     * and the same inference scores, after which backward is refused.
+     * The networks' convolution blocks fused against the same network with blocks that run their
+     * parts: the same loss and the same gradients, two steps in a row (buffers reused), and the
+     * same inference scores, after which backward is refused.
      */
     @Test void fusedNetworksMatchTheirLayersOneByOne() {
         Random r = new Random(21);
         for (String name : List.of("simple-cnn", "deep-cnn")) {
             NetworkSpec spec = NetworkSpec.of(name);
             try (Sequential fused = Networks.create(spec, b, 3L, true); Sequential plain = Networks.create(spec, b, 3L, false)) {
-                int[] runs = new int[fused.layers().size()];
-                for (int i = 0; i < runs.length; i++) {
-                    runs[i] = fused.fusedRun(i);
-                    assertEquals(1, plain.fusedRun(i), name + " unfused: layer " + i + " runs alone");
+                StringBuilder kinds = new StringBuilder();
+                for (int i = 0; i < fused.layers().size(); i++) {
+                    Layer f = fused.layers().get(i), p = plain.layers().get(i);
+                    assertEquals(f.describe(), p.describe(), name + " layer " + i);
+                    if (f instanceof ConvBlock cb) {
+                        assertTrue(cb.fused() && !((ConvBlock) p).fused(), name + " layer " + i + ": fused in one, parts in the other");
+                        kinds.append(cb.parts().size());
+                    } else {
+                        kinds.append('.');
+                    }
                 }
-                int[] want = name.equals("simple-cnn") ? new int[] {3, 0, 0, 1, 1, 1}
-                        : new int[] {2, 0, 3, 0, 0, 2, 0, 3, 0, 0, 2, 0, 3, 0, 0, 1, 1, 1, 1, 1};
-                assertArrayEquals(want, runs, name + ": the fused runs");
+                assertEquals(name.equals("simple-cnn") ? "3..." : "232323.....", kinds.toString(), name + ": the blocks (their parts) and other layers (.)");
                 Shape xs = fused.batchShape(3);
                 float[] labels = {1, 7, 4};
                 try (Tensor x = upload(b, random(r, xs.size()), xs.dims()); Tensor t = b.allocate(Shape.of(3))) {
@@ -278,9 +308,9 @@ public abstract class LayerGradientContract extends BackendTestBase {
                     fused.loss(x, t, Mode.INFERENCE);
                     IllegalStateException ie = assertThrows(IllegalStateException.class, fused::backward);
                     assertTrue(ie.getMessage().contains("backward after an inference-mode forward"), ie.getMessage());
-                    // a fused forward pairs with its fused backward only: a layer's own backward is refused
+                    // a fused forward pairs with its fused backward only: the convolution's own backward is refused
                     fused.loss(x, t, Mode.TRAIN);
-                    Layer conv = fused.layers().get(0);
+                    Layer conv = fused.layers().get(0).parts().get(0);
                     Tensor dy = b.allocate(conv.outputShape(x.shape()));
                     IllegalStateException e = assertThrows(IllegalStateException.class, () -> conv.backward(dy));
                     assertTrue(e.getMessage().contains("forward for RELU"), e.getMessage());
@@ -288,21 +318,6 @@ public abstract class LayerGradientContract extends BackendTestBase {
                 }
             }
         }
-    }
-
-    @Test void fusionPropertyTakesTrueOrFalseOnly() {
-        String old = System.getProperty("groundup.fuse");
-        try {
-            System.setProperty("groundup.fuse", "false");
-            assertTrue(!Sequential.fusionFromProperty());
-            System.setProperty("groundup.fuse", "yes");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Sequential::fusionFromProperty);
-            assertTrue(e.getMessage().contains("groundup.fuse=yes") && e.getMessage().contains("true or false"), e.getMessage());
-        } finally {
-            if (old == null) System.clearProperty("groundup.fuse");
-            else System.setProperty("groundup.fuse", old);
-        }
-        assertTrue(Sequential.fusionFromProperty() || "false".equals(old), "true by default");
     }
 
     @Test void bookNetworksHaveTheBooksParameterCounts() {

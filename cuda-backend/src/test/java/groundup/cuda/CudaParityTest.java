@@ -8,6 +8,7 @@ import groundup.backend.UpdateRule;
 import groundup.cpu.CpuBackend;
 import groundup.nn.Affine;
 import groundup.nn.BatchNormalization;
+import groundup.nn.ConvBlock;
 import groundup.nn.Convolution;
 import groundup.nn.Dropout;
 import groundup.nn.Init;
@@ -80,6 +81,9 @@ class CudaParityTest extends BackendTestBase {
         same("tanh", Tanh::new, 4, 33);
         same("conv", b -> new Convolution(b, 3, 8, 3, 3, 1, 1, Init.he(), new Random(2), "c"), 4, 3, 11, 9);
         same("conv stride 2", b -> new Convolution(b, 2, 4, 5, 5, 2, 2, Init.he(), new Random(3), "c"), 3, 2, 12, 12);
+        same("conv block", b -> new ConvBlock(b, 3, 8, 3, 1, 1, 2, 2, true, Init.he(), new Random(2), "c"), 4, 3, 11, 9);
+        same("conv block, no pooling", b -> new ConvBlock(b, 3, 8, 3, 1, 1, 0, 0, true, Init.he(), new Random(2), "c"), 4, 3, 11, 9);
+        same("conv block as its parts", b -> new ConvBlock(b, 3, 8, 3, 1, 1, 3, 2, false, Init.he(), new Random(2), "c"), 4, 3, 11, 9);
         same("pool", b -> new Pooling(b, 2, 2, 2, 0), 4, 3, 10, 10);
         same("pool overlapping", b -> new Pooling(b, 3, 3, 1, 0), 2, 2, 7, 7);
         same("batchnorm 4d", b -> new BatchNormalization(b, 3, 0.9f, 1e-6f, "bn"), 6, 3, 5, 5);

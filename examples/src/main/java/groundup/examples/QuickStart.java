@@ -53,7 +53,7 @@ public final class QuickStart {
 
             // 4. A network of one's own, from the same layers, trained epoch by epoch
             Path mine = out.resolve("mine.safetensors");
-            try (Sequential net = Sequential.builder(backend, Mnist.SAMPLE, 42).conv(8, 3, 1, 1).relu().pool(2, 2).affine(64).relu()
+            try (Sequential net = Sequential.builder(backend, Mnist.SAMPLE, 42).convReluPool(8, 3, 1, 1, 2, 2).affine(64).relu()
                          .affine(10).softmaxWithLoss();
                  Optimizer opt = new Optimizer(backend, UpdateRule.Kind.ADAM, 0.001f, 0f);
                  Trainer trainer = new Trainer(net, opt, split.train(), split.test(), 100, 42, null)) {
@@ -64,7 +64,7 @@ public final class QuickStart {
             }
 
             // 5. Loaded into a fresh network of the same shape (another shape is refused), and scored
-            try (Sequential again = Sequential.builder(backend, Mnist.SAMPLE, 0).conv(8, 3, 1, 1).relu().pool(2, 2).affine(64).relu()
+            try (Sequential again = Sequential.builder(backend, Mnist.SAMPLE, 0).convReluPool(8, 3, 1, 1, 2, 2).affine(64).relu()
                          .affine(10).softmaxWithLoss()) {
                 Checkpoint.load(mine, again, null);
                 try (Evaluator eval = new Evaluator(again, split.test(), 500)) {
