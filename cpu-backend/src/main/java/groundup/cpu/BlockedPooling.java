@@ -17,8 +17,8 @@ import java.util.Arrays;
  * nChwBc (B = 16, 8; 1 is plain NCHW): (N, ceil(F/B), H, W, B), channel c of image n at
  *   ((n*ceil(F/B) + c/B)*H*W + y*W + x)*B + c%B; channels F.. of the last block are padding
  * forward,  per (image, block): raw (H*W, B) = the block; planes (B, H, W) = max(raw^T, 0);
- *           CpuBackend.maxPoolPlane on each real channel's plane -> yp, argmax (N,F,PH,PW)
- * backward, per (image, block): planes = 0; CpuBackend.unpoolPlane of dyp masked by yp &gt; 0
+ *           PlanePooling.maxPool on each real channel's plane -> yp, argmax (N,F,PH,PW)
+ * backward, per (image, block): planes = 0; PlanePooling.unpool of dyp masked by yp &gt; 0
  *           onto each real channel's plane; raw = planes^T; the block = raw (padding stays 0)
  * </pre>
  * The planes go through the backend's own pooling kernels, so the winners, ties and NaNs are
@@ -105,7 +105,7 @@ final class BlockedPooling {
         this.images = pool.n();
         this.filters = pool.c();
         this.pooled = pool.outH() * pool.outW();
-        this.book2x2 = CpuConvolver.isBook2x2(pool);
+        this.book2x2 = PlanePooling.isBook2x2(pool);
         this.hw = pool.h() * pool.w();
         this.vector = vectorIfItFits && book2x2 && block % VectorPooling.LANES == 0;
         raw = new float[parallel.threads()][block * hw];
@@ -141,7 +141,7 @@ final class BlockedPooling {
             for (int l = 0; l < lanes; l++) {
                 for (int i = 0, at = l; i < hw; i++, at += block) p[l * hw + i] = Math.max(r[at], 0f);
             }
-            for (int l = 0; l < lanes; l++) CpuBackend.maxPoolPlane(p, l * hw, yp, argmax, out + l * pooled, pool);
+            for (int l = 0; l < lanes; l++) PlanePooling.maxPool(p, l * hw, yp, argmax, out + l * pooled, pool);
         });
     }
 
@@ -150,7 +150,7 @@ final class BlockedPooling {
      * taps are four runs of B lanes, and the lanes are the inner loop. All in int bits, without
      * a branch (float selects compiled to jumps that mispredict on real data: 3.5x slower):
      * {@link #reluBits} is +0, positive or a positive NaN, whose float order is their bits'
-     * int order; the winner is the first tap equal to the max, as in CpuBackend.maxPoolPlane.
+     * int order; the winner is the first tap equal to the max, as in PlanePooling.maxPool.
      */
     private void pool2x2OfRelu(float[] r, int lanes, float[] yp, float[] argmax, int out) {
         int w = pool.w(), oh = pool.outH(), ow = pool.outW(), row = w * block;
@@ -191,7 +191,7 @@ final class BlockedPooling {
                 unpool2x2(dyp, yp, argmax, out, lanes, r);
             } else {
                 Arrays.fill(p, 0f);
-                for (int l = 0; l < lanes; l++) CpuBackend.unpoolPlane(dyp, yp, argmax, out + l * pooled, pool, p, l * hw);
+                for (int l = 0; l < lanes; l++) PlanePooling.unpool(dyp, yp, argmax, out + l * pooled, pool, p, l * hw);
                 for (int l = 0; l < block; l++) {
                     for (int i = 0, at = l; i < hw; i++, at += block) r[at] = p[l * hw + i];
                 }

@@ -197,68 +197,8 @@ public final class CpuBackend implements Backend {
         float[] x = a(tx, "maxPool"), y = a(ty, "maxPool"), arg = a(targ, "maxPool");
         int hw = g.h() * g.w();
         parallel.forRange(g.n() * g.c(), Math.max(1, GRAIN / hw), (lo, hi) -> {
-            for (int t = lo; t < hi; t++) maxPoolPlane(x, t * hw, y, arg, t * g.outH() * g.outW(), g);
+            for (int t = lo; t < hi; t++) PlanePooling.maxPool(x, t * hw, y, arg, t * g.outH() * g.outW(), g);
         });
-    }
-
-    /**
-     * Max pooling of one (h, w) plane of g, x[in...] to y[out...] and arg[out...]. The window's
-     * rows and columns inside the image are worked out once per output, so the inner loop has
-     * no bounds tests. Ties go to the first element in row-major order (as the reference); a
-     * NaN wins and ends the window, so that it propagates instead of hiding. A window wholly in
-     * the padding gives -inf and index -1. Also CpuConvolver's, on one image's output in cache.
-     */
-    static void maxPoolPlane(float[] x, int in, float[] y, float[] arg, int out, ConvGeometry g) {
-        int oh = g.outH(), ow = g.outW(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), s = g.stride(), p = g.pad();
-        for (int oy = 0; oy < oh; oy++) {
-            int iy0 = oy * s - p, ky0 = Math.max(0, -iy0), ky1 = Math.min(kh, h - iy0);
-            for (int ox = 0; ox < ow; ox++) {
-                int ix0 = ox * s - p, kx0 = Math.max(0, -ix0), kx1 = Math.min(kw, w - ix0), o = out + oy * ow + ox;
-                if (ky0 >= ky1 || kx0 >= kx1) {
-                    y[o] = Float.NEGATIVE_INFINITY;
-                    arg[o] = -1;
-                    continue;
-                }
-                int base = in + iy0 * w + ix0;
-                if (kh == 2 && kw == 2 && ky0 == 0 && ky1 == 2 && kx0 == 0 && kx1 == 2) {
-                    // the books' 2x2 window, wholly inside. On real data every comparison is a coin
-                    // toss, and a branch per comparison mispredicts half the time (7 ms against 1.7 ms
-                    // for SimpleConvNet's pool on one core), so: Math.max (an instruction, NaN
-                    // propagating), then the first element equal to the max from 0/1 flags, which the
-                    // JIT turns into flag moves, not jumps. A NaN takes the general path below.
-                    float a0 = x[base], a1 = x[base + 1], a2 = x[base + w], a3 = x[base + w + 1];
-                    float m = Math.max(Math.max(a0, a1), Math.max(a2, a3));
-                    if (m == m) {
-                        int n0 = a0 != m ? 1 : 0, n1 = a1 != m ? 1 : 0, n2 = a2 != m ? 1 : 0;
-                        int k = n0 * (1 + n1 * (1 + n2));           // first index whose value equals the max
-                        y[o] = x[base + (k >> 1) * w + (k & 1)];     // that element itself: -0.0 stays -0.0
-                        arg[o] = k;
-                        continue;
-                    }
-                }
-                float best = x[base + ky0 * w + kx0];
-                int bestK = ky0 * kw + kx0;
-                search:
-                if (best == best) {                     // not NaN
-                    for (int ky = ky0; ky < ky1; ky++) {
-                        int row = base + ky * w;
-                        for (int kx = ky == ky0 ? kx0 + 1 : kx0; kx < kx1; kx++) {
-                            float v = x[row + kx];
-                            if (v > best) {
-                                best = v;
-                                bestK = ky * kw + kx;
-                            } else if (v != v) {
-                                best = v;
-                                bestK = ky * kw + kx;
-                                break search;
-                            }
-                        }
-                    }
-                }
-                y[o] = best;
-                arg[o] = bestK;
-            }
-        }
     }
 
     @Override public void maxPoolBackward(Tensor tdy, Tensor targ, ConvGeometry g, Tensor tdx) {
@@ -268,26 +208,9 @@ public final class CpuBackend implements Backend {
         parallel.forRange(g.n() * g.c(), Math.max(1, GRAIN / (h * w)), (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 java.util.Arrays.fill(dx, t * h * w, (t + 1) * h * w, 0f);
-                unpoolPlane(dy, null, arg, t * oh * ow, g, dx, t * h * w);
+                PlanePooling.unpool(dy, null, arg, t * oh * ow, g, dx, t * h * w);
             }
         });
-    }
-
-    /**
-     * Adds each dy[out...] of one pooled plane of g at its window's winner in dx[in...] (which
-     * the caller has zeroed). With yp: only where yp, the pooled ReLU output, is positive (the
-     * ReLU's backward, as {@link #activationBackward} masks it). Also CpuConvolver's.
-     */
-    static void unpoolPlane(float[] dy, float[] yp, float[] arg, int out, ConvGeometry g, float[] dx, int in) {
-        int oh = g.outH(), ow = g.outW(), w = g.w(), kw = g.kw(), s = g.stride(), p = g.pad();
-        for (int oy = 0; oy < oh; oy++) {
-            for (int ox = 0; ox < ow; ox++) {
-                int o = out + oy * ow + ox, k = (int) arg[o];
-                int iy = oy * s - p + k / kw, ix = ox * s - p + k % kw;
-                float d = yp == null ? dy[o] : ReluGradient.of(dy[o], yp[o]);
-                dx[in + iy * w + ix] += d;
-            }
-        }
     }
 
     // ---- elementwise -------------------------------------------------------------

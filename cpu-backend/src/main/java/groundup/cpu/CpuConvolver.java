@@ -92,13 +92,8 @@ final class CpuConvolver implements Convolver {
     @Override public void forwardReluPool(Tensor tx, Tensor tw, Tensor tb, ConvGeometry pool, Tensor typ, Tensor targ) {
         Checks.convolution(backend, g, filters, tx, tw, tb, null);
         Checks.convolutionPool(backend, g, filters, pool, typ, targ);
-        float[] arg = targ != null ? a(targ, "convolution") : isBook2x2(pool) ? null : unkept(pool);    // only 2x2 skips the winners
+        float[] arg = targ != null ? a(targ, "convolution") : PlanePooling.isBook2x2(pool) ? null : unkept(pool);    // only 2x2 skips the winners
         forward(tx, tw, tb, null, true, pool, a(typ, "convolution"), arg);
-    }
-
-    /** The book's pooling: 2x2 windows, stride 2, no padding; the case the fast paths here and in {@link BlockedPooling} take. */
-    static boolean isBook2x2(ConvGeometry pool) {
-        return pool.kh() == 2 && pool.kw() == 2 && pool.stride() == 2 && pool.pad() == 0;
     }
 
     /** Where a forward keeps no winners: the book's 2x2 pooling skips them, other windows find them into this scratch array. */
@@ -113,7 +108,7 @@ final class CpuConvolver implements Convolver {
         float[] x = a(tx, "convolution"), wv = a(tw, "convolution"), bias = a(tb, "convolution");
         w.position(0).put(wv, 0, filters * ckk);
         int n = g.n(), per = filters * spatial, pooledPlane = pool == null ? 0 : pool.outH() * pool.outW();
-        boolean book2x2 = pool != null && isBook2x2(pool);
+        boolean book2x2 = pool != null && PlanePooling.isBook2x2(pool);
         parallel.forRange(parts, 1, (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 for (int i = n * t / parts; i < n * (t + 1) / parts; i++) {
@@ -136,8 +131,8 @@ final class CpuConvolver implements Convolver {
                     }
                     if (pool == null) continue;
                     for (int f = 0; f < filters; f++) {
-                        if (book2x2) maxPool2x2OfRelu(yi, f * spatial, yp, arg, (i * filters + f) * pooledPlane, g.outH(), g.outW());
-                        else CpuBackend.maxPoolPlane(yi, f * spatial, yp, arg, (i * filters + f) * pooledPlane, pool);
+                        if (book2x2) PlanePooling.maxPool2x2OfRelu(yi, f * spatial, yp, arg, (i * filters + f) * pooledPlane, g.outH(), g.outW());
+                        else PlanePooling.maxPool(yi, f * spatial, yp, arg, (i * filters + f) * pooledPlane, pool);
                     }
                 }
             }
@@ -195,7 +190,7 @@ final class CpuConvolver implements Convolver {
                         dy = image[t];
                         java.util.Arrays.fill(dy, 0, per, 0f);
                         for (int f = 0; f < filters; f++) {
-                            CpuBackend.unpoolPlane(dyAll, y, arg, (i * filters + f) * pooledPlane, pool, dy, f * spatial);
+                            PlanePooling.unpool(dyAll, y, arg, (i * filters + f) * pooledPlane, pool, dy, f * spatial);
                         }
                         at = 0;
                     } else if (y != null) {
@@ -231,36 +226,6 @@ final class CpuConvolver implements Convolver {
             dwPart[t].position(0).get(dwHost, 0, filters * ckk);
             for (int j = 0; j < dwHost.length; j++) dw[j] += dwHost[j];
             for (int f = 0; f < filters; f++) db[f] += dbPart[t][f];
-        }
-    }
-
-    /**
-     * The book's pooling (2x2 windows, stride 2, no padding) of one (h, w) plane of a ReLU's
-     * output, x[in...] to y[out...] and arg[out...], as {@link CpuBackend#maxPoolPlane} gives it.
-     * Why a kernel of its own: a ReLU's output is +0, positive or NaN, and such floats order
-     * as their bits do once the sign is cleared (a NaN, of either sign, above every number), so
-     * the window's comparisons run on ints: compares and conditional moves, where Math.max on
-     * floats is a longer sequence (SimpleConvNet's pool on one Xeon vCPU, a throwaway harness:
-     * 6.0 against 8.2 ms; its fused forward 6.0 against 6.3 ms on two; its train step 2-3%). The
-     * winner is the first tap whose bits equal the max, from 0/1 flags: no select between taps,
-     * which the JIT compiled to jumps that mispredict on real data (the same harness: 3.1 against
-     * 5.9 ms). Ties go to the first in row-major order, a NaN wins; the value is the winning
-     * element itself.
-     */
-    static void maxPool2x2OfRelu(float[] x, int in, float[] y, float[] arg, int out, int h, int w) {
-        int oh = h / 2, ow = w / 2;
-        for (int oy = 0; oy < oh; oy++) {
-            int r0 = in + 2 * oy * w, r1 = r0 + w, o = out + oy * ow;
-            for (int ox = 0; ox < ow; ox++) {
-                int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
-                int b0 = Float.floatToRawIntBits(x[i0]) & 0x7fffffff, b1 = Float.floatToRawIntBits(x[i0 + 1]) & 0x7fffffff;
-                int b2 = Float.floatToRawIntBits(x[i1]) & 0x7fffffff, b3 = Float.floatToRawIntBits(x[i1 + 1]) & 0x7fffffff;
-                int max = Math.max(Math.max(b0, b1), Math.max(b2, b3));
-                int n0 = b0 != max ? 1 : 0, n1 = b1 != max ? 1 : 0, n2 = b2 != max ? 1 : 0;
-                int k = n0 * (1 + n1 * (1 + n2));                           // the first tap whose bits are the max
-                y[o + ox] = x[i0 + (k >> 1) * w + (k & 1)];
-                if (arg != null) arg[o + ox] = k;                        // null: not kept (the JIT unswitches the loop)
-            }
         }
     }
 

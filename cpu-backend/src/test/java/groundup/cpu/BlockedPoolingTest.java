@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ReLU + pooling on oneDNN's channel-blocked layout against the backend's own pooling of
- * the same output in NCHW (CpuBackend.maxPoolPlane, unpoolPlane), whatever layout oneDNN
+ * the same output in NCHW (PlanePooling.maxPool, unpoolPlane), whatever layout oneDNN
  * happens to pick on this machine: blocks of 16, 8 and 1, channel counts that leave padding
  * lanes, odd maps whose last row and column no window reads, the book's 2x2 windows and
  * others, ties (ReLU zeros), NaNs of both signs and infinities; the book's 2x2 windows both in
@@ -83,11 +83,11 @@ class BlockedPoolingTest {
                     float[] relu = new float[y.length];
                     for (int i = 0; i < y.length; i++) relu[i] = Math.max(y[i], 0f);
                     float[] wantP = new float[pooled], wantA = new float[pooled];
-                    for (int plane = 0; plane < n * f; plane++) CpuBackend.maxPoolPlane(relu, plane * hw, wantP, wantA, plane * pooledPlane, pool);
+                    for (int plane = 0; plane < n * f; plane++) PlanePooling.maxPool(relu, plane * hw, wantP, wantA, plane * pooledPlane, pool);
 
                     if (vector) assumeTrue(VectorPooling.fits(), "this CPU has no 256-bit vectors");
                     BlockedPooling bp = new BlockedPooling(parallel, block, pool, vector);
-                    assertEquals(vector && block % 8 == 0 && CpuConvolver.isBook2x2(pool), bp.vectorized(), what);
+                    assertEquals(vector && block % 8 == 0 && PlanePooling.isBook2x2(pool), bp.vectorized(), what);
                     float[] yp = new float[pooled], arg = new float[pooled];
                     bp.forward(blocked, yp, arg);
                     float[] ypOnly = new float[pooled];
@@ -106,7 +106,7 @@ class BlockedPoolingTest {
                     for (int i = 0; i < pooled; i++) dyp[i] = r.nextFloat() * 2 - 1;
                     float[] wantDy = new float[y.length];
                     for (int plane = 0; plane < n * f; plane++) {
-                        CpuBackend.unpoolPlane(dyp, wantP, wantA, plane * pooledPlane, pool, wantDy, plane * hw);
+                        PlanePooling.unpool(dyp, wantP, wantA, plane * pooledPlane, pool, wantDy, plane * hw);
                     }
                     for (int i = 0; i < blocked.capacity(); i++) blocked.put(i, Float.NaN);    // stale values must all be overwritten
                     bp.backward(dyp, yp, arg, blocked);
