@@ -21,8 +21,9 @@ TORCH_ENV=(OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_TH
 jar=benchmarks/target/groundup-benchmarks.jar
 [ -f "$jar" ] || ./mvnw -B -q -DskipTests package
 . benchmarks/steal.sh
-# GroundUp as ./groundup runs it: libgomp's threads (under oneDNN) spin briefly after a call, then sleep, and are as many as the backend's
-GU_ENV=(GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-$threads}")
+# GroundUp's side needs no environment: the CPU backend sets libgomp's spin count and threads and
+# OpenBLAS's kernels itself before they load (NativeEnvironment; a value set here would win)
+GU_ENV=()
 for r in $(seq 1 "$rounds"); do
   steal_mark
   env "${GU_ENV[@]}" java --add-modules jdk.incubator.vector -Dgroundup.threads="$threads" -cp "$jar" org.openjdk.jmh.Main 'TrainStepBench|InferenceBench' -p net=simple-cnn,deep-cnn \
@@ -49,7 +50,7 @@ for r in range(1, rounds + 1):
         pt[f"inference {net}"].append(p[f"inference {net} s"])
 ceil = [json.load(open(f"{tmp}/ceil{r}.json")) for r in range(1, rounds + 1)]
 top = max(ceil, key=lambda c: c["gemm_gflops"])
-print(f"PyTorch {p['torch']}, {p['threads']} threads, mkldnn {p['mkldnn']}, with {env}; GroundUp -Dgroundup.threads={threads} with {gu_env}; {rounds} rounds alternating")
+print(f"PyTorch {p['torch']}, {p['threads']} threads, mkldnn {p['mkldnn']}, with {env}; GroundUp -Dgroundup.threads={threads} with {gu_env or 'no environment variables (the CPU backend sets its own)'}; {rounds} rounds alternating")
 print(f"fp32 ceiling: {top['gemm_gflops']:.0f} GFLOP/s, the best 2048^3 GEMM of the rounds ({top['gemm_by']}; rounds: "
       + ", ".join(f"{c['gemm_gflops']:.0f}" for c in ceil) + f"); memory stream {max(c['memory_gbs'] for c in ceil):.1f} GB/s")
 print("| figure | GroundUp | PyTorch | GroundUp's speed / PyTorch's | GroundUp GFLOP/s | PyTorch GFLOP/s | GroundUp share of fp32 ceiling | PyTorch share |")

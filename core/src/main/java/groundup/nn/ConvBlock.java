@@ -101,8 +101,26 @@ public final class ConvBlock implements Layer {
 
     @Override public void skipInputGradient() { conv.skipInputGradient(); }
 
+    /** Its parts' descriptions as a network's description joins layers: a block reads as the layers it replaced. */
     @Override public String describe() {
-        return conv.describe() + ", ReLU" + (pool == null ? "" : ", " + pool.describe());
+        StringBuilder d = new StringBuilder();
+        for (Layer l : parts()) d.append(d.length() > 0 ? " | " : "").append(l.describe());
+        return d.toString();
+    }
+
+    @Override public List<NamedTensor> state() {
+        List<NamedTensor> s = new java.util.ArrayList<>();
+        for (Layer l : parts()) s.addAll(l.state());
+        return s;
+    }
+
+    @Override public void reseed(long step) { for (Layer l : parts()) l.reseed(step); }
+
+    @Override public void reseed(long seed, Tensor step) { for (Layer l : parts()) l.reseed(seed, step); }
+
+    @Override public boolean recordable() {
+        for (Layer l : parts()) if (!l.recordable()) return false;
+        return true;
     }
 
     @Override public void close() {

@@ -181,6 +181,11 @@ public final class Sequential implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A convolution on its own: a ReLU or pooling added after it runs as a layer of its own,
+         * never fused with it; {@link #convRelu} and {@link #convReluPool} make the block that
+         * runs as one step.
+         */
         public Builder conv(int filters, int kernel, int stride, int pad) {
             if (shape.rank() != 4) throw new IllegalArgumentException("conv after " + shape + ": needs (N, C, H, W)");
             return add(new Convolution(b, shape.dim(1), filters, kernel, kernel, stride, pad, init, rnd, "conv" + (++convs)));

@@ -1,6 +1,7 @@
 package groundup.train;
 
 import groundup.errors.InvalidSettingException;
+import groundup.nn.ConvBlock;
 import groundup.nn.Layer;
 import groundup.nn.NetworkSpec;
 import groundup.nn.Sequential;
@@ -31,10 +32,15 @@ public final class HeapCheck {
         if (net.backend().deviceBytesInUse() >= 0) return 4 * (input + 1);
         List<Layer> layers = net.layers();
         for (int i = 0; i < layers.size(); i++) {
-            Shape out = layers.get(i).outputShape(s);
-            floats += out.size();
-            if (training && i > 0) floats += s.size();
-            s = out;
+            Layer l = layers.get(i);
+            // a block run as its parts keeps each part's output; a fused one, its own
+            List<Layer> steps = l instanceof ConvBlock cb && cb.fused() ? List.of(l) : l.parts();
+            for (Layer step : steps) {
+                Shape out = step.outputShape(s);
+                floats += out.size();
+                if (training && (i > 0 || step != steps.get(0))) floats += s.size();
+                s = out;
+            }
         }
         return 4 * floats;
     }

@@ -25,9 +25,15 @@ public final class CpuBackend implements Backend {
     private double[] partials = new double[0];   // per-chunk sums of the reductions, grown, never shrunk
 
     public CpuBackend(int threads) {
-        this(threads, ConvolutionKind.chosen(System.getProperty("groundup.cpu.convolution")));
+        this(threads, chosenAfterTheEnvironment(threads));
         BlockedPooling.vector();            // a groundup.cpu.vector that cannot be had fails here, saying why, not at the first convolution
         if (convolution == ConvolutionKind.AUTO || convolution == ConvolutionKind.DNNL) BlockedPooling.warmUpInBackground();
+    }
+
+    /** groundup.cpu.convolution's kind, chosen once the native environment is set: choosing dnnl loads oneDNN. */
+    private static ConvolutionKind chosenAfterTheEnvironment(int threads) {
+        if (threads > 0) NativeEnvironment.apply(threads);
+        return ConvolutionKind.chosen(System.getProperty("groundup.cpu.convolution"));
     }
 
     CpuBackend(int threads, ConvolutionKind convolution) {

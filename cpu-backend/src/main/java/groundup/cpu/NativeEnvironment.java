@@ -33,6 +33,10 @@ import java.util.stream.Collectors;
  * so {@link #effective} is what the natives see. A library already loaded when the first CPU
  * backend is made (another library of the program loaded it) has read its variables: none is
  * set for it, and {@link #describe} says so, as the backend's warnings do.
+ *
+ * <p>{@code setenv} is not safe against a {@code getenv} running at the same moment on another
+ * thread (glibc may move the environment it grew): it runs once, when the first CPU backend is
+ * made, best before the program starts threads of its own that read the environment natively.
  */
 public final class NativeEnvironment {
     /** OpenBLAS's kernel families that use AVX-512 (its DYNAMIC_ARCH core names). */
@@ -85,10 +89,11 @@ public final class NativeEnvironment {
             LibC c = Native.load("c", LibC.class);
             Map<String, String> done = new LinkedHashMap<>();
             for (Map.Entry<String, String> e : wanted.entrySet()) {
-                if (c.setenv(e.getKey(), e.getValue(), 0) == 0) done.put(e.getKey(), e.getValue());
+                // overwrite 0: a value native code put there since Java started stays; what getenv reads is what the natives will
+                if (c.setenv(e.getKey(), e.getValue(), 0) == 0) done.put(e.getKey(), c.getenv(e.getKey()));
             }
             set = done;
-        } catch (LinkageError | RuntimeException e) {             // no JNA on the class path, or its native part refused
+        } catch (Throwable e) {             // no JNA on the class path, its native part refused, another libjnidispatch: a speed-up lost, said so
             note = (note.isEmpty() ? "" : note + "; ") + "could not set " + String.join(", ", wanted.keySet()) + " (" + e + ")";
         }
     }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ReLU + pooling on oneDNN's channel-blocked layout against the backend's own pooling of
- * the same output in NCHW (PlanePooling.maxPool, unpoolPlane), whatever layout oneDNN
+ * the same output in NCHW (PlanePooling.maxPool, unpool), whatever layout oneDNN
  * happens to pick on this machine: blocks of 16, 8 and 1, channel counts that leave padding
  * lanes, odd maps whose last row and column no window reads, the book's 2x2 windows and
  * others, ties (ReLU zeros), NaNs of both signs and infinities; the book's 2x2 windows both in

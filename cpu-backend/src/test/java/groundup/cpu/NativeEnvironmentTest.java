@@ -65,6 +65,14 @@ class NativeEnvironmentTest {
         assertTrue(!out.get("describe").contains("WARNING"), out.get("describe"));
     }
 
+    /** Choosing oneDNN up front loads it while the backend is made: the settings come before that too. */
+    @Test void oneDnnChosenUpFrontGetsTheSettingsToo() throws Exception {
+        Map<String, String> out = child(Map.of(), List.of("-Dgroundup.cpu.convolution=dnnl"));
+        assertEquals("1000", out.get("GOMP_SPINCOUNT"), out.toString());
+        assertEquals("1", out.get("omp_get_max_threads"), "libgomp read OMP_NUM_THREADS=1 when it loaded: " + out);
+        assertTrue(!out.get("describe").contains("loaded before"), out.get("describe"));
+    }
+
     @Test void theUsersValuesStand() throws Exception {
         Map<String, String> out = child(Map.of("GOMP_SPINCOUNT", "7", "OMP_NUM_THREADS", "2", "OPENBLAS_CORETYPE", "Haswell"));
         assertEquals("7", out.get("GOMP_SPINCOUNT"), out.toString());
@@ -85,8 +93,13 @@ class NativeEnvironmentTest {
 
     /** Runs {@link Child} in a JVM whose environment has none of the variables but those given. */
     private static Map<String, String> child(Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dgroundup.threads=1",
-                "-cp", System.getProperty("java.class.path"), Child.class.getName()));
+        return child(env, List.of(), args);
+    }
+
+    private static Map<String, String> child(Map<String, String> env, List<String> properties, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dgroundup.threads=1"));
+        cmd.addAll(properties);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         for (String v : List.of("GOMP_SPINCOUNT", "OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE")) pb.environment().remove(v);

@@ -239,7 +239,9 @@ public final class CudaBackend implements Backend {
     private Staging ready(Staging s, long bytes) {
         check(cuEventSynchronize(s.copied), "cuEventSynchronize (" + s.name + ")");
         if (s.bytes < bytes) {
-            long size = Math.max(bytes, Math.max(1 << 20, s.bytes * 3 / 2));
+            // grown by half again, so that slowly growing sizes do not reallocate every time; an upload buffer never past a piece
+            long most = s == readback ? Long.MAX_VALUE : Math.max(bytes, (long) UPLOAD_CHUNK * Sizeof.FLOAT);
+            long size = Math.min(most, Math.max(bytes, Math.max(1 << 20, s.bytes * 3 / 2)));
             if (s.host != null) {
                 Pointer old = s.host;
                 s.host = null;
@@ -276,8 +278,8 @@ public final class CudaBackend implements Backend {
         Checks.upload(this, src, offset, dst);
         current();
         CUdeviceptr base = dev(dst, "upload");
-        for (int done = 0, n = dst.size(); done < n; done += UPLOAD_CHUNK) {
-            int m = Math.min(UPLOAD_CHUNK, n - done);
+        for (int done = 0, n = dst.size(), m; done < n; done += m) {          // done never passes n: no int overflow near 2^31
+            m = Math.min(UPLOAD_CHUNK, n - done);
             long bytes = (long) m * Sizeof.FLOAT;
             Staging s = ready(uploads[nextUpload], bytes);
             nextUpload ^= 1;
