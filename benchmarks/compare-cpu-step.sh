@@ -6,6 +6,8 @@
 # THREADS), run alternately ROUNDS times in one run. Prints each round, then medians with their
 # range, the ratios, GFLOP/s, and their share of the machine's fp32 ceiling (the best 2048^3
 # GEMM of OpenBLAS and oneDNN, measured once a round: benchmarks jar's `ceilings`). Needs python3 with torch (Debian: apt-get install python3-torch).
+# The train steps also beside DJL 0.36 with libtorch 2.7.1, the Java peer (benchmarks/peers: DjlSteps,
+# DJL's own Trainer; libtorch's threads = THREADS, one interop thread, PyTorch's tuning), unless DJL=0.
 #
 #   benchmarks/compare-cpu-step.sh [ROUNDS] [THREADS]
 set -euo pipefail
@@ -20,6 +22,11 @@ PY="${PYTHON:-python3}"
 TORCH_ENV=(OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296)
 jar=benchmarks/target/groundup-benchmarks.jar
 [ -f "$jar" ] || ./mvnw -B -q -DskipTests package
+djl="${DJL:-1}"
+peers=benchmarks/peers/target
+if [ "$djl" = 1 ] && [ ! -f "$peers/classpath.txt" ]; then
+  ./mvnw -B -q -f benchmarks/peers/pom.xml package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+fi
 . benchmarks/steal.sh
 # GroundUp's side needs no environment: the CPU backend sets libgomp's spin count and threads and
 # OpenBLAS's kernels itself before they load (NativeEnvironment; a value set here would win)
@@ -31,12 +38,16 @@ for r in $(seq 1 "$rounds"); do
   stolen_gu=$(steal_since); steal_mark
   (cd benchmarks/pytorch && env "${TORCH_ENV[@]}" "$PY" steps.py --threads "$threads" --rounds 3) > "$tmp/pt$r.json"
   stolen_pt=$(steal_since)
+  if [ "$djl" = 1 ]; then
+    env "${TORCH_ENV[@]}" java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" -Dai.djl.pytorch.num_interop_threads=1 \
+      -cp "$peers/groundup-peers-djl-0.1.0-SNAPSHOT.jar:$(cat "$peers/classpath.txt")" groundup.peers.DjlSteps 3 > "$tmp/djl$r.json"
+  fi
   env "${GU_ENV[@]}" java -jar "$jar" ceilings > "$tmp/ceil$r.json"     # fp32 GEMM and memory ceilings, once a round
   echo "round $r done; CPU time stolen by the hypervisor: $stolen_gu while GroundUp ran, $stolen_pt while PyTorch ran"
 done
-"$PY" - "$tmp" "$rounds" "$threads" "${TORCH_ENV[*]}" "${GU_ENV[*]}" <<'PY'
-import json, statistics, sys
-tmp, rounds, threads, env, gu_env = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+"$PY" - "$tmp" "$rounds" "$threads" "${TORCH_ENV[*]}" "${GU_ENV[*]}" "$djl" <<'PY'
+import json, os, statistics, sys
+tmp, rounds, threads, env, gu_env, djl = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6] == "1"
 GFLOP = {"train simple-cnn": 0.4326, "train deep-cnn": 5.2408, "inference simple-cnn": 17.3, "inference deep-cnn": 175.45}
 gu, pt = {k: [] for k in GFLOP}, {k: [] for k in GFLOP}
 for r in range(1, rounds + 1):
@@ -48,6 +59,11 @@ for r in range(1, rounds + 1):
     for net in ["simple-cnn", "deep-cnn"]:
         pt[f"train {net}"].append(p[f"train {net} ms"] / 1e3)
         pt[f"inference {net}"].append(p[f"inference {net} s"])
+dj = {k: [] for k in GFLOP}
+for r in range(1, rounds + 1):
+    if not djl: break
+    d = json.load(open(f"{tmp}/djl{r}.json"))
+    for net in ["simple-cnn", "deep-cnn"]: dj[f"train {net}"].append(d[f"train {net} ms"] / 1e3)
 ceil = [json.load(open(f"{tmp}/ceil{r}.json")) for r in range(1, rounds + 1)]
 top = max(ceil, key=lambda c: c["gemm_gflops"])
 print(f"PyTorch {p['torch']}, {p['threads']} threads, mkldnn {p['mkldnn']}, with {env}; GroundUp -Dgroundup.threads={threads} with {gu_env or 'no environment variables (the CPU backend sets its own)'}; {rounds} rounds alternating")
@@ -55,9 +71,17 @@ print(f"fp32 ceiling: {top['gemm_gflops']:.0f} GFLOP/s, the best 2048^3 GEMM of 
       + ", ".join(f"{c['gemm_gflops']:.0f}" for c in ceil) + f"); memory stream {max(c['memory_gbs'] for c in ceil):.1f} GB/s")
 print("| figure | GroundUp | PyTorch | GroundUp's speed / PyTorch's | GroundUp GFLOP/s | PyTorch GFLOP/s | GroundUp share of fp32 ceiling | PyTorch share |")
 print("|---|---|---|---|---|---|---|---|")
+if djl: print(f"DJL {d['djl']} with {d['engine']}, {d['threads']} threads, with {env}")
 for k in GFLOP:
     g, q = statistics.median(gu[k]), statistics.median(pt[k])
     unit, f = ("ms", 1e3) if k.startswith("train") else ("s", 1)
     print(f"| {k} | {g*f:.1f} {unit} ({min(gu[k])*f:.1f}-{max(gu[k])*f:.1f}) | {q*f:.1f} {unit} ({min(pt[k])*f:.1f}-{max(pt[k])*f:.1f}) "
           f"| {q/g:.2f}x | {GFLOP[k]/g:.1f} | {GFLOP[k]/q:.1f} | {100*GFLOP[k]/g/top['gemm_gflops']:.0f}% | {100*GFLOP[k]/q/top['gemm_gflops']:.0f}% |")
+if djl:
+    print()
+    print("| figure | GroundUp | DJL + libtorch | GroundUp's speed / DJL's |")
+    print("|---|---|---|---|")
+    for k in [k for k in GFLOP if dj[k]]:
+        g, q = statistics.median(gu[k]), statistics.median(dj[k])
+        print(f"| {k} | {g*1e3:.1f} ms ({min(gu[k])*1e3:.1f}-{max(gu[k])*1e3:.1f}) | {q*1e3:.1f} ms ({min(dj[k])*1e3:.1f}-{max(dj[k])*1e3:.1f}) | {q/g:.2f}x |")
 PY
