@@ -653,6 +653,23 @@ CUresult cuEventSynchronize(void* e) {
     return waited();
 }
 
+/**
+ * Whether the device memory a queued copy touches is still allocated when the copy runs: a copy
+ * replayed from a graph after its buffer was freed is a fault, as a launch's is. The stand-in's
+ * quarantine keeps freed blocks recognisable for the last 64 MiB freed.
+ */
+static bool liveWhenRun(uint64_t p, const char* who) {
+    auto d = device.find(p);
+    if (d != device.blocks.end() && !d->second.freed) return true;
+    char text[256];
+    snprintf(text, sizeof text, "%s: device memory at 0x%llx was freed before the copy ran (a graph replayed after freeing a buffer it uses)",
+             who, (unsigned long long)p);
+    say("%s", text);
+    faultText = text;
+    sticky = CUDA_ERROR_ILLEGAL_ADDRESS;
+    return false;
+}
+
 CUresult cuMemcpyHtoDAsync_v2(uint64_t dst, const void* src, size_t bytes, void* s) {
     LOCKED;
     READY("cuMemcpyHtoDAsync");
@@ -664,12 +681,12 @@ CUresult cuMemcpyHtoDAsync_v2(uint64_t dst, const void* src, size_t bytes, void*
     if (pinned.find(h) != pinned.blocks.end()) {
         // pinned: the copy reads the host buffer when it runs, so it must not change until then
         if (!inside(pinned, "cuMemcpyHtoDAsync source", h, bytes)) return CUDA_ERROR_INVALID_VALUE;
-        enqueue(st, [=] { memcpy(reinterpret_cast<void*>(dst), src, bytes); });
+        enqueue(st, [=] { if (liveWhenRun(dst, "cuMemcpyHtoDAsync")) memcpy(reinterpret_cast<void*>(dst), src, bytes); });
     } else {
         // pageable: CUDA stages it before returning
         if (CUresult r = gu_capture_refuses("cuMemcpyHtoDAsync from pageable memory")) return r;
         std::vector<char> copy(static_cast<const char*>(src), static_cast<const char*>(src) + bytes);
-        enqueue(st, [=] { memcpy(reinterpret_cast<void*>(dst), copy.data(), bytes); });
+        enqueue(st, [=] { if (liveWhenRun(dst, "cuMemcpyHtoDAsync")) memcpy(reinterpret_cast<void*>(dst), copy.data(), bytes); });
     }
     return CUDA_SUCCESS;
 }
@@ -684,7 +701,7 @@ CUresult cuMemcpyDtoHAsync_v2(void* dst, uint64_t src, size_t bytes, void* s) {
     uint64_t h = reinterpret_cast<uint64_t>(dst);
     if (pinned.find(h) != pinned.blocks.end()) {
         if (!inside(pinned, "cuMemcpyDtoHAsync destination", h, bytes)) return CUDA_ERROR_INVALID_VALUE;
-        enqueue(st, [=] { memcpy(dst, reinterpret_cast<const void*>(src), bytes); });
+        enqueue(st, [=] { if (liveWhenRun(src, "cuMemcpyDtoHAsync")) memcpy(dst, reinterpret_cast<const void*>(src), bytes); });
     } else {
         // pageable: CUDA returns once the copy is done
         if (CUresult r = gu_capture_refuses("cuMemcpyDtoHAsync to pageable memory")) return r;
@@ -704,7 +721,11 @@ CUresult cuMemcpyDtoDAsync_v2(uint64_t dst, uint64_t src, size_t bytes, void* s)
     if (!inside(device, "cuMemcpyDtoDAsync destination", dst, bytes) || !inside(device, "cuMemcpyDtoDAsync source", src, bytes)) {
         return CUDA_ERROR_INVALID_VALUE;
     }
-    enqueue(st, [=] { memmove(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(src), bytes); });
+    enqueue(st, [=] {
+        if (liveWhenRun(dst, "cuMemcpyDtoDAsync") && liveWhenRun(src, "cuMemcpyDtoDAsync")) {
+            memmove(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(src), bytes);
+        }
+    });
     return CUDA_SUCCESS;
 }
 
