@@ -18,6 +18,9 @@ public final class Charts {
 
     private Charts() {}
 
+    /** The i-th colour of the cycle, for series that share one (the runs of a group). */
+    public static Color color(int i) { return COLORS[Math.floorMod(i, COLORS.length)]; }
+
     /** An empty line chart of w x h pixels. */
     public static XYChart lines(String title, String xTitle, String yTitle, int w, int h) {
         XYChart c = new XYChartBuilder().width(w).height(h).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle)
