@@ -10,6 +10,7 @@
 # DJL's own Trainer; libtorch's threads = THREADS, one interop thread, PyTorch's tuning), unless DJL=0.
 #
 #   benchmarks/compare-cpu-step.sh [ROUNDS] [THREADS]
+#   OUT=docs/results/DATE-cpu-step benchmarks/compare-cpu-step.sh 3 2   # also writes figures.json and train-step.svg there
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-3}"
@@ -45,9 +46,12 @@ for r in $(seq 1 "$rounds"); do
   env "${GU_ENV[@]}" java -jar "$jar" ceilings > "$tmp/ceil$r.json"     # fp32 GEMM and memory ceilings, once a round
   echo "round $r done; CPU time stolen by the hypervisor: $stolen_gu while GroundUp ran, $stolen_pt while PyTorch ran"
 done
-"$PY" - "$tmp" "$rounds" "$threads" "${TORCH_ENV[*]}" "${GU_ENV[*]}" "$djl" <<'PY'
-import json, os, statistics, sys
+machine="$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) vCPUs"
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo +uncommitted)"
+"$PY" - "$tmp" "$rounds" "$threads" "${TORCH_ENV[*]}" "${GU_ENV[*]}" "$djl" "${OUT:-}" "$machine" "$commit" <<'PY'
+import datetime, json, os, statistics, sys
 tmp, rounds, threads, env, gu_env, djl = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6] == "1"
+out, machine, commit = sys.argv[7], sys.argv[8], sys.argv[9]
 GFLOP = {"train simple-cnn": 0.4326, "train deep-cnn": 5.2408, "inference simple-cnn": 17.3, "inference deep-cnn": 175.45}
 gu, pt = {k: [] for k in GFLOP}, {k: [] for k in GFLOP}
 for r in range(1, rounds + 1):
@@ -67,11 +71,11 @@ for r in range(1, rounds + 1):
 ceil = [json.load(open(f"{tmp}/ceil{r}.json")) for r in range(1, rounds + 1)]
 top = max(ceil, key=lambda c: c["gemm_gflops"])
 print(f"PyTorch {p['torch']}, {p['threads']} threads, mkldnn {p['mkldnn']}, with {env}; GroundUp -Dgroundup.threads={threads} with {gu_env or 'no environment variables (the CPU backend sets its own)'}; {rounds} rounds alternating")
+if djl: print(f"DJL {d['djl']} with {d['engine']}, {d['threads']} threads, with {env}")
 print(f"fp32 ceiling: {top['gemm_gflops']:.0f} GFLOP/s, the best 2048^3 GEMM of the rounds ({top['gemm_by']}; rounds: "
       + ", ".join(f"{c['gemm_gflops']:.0f}" for c in ceil) + f"); memory stream {max(c['memory_gbs'] for c in ceil):.1f} GB/s")
 print("| figure | GroundUp | PyTorch | GroundUp's speed / PyTorch's | GroundUp GFLOP/s | PyTorch GFLOP/s | GroundUp share of fp32 ceiling | PyTorch share |")
 print("|---|---|---|---|---|---|---|---|")
-if djl: print(f"DJL {d['djl']} with {d['engine']}, {d['threads']} threads, with {env}")
 for k in GFLOP:
     g, q = statistics.median(gu[k]), statistics.median(pt[k])
     unit, f = ("ms", 1e3) if k.startswith("train") else ("s", 1)
@@ -84,4 +88,35 @@ if djl:
     for k in [k for k in GFLOP if dj[k]]:
         g, q = statistics.median(gu[k]), statistics.median(dj[k])
         print(f"| {k} | {g*1e3:.1f} ms ({min(gu[k])*1e3:.1f}-{max(gu[k])*1e3:.1f}) | {q*1e3:.1f} ms ({min(dj[k])*1e3:.1f}-{max(dj[k])*1e3:.1f}) | {q/g:.2f}x |")
+if out:
+    os.makedirs(out, exist_ok=True)
+    fig = lambda v: {"median_s": statistics.median(v), "min_s": min(v), "max_s": max(v)} if v else None
+    record = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit, "machine": machine,
+              "threads": int(threads), "rounds": rounds, "pytorch": p["torch"], "pytorch_env": env, "djl": (d["djl"] + " " + d["engine"]) if djl else None,
+              "groundup": {k: fig(v) for k, v in gu.items()}, "pytorch_figures": {k: fig(v) for k, v in pt.items()},
+              "djl_figures": {k: fig(v) for k, v in dj.items() if v}, "fp32_ceiling_gflops": top["gemm_gflops"]}
+    json.dump(record, open(os.path.join(out, "figures.json"), "w"), indent=1)
+    # the README's picture: train step time, shorter is faster, one group per network
+    sides = [("GroundUp", gu, "#1f77b4"), ("PyTorch " + p["torch"], pt, "#ff7f0e")] + ([("DJL + libtorch", dj, "#2ca02c")] if djl else [])
+    keys = ["train simple-cnn", "train deep-cnn"]
+    top_ms = max(statistics.median(v[k]) * 1e3 for _, v, _ in sides for k in keys)
+    bar, gap, left, width = 22, 18, 170, 720
+    height = 70 + len(keys) * (len(sides) * bar + gap) + 20
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 120}" height="{height}" font-family="sans-serif" font-size="13">',
+           f'<rect width="100%" height="100%" fill="white"/>',
+           f'<text x="10" y="22" font-size="15" font-weight="bold">Train step at batch 100, ms (shorter is faster)</text>',
+           f'<text x="10" y="42" fill="#555">{machine}, {threads} threads, {record["date"]}, commit {commit}; medians of {rounds} alternating rounds</text>']
+    y = 60
+    for k in keys:
+        svg.append(f'<text x="10" y="{y + len(sides) * bar / 2 + 4}" font-weight="bold">{k.replace("train ", "")}</text>')
+        for name, v, colour in sides:
+            ms = statistics.median(v[k]) * 1e3
+            w = width * ms / top_ms
+            svg.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 4}" fill="{colour}"/>')
+            svg.append(f'<text x="{left + w + 6:.1f}" y="{y + bar - 8}">{name}: {ms:.1f}</text>')
+            y += bar
+        y += gap
+    svg.append('</svg>')
+    open(os.path.join(out, "train-step.svg"), "w").write("\n".join(svg) + "\n")
+    print(f"wrote {out}/figures.json and {out}/train-step.svg")
 PY
