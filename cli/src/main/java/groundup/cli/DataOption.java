@@ -1,7 +1,7 @@
 package groundup.cli;
 
 import groundup.data.DataFiles;
-import groundup.data.DatasetFetch;
+import groundup.fetch.DatasetFetch;
 import groundup.data.KnownDataset;
 import groundup.data.Mnist;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package groundup.cli;
 
-import groundup.data.DatasetFetch;
+import groundup.fetch.DatasetFetch;
 import groundup.data.KnownDataset;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

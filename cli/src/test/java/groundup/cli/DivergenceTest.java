@@ -10,7 +10,7 @@ import groundup.backend.Backend;
 import groundup.backend.UpdateRule;
 import groundup.cpu.CpuBackend;
 import groundup.data.Dataset;
-import groundup.data.DatasetFetch;
+import groundup.fetch.DatasetFetch;
 import groundup.data.KnownDataset;
 import groundup.nn.NetworkSpec;
 import groundup.optim.LrSchedule;

@@ -8,7 +8,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import groundup.data.DatasetFetch;
+import groundup.fetch.DatasetFetch;
 import groundup.data.KnownDataset;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import groundup.backend.Backend;
 import groundup.backend.UpdateRule;
 import groundup.cpu.CpuBackend;
 import groundup.data.Dataset;
-import groundup.data.DatasetFetch;
+import groundup.fetch.DatasetFetch;
 import groundup.data.KnownDataset;
 import groundup.data.Mnist;
 import groundup.io.Checkpoint;

@@ -48,6 +48,25 @@ public enum KnownDataset {
         throw new IllegalArgumentException("unknown dataset '" + id + "'; choose one of " + Arrays.stream(values()).map(d -> d.id).toList());
     }
 
+    /** Where the data set is looked for by default: for MNIST $GROUNDUP_DATA if set; else {@link #managedDirectory}. */
+    public java.nio.file.Path defaultDirectory() {
+        String env = System.getenv("GROUNDUP_DATA");
+        if (this == MNIST && env != null && !env.isBlank()) return java.nio.file.Path.of(env);
+        return managedDirectory();
+    }
+
+    /**
+     * GroundUp's own copy: $XDG_CACHE_HOME/groundup/ID, else ~/.cache/groundup/ID (ID: mnist,
+     * fashion-mnist), where {@code groundup fetch-mnist} puts it. The only folders whose files
+     * GroundUp may replace; every other is the user's.
+     */
+    public java.nio.file.Path managedDirectory() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        java.nio.file.Path cache = xdg != null && !xdg.isBlank() ? java.nio.file.Path.of(xdg)
+                : java.nio.file.Path.of(System.getProperty("user.home"), ".cache");
+        return cache.resolve("groundup").resolve(id);
+    }
+
     /** "3 (Dress)" for Fashion-MNIST, "3" for MNIST's digits. */
     public String label(int c) { return this == MNIST ? classes.get(c) : c + " (" + classes.get(c) + ")"; }
 }

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * Loads a data set in MNIST's format from the four raw IDX files in a directory (MNIST,
- * Fashion-MNIST, one's own: see {@link DatasetFetch}): 28x28 images, labels 0-9.
+ * Fashion-MNIST, one's own): 28x28 images, labels 0-9. It reads files and never fetches them:
+ * {@code groundup fetch-mnist} puts MNIST in {@link KnownDataset#managedDirectory}.
  */
 public final class Mnist {
     public static final String TRAIN_IMAGES = "train-images-idx3-ubyte", TRAIN_LABELS = "train-labels-idx1-ubyte";
@@ -33,6 +34,10 @@ public final class Mnist {
      * InvalidFileException or a FileAccessException names the file that cannot be read.
      */
     public static Split load(Path dir, String name) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(dir.resolve(TRAIN_IMAGES)) && !java.nio.file.Files.isRegularFile(dir.resolve(TEST_IMAGES))) {
+            throw new groundup.errors.InvalidFileException(dir, "holds no " + TRAIN_IMAGES + " or " + TEST_IMAGES + ": give a folder of the four IDX"
+                    + " files, or fetch MNIST into " + KnownDataset.MNIST.managedDirectory() + " with `groundup fetch-mnist`");
+        }
         Map<String, String> sums = new LinkedHashMap<>();
         Dataset train = load(dir.resolve(TRAIN_IMAGES), dir.resolve(TRAIN_LABELS), name + "-train", sums);
         Dataset test = load(dir.resolve(TEST_IMAGES), dir.resolve(TEST_LABELS), name + "-test", sums);

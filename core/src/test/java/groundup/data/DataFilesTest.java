@@ -17,11 +17,20 @@ import org.junit.jupiter.api.io.TempDir;
 class DataFilesTest {
     @TempDir Path dir;
 
-    @Test void loadingRecordsEachFilesSha256AsDatasetFetchComputesIt() throws IOException {
+    /** SHA-256 of a file's bytes, as hex: computed here independently of the loader. */
+    private static String sha256(Path f) throws IOException {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(f)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test void loadingRecordsEachFilesSha256() throws IOException {
         IdxFiles.write(dir, 20, 10, 4);
         DataFiles f = Mnist.load(dir, "mnist").files();
         assertEquals(dir.toAbsolutePath(), f.dir());
-        for (String n : DataFiles.NAMES) assertEquals(DatasetFetch.sha256(dir.resolve(n)), f.sha256().get(n), n);
+        for (String n : DataFiles.NAMES) assertEquals(sha256(dir.resolve(n)), f.sha256().get(n), n);
         assertEquals(f, DataFiles.fromJson(f.toJson().toString(), dir.resolve("ck"), "metadata groundup.data"));
     }
 

@@ -3,7 +3,6 @@ package groundup.examples;
 import groundup.backend.Backend;
 import groundup.backend.Backends;
 import groundup.backend.UpdateRule;
-import groundup.data.DatasetFetch;
 import groundup.data.KnownDataset;
 import groundup.data.Mnist;
 import groundup.io.Checkpoint;
@@ -24,13 +23,12 @@ import java.util.List;
  */
 public final class QuickStart {
     public static void main(String[] args) throws Exception {
-        Path data = args.length > 0 ? Path.of(args[0]) : DatasetFetch.defaultDirectory(KnownDataset.MNIST);
+        Path data = args.length > 0 ? Path.of(args[0]) : KnownDataset.MNIST.defaultDirectory();
         Path out = args.length > 1 ? Path.of(args[1]) : Path.of("runs", "quickstart");
         int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         Integer trainLimit = args.length > 3 ? Integer.valueOf(args[3]) : null;
 
-        // 1. The data: fetched into GroundUp's cache when missing; a folder of your own is used as it is
-        DatasetFetch.ensure(data, KnownDataset.MNIST, System.err::println);
+        // 1. The data: a folder of the four IDX files, read as they are (`groundup fetch-mnist` puts MNIST in the default one)
         Mnist.Split mnist = Mnist.load(data);
 
         // 2. A backend: -Dgroundup.backend=cpu|cuda|auto picks it (auto: CUDA where it can load, else the CPU)

@@ -1,4 +1,4 @@
-package groundup.data;
+package groundup.fetch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import groundup.data.KnownDataset;
+import groundup.data.Mnist;
 import groundup.errors.InvalidFileException;
 import groundup.testing.IdxFiles;
 import java.io.IOException;

