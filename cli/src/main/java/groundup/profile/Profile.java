@@ -30,9 +30,5 @@ public record Profile(String net, String backend, String backendDescription, Str
      * @param peakShare   gflops over the peak; null likewise
      */
     public record Row(Kind kind, String name, String description, Stat forwardMs, Stat backwardMs, long forwardFlop, long backwardFlop,
-                      double share, Double gflops, Double peakShare) {
-
-        /** Forward plus backward median (a missing one counts 0). */
-        public double ms() { return (forwardMs == null ? 0 : forwardMs.median()) + (backwardMs == null ? 0 : backwardMs.median()); }
-    }
+                      double share, Double gflops, Double peakShare) {}
 }
