@@ -16,7 +16,11 @@ public interface DeviceTimer extends AutoCloseable {
     /** Marks the end of the span: the work issued before this call. */
     void stop();
 
-    /** Milliseconds from the last start to the last stop as the device ran them; waits for the stop. */
+    /**
+     * Milliseconds from the last start to the last stop as the device ran them; waits for the
+     * stop. Before a start and a stop: an exception (IllegalStateException; on CUDA the driver's
+     * invalid handle).
+     */
     double elapsedMs();
 
     /** How it times, for a report: "CUDA events on the backend's stream", "host clock after synchronize()". */

@@ -9,20 +9,28 @@ package groundup.backend;
 public final class HostClockTimer implements DeviceTimer {
     private final Backend b;
     private long startNs, stopNs;
+    private boolean started, stopped;       // a span needs both marks, as an event needs recording
 
     public HostClockTimer(Backend b) { this.b = b; }
 
     @Override public void start() {
         b.synchronize();
         startNs = System.nanoTime();
+        started = true;
+        stopped = false;
     }
 
     @Override public void stop() {
         b.synchronize();
+        if (!started) throw new IllegalStateException("timer stopped before it was started");
         stopNs = System.nanoTime();
+        stopped = true;
     }
 
-    @Override public double elapsedMs() { return (stopNs - startNs) / 1e6; }
+    @Override public double elapsedMs() {
+        if (!stopped) throw new IllegalStateException("no span timed yet: start() and stop() first");
+        return (stopNs - startNs) / 1e6;
+    }
 
     @Override public String method() { return "host clock after synchronize()"; }
 

@@ -1,5 +1,6 @@
 package groundup.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import groundup.backend.Backend;
@@ -11,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CUDA backend times spans with events on its stream: marking waits for nothing, the span
- * of a GEMM takes longer than an empty one, and a timer reused span after span reads each one.
+ * of a GEMM takes longer than an empty one, and a timer reused span after span reads each one;
+ * one never recorded is the driver's invalid handle.
  * On the stand-in the time is the host's between the moments its queue reached the events.
  */
 @Tag("cuda-device")
@@ -20,6 +22,8 @@ class CudaEventTimerTest {
     @Test void eventsTimeTheWorkBetweenThemAndNothingElse() {
         try (Backend b = Gpu.backendOrSkip(); DeviceTimer t = b.timer(); DeviceTimer empty = b.timer()) {
             assertTrue(t.method().contains("CUDA events"), t.method());
+            IllegalStateException never = assertThrows(IllegalStateException.class, t::elapsedMs, "no span recorded yet");
+            assertTrue(never.getMessage().contains("cuEventElapsedTime"), never.getMessage());
             int n = 192;
             try (Tensor a = b.allocate(Shape.of(n, n)); Tensor c = b.allocate(Shape.of(n, n))) {
                 b.fill(a, 0.5f);
