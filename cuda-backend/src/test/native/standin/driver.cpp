@@ -31,6 +31,7 @@
 //   capture must refuse it).
 // Every call that fails says why on stderr, prefixed "cuda-standin:".
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
@@ -38,6 +39,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -52,7 +54,7 @@ enum : int {
     CUDA_SUCCESS = 0, CUDA_ERROR_INVALID_VALUE = 1, CUDA_ERROR_OUT_OF_MEMORY = 2, CUDA_ERROR_NOT_INITIALIZED = 3,
     CUDA_ERROR_INVALID_DEVICE = 101, CUDA_ERROR_INVALID_IMAGE = 200, CUDA_ERROR_INVALID_CONTEXT = 201,
     CUDA_ERROR_INVALID_PTX = 218, CUDA_ERROR_INVALID_HANDLE = 400, CUDA_ERROR_NOT_FOUND = 500,
-    CUDA_ERROR_ILLEGAL_ADDRESS = 700, CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701, CUDA_ERROR_CONTEXT_IS_DESTROYED = 709,
+    CUDA_ERROR_NOT_READY = 600, CUDA_ERROR_ILLEGAL_ADDRESS = 700, CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701, CUDA_ERROR_CONTEXT_IS_DESTROYED = 709,
     CUDA_ERROR_LAUNCH_FAILED = 719,
     CUDA_ERROR_NOT_SUPPORTED = 801
 };
@@ -129,6 +131,10 @@ static std::unordered_map<void*, Stream*> streams;
 struct Event {
     Stream* stream = nullptr;
     uint64_t seq = 0;
+    unsigned int flags = 0;
+    // host nanoseconds when the stream reached the event, -1 until then: a marker op queued
+    // behind the work it follows sets it, and owns it with the event (it may outlive the event)
+    std::shared_ptr<std::atomic<int64_t>> reached;
 };
 static std::unordered_map<void*, Event*> events;
 
@@ -615,6 +621,7 @@ CUresult cuEventCreate(void** e, unsigned int flags) {
     LOCKED;
     READY("cuEventCreate");
     Event* ev = new Event();
+    ev->flags = flags;
     events[ev] = ev;
     *e = ev;
     return CUDA_SUCCESS;
@@ -637,8 +644,30 @@ CUresult cuEventRecord(void* e, void* s) {
     Stream* st = stream(s, "cuEventRecord");
     if (it == events.end() || st == nullptr) return CUDA_ERROR_INVALID_HANDLE;
     if (CUresult r = gu_capture_refuses("cuEventRecord (events in a graph are not modelled)")) return r;
+    auto reached = std::make_shared<std::atomic<int64_t>>(-1);
+    enqueue(st, [reached] {
+        reached->store(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+    });
     it->second->stream = st;
-    it->second->seq = st->enqueued;          // complete once everything queued so far has run
+    it->second->seq = st->enqueued;          // complete once everything queued so far, and its marker, has run
+    it->second->reached = reached;
+    return CUDA_SUCCESS;
+}
+
+// The host time between the moments the stream reached the two events: what the ops between
+// them took on the stand-in (which runs a queue when something waits on it). As the driver:
+// an event never recorded, or made with CU_EVENT_DISABLE_TIMING (2), is an invalid handle;
+// one not reached yet is CUDA_ERROR_NOT_READY.
+CUresult cuEventElapsedTime(float* ms, void* start, void* end) {
+    LOCKED;
+    READY("cuEventElapsedTime");
+    auto a = events.find(start), b = events.find(end);
+    if (a == events.end() || b == events.end()) { say("cuEventElapsedTime on an unknown event"); return CUDA_ERROR_INVALID_HANDLE; }
+    if (!a->second->reached || !b->second->reached) { say("cuEventElapsedTime on an event never recorded"); return CUDA_ERROR_INVALID_HANDLE; }
+    if ((a->second->flags | b->second->flags) & 2) { say("cuEventElapsedTime on an event made with CU_EVENT_DISABLE_TIMING"); return CUDA_ERROR_INVALID_HANDLE; }
+    int64_t t0 = a->second->reached->load(), t1 = b->second->reached->load();
+    if (t0 < 0 || t1 < 0) return CUDA_ERROR_NOT_READY;
+    *ms = static_cast<float>((t1 - t0) / 1e6);
     return CUDA_SUCCESS;
 }
 

@@ -5,11 +5,11 @@ import groundup.errors.InvalidSettingException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The command line: train, eval, predict, compare, fetch-mnist, backends; gradcheck, experiment, visualize (the book's experiments). */
+/** The command line: train, eval, predict, compare, fetch-mnist, backends; gradcheck, experiment, visualize (the book's experiments); profile. */
 @Command(name = "groundup", mixinStandardHelpOptions = true, version = "GroundUp 0.1.0",
         description = "Trains the networks of 'Deep Learning from Scratch' on MNIST, on the CPU or a CUDA GPU.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, CompareCommand.class, FetchCommand.class, BackendsCommand.class,
-                GradCheckCommand.class, ExperimentCommand.class, VisualizeCommand.class})
+                GradCheckCommand.class, ExperimentCommand.class, VisualizeCommand.class, ProfileCommand.class})
 public final class Main implements Runnable {
 
     @Override public void run() { new CommandLine(this).usage(System.out); }

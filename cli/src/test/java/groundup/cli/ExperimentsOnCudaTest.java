@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import groundup.backend.Backend;
-import groundup.backend.BackendProvider;
 import groundup.cpu.CpuBackend;
 import groundup.cuda.CudaBackendProvider;
 import groundup.data.Dataset;
@@ -14,8 +13,6 @@ import groundup.nn.GradientCheck;
 import groundup.experiments.OptimizerExperiment;
 import groundup.experiments.Progress;
 import groundup.experiments.WeightInitExperiment;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,35 +30,19 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("cuda-device")
 class ExperimentsOnCudaTest {
-    private static final Path STANDIN = Path.of("../cuda-backend/target/cuda-standin");
     static Backend cpu, cuda;
     static String cannot;
 
     @BeforeEach void needsCuda() { assumeTrue(cannot == null, () -> cannot); }
 
     @BeforeAll static void backends() {
-        // before the first probe: CudaDevice probes once per process
-        if (!driverInstalled() && Files.isRegularFile(STANDIN.resolve("libcuda.so.1"))) {
-            System.setProperty("groundup.cuda.libpath", STANDIN.toAbsolutePath().toString());
-            System.load(STANDIN.resolve("libcuda.so.1").toAbsolutePath().toString());
-        }
-        BackendProvider.Availability a = new CudaBackendProvider().availability();
-        if (!a.available()) {
-            cannot = "no CUDA backend here (no GPU, and no stand-in in " + STANDIN + "; cuda-backend's tests build it): " + a.reason();
+        cannot = CudaHere.cannotRun();
+        if (cannot != null) {
             System.out.println("[ExperimentsOnCudaTest] skipping: " + cannot);
             return;
         }
         cuda = new CudaBackendProvider().create();
         cpu = new CpuBackend(2);
-    }
-
-    /** An NVIDIA driver where the loader looks (LD_LIBRARY_PATH, the usual library folders). */
-    private static boolean driverInstalled() {
-        List<String> dirs = new java.util.ArrayList<>(List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu",
-                "/lib64", "/usr/local/nvidia/lib64", "/usr/lib/wsl/lib"));
-        String env = System.getenv("LD_LIBRARY_PATH");
-        if (env != null) dirs.addAll(List.of(env.split(":")));
-        return dirs.stream().anyMatch(d -> !d.isBlank() && Files.exists(Path.of(d, "libcuda.so.1")));
     }
 
     @AfterAll static void close() {

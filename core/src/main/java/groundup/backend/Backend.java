@@ -248,6 +248,13 @@ public interface Backend extends TensorOwner, AutoCloseable {
     /** Waits until every op issued so far has finished. */
     void synchronize();
 
+    /**
+     * A timer of spans of the work issued to this backend, as the device runs them (a profile's
+     * clock). The default waits for the device at each mark and reads the host clock; a backend
+     * with events overrides it (CUDA records them on its stream). Close it when done.
+     */
+    default DeviceTimer timer() { return new HostClockTimer(this); }
+
     /** Frees what the backend holds (thread pools, device context). */
     @Override void close();
 }

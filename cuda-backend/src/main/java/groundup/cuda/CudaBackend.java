@@ -34,6 +34,7 @@ import groundup.backend.Backend;
 import groundup.backend.Checks;
 import groundup.backend.Convolver;
 import groundup.backend.DeviceOutOfMemoryException;
+import groundup.backend.DeviceTimer;
 import groundup.backend.StepGraph;
 import groundup.backend.UpdateRule;
 import groundup.tensor.ConvGeometry;
@@ -164,6 +165,9 @@ public final class CudaBackend implements Backend {
     @Override public String name() { return "cuda"; }
 
     @Override public String describe() { return "cuda: " + deviceName + (tf32 ? ", TF32 GEMM" : ", FP32 GEMM"); }
+
+    /** Events on the stream ({@link CudaEventTimer}): marking a span waits for nothing. */
+    @Override public DeviceTimer timer() { return new CudaEventTimer(stream, this::current); }
 
     // ---- plumbing -----------------------------------------------------------------
 
