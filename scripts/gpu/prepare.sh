@@ -21,6 +21,10 @@ cp cli/target/groundup-cli-*.jar "$C/groundup-cli.jar"
 copy() { ./mvnw -B -q dependency:copy -Dartifact="$1" -DoutputDirectory="$PWD/$C" -Dmdep.stripVersion=true; }
 copy info.picocli:picocli:4.7.6
 copy org.knowm.xchart:xchart:3.8.8                                        # the experiment classes' types
+copy org.apache.commons:commons-compress:1.28.0                           # the command line's data fetching (npm's tarball), and what it needs
+copy commons-io:commons-io:2.20.0
+copy org.apache.commons:commons-lang3:3.18.0
+copy commons-codec:commons-codec:1.19.0
 copy org.junit.platform:junit-platform-console-standalone:1.11.4
 copy net.jqwik:jqwik-api:1.9.2                                             # the property tests' engine
 copy net.jqwik:jqwik-engine:1.9.2

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 tmp="$(mktemp -d /tmp/groundup-test-check.XXXXXX)"
 [ -n "${KEEP:-}" ] && echo "keeping the runs' output in $tmp" || trap 'rm -rf "$tmp"' EXIT
 export PATH="$PWD/scripts/gpu/testing:$PATH" GU_KERNEL_TESTS=groundup.cuda.CudaKernelsTest
-STEPS="libraries availability tests epoch-simple epoch-deep step-jmh torch memcheck racecheck"
+STEPS="libraries availability tests epoch-simple epoch-deep step-jmh profile torch memcheck racecheck"
 begin=$SECONDS
 fail() { echo "test-check.sh: FAILED: $*" >&2; exit 1; }
 has_log() { tar tzf "$1/logs.tgz" | grep -x "logs/$2.log" > /dev/null; }   # not grep -q: tar must not die of SIGPIPE
@@ -34,9 +34,10 @@ grep -qE '^tests .*tests: [1-9][0-9]* successful, 0 failed' "$tmp/full/summary.t
 grep -qE '^epoch-deep .*1 epoch\(s\), last [0-9.]+ s, test accuracy 0\.[0-9]+, device MiB per epoch [0-9.]+$' "$tmp/full/summary.txt" \
   || fail "epoch-deep row: $(grep '^epoch-deep ' "$tmp/full/summary.txt")"
 grep -qE '^step-jmh .*simple-cnn [0-9.]+ ± [0-9.na]+ ms/step' "$tmp/full/summary.txt" || fail "step-jmh row: $(grep '^step-jmh ' "$tmp/full/summary.txt")"
+grep -qE '^profile .*step end to end' "$tmp/full/summary.txt" || fail "profile row: $(grep '^profile ' "$tmp/full/summary.txt")"
 grep -qE '^memcheck .*ERROR SUMMARY: 0 errors; tests: [1-9]' "$tmp/full/summary.txt" || fail "memcheck row: $(grep '^memcheck ' "$tmp/full/summary.txt")"
 grep -qE '^racecheck .*RACECHECK SUMMARY: 0 hazards' "$tmp/full/summary.txt" || fail "racecheck row: $(grep '^racecheck ' "$tmp/full/summary.txt")"
-tail -n 12 "$tmp/full.txt" | grep -q '^== GroundUp GPU check: .*host stand-in, deadline 240 s' || fail "the table is not printed last"
+tail -n 14 "$tmp/full.txt" | grep -q '^== GroundUp GPU check: .*host stand-in, deadline 240 s' || fail "the table is not printed last"
 
 echo "$((SECONDS - begin)) s: 2. a deadline that cuts most steps"
 t0=$SECONDS
