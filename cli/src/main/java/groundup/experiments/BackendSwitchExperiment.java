@@ -67,7 +67,7 @@ public final class BackendSwitchExperiment {
         if (p.stepsPerEpoch() < 1) throw new IllegalArgumentException("images " + p.images + " make no batch of " + p.batch);
         if (p.images > train.count()) throw new IllegalArgumentException("images " + p.images + ": the data set has " + train.count());
         int steps = p.steps(), per = train.sampleShape().size();
-        float[] hostX = new float[p.batch * per], hostY = new float[p.batch];
+        float[] hostX = new float[p.batch * per], hostY = new float[p.batch];     // the step's (batch, 1, 28, 28) images and (batch) labels
         int[] order = new int[p.images];
         List<Lane> lanes = new ArrayList<>();
         try {
@@ -124,7 +124,8 @@ public final class BackendSwitchExperiment {
                 n += (double) r[t][i] * r[t][i];
             }
             double rel = n == 0 ? (d == 0 ? 0 : Double.POSITIVE_INFINITY) : Math.sqrt(d / n);
-            if (!(rel <= most)) most = rel;     // NaN sticks: a diverged variant drifts without bound
+            if (Double.isNaN(rel)) return rel;      // a diverged run: no distance, and no verdict of agreement
+            most = Math.max(most, rel);
         }
         return most;
     }
