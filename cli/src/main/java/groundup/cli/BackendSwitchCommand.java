@@ -12,7 +12,10 @@ import groundup.train.RunConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /** {@code groundup experiment backends}: one network trained alike on every backend and CPU convolution path here. */
@@ -20,8 +23,19 @@ import picocli.CommandLine.Option;
         description = {"The backend switch: the same network, seed and mini-batches on every backend that loads here and on each CPU "
                 + "convolution path, compared step by step with the reference (CPU, im2col, convolution blocks unfused): loss curves, "
                 + "parameter drift, time per step and epoch, and whether each agrees within float32 tolerance.",
-                "The default (300 steps of batch 100 on 3,000 images, 6 variants) takes about a minute on 2 cores."})
+                "The default (300 steps of batch 100 on 3,000 images, 6 variants) takes about a minute on 2 cores."},
+        modelTransformer = BackendSwitchCommand.NoBackendFlag.class)
 final class BackendSwitchCommand extends ExperimentCommand.DataExperiment {
+    /** --backend comes with the experiments' options but means nothing here: hidden from the help, and refused with the reason. */
+    static final class NoBackendFlag implements CommandLine.IModelTransformer {
+        @Override public CommandSpec transform(CommandSpec spec) {
+            OptionSpec backend = spec.findOption("--backend");
+            spec.remove(backend);
+            spec.addOption(OptionSpec.builder(backend).hidden(true).build());
+            return spec;
+        }
+    }
+
     @Option(names = "--net", paramLabel = "NAME", description = "two-layer, mlp, simple-cnn or deep-cnn (default: ${DEFAULT-VALUE}).")
     String net = "simple-cnn";
     @Option(names = "--images", description = "Training images used, the first N (default: ${DEFAULT-VALUE}).") int images = 3000;
