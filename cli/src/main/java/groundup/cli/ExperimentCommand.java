@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "Runs one of the book's chapter 6 experiments and writes its figure (PNG) and numbers (JSON).",
         subcommands = {ExperimentCommand.Optimizers.class, ExperimentCommand.WeightInit.class, ExperimentCommand.BatchNorm.class,
-                ExperimentCommand.Overfit.class, ExperimentCommand.Hyperparams.class})
+                ExperimentCommand.Overfit.class, ExperimentCommand.Hyperparams.class, BackendSwitchCommand.class})
 final class ExperimentCommand implements Runnable {
     @Override public void run() { new CommandLine(this).usage(System.out); }
 

@@ -8,6 +8,8 @@ import groundup.backend.Backend;
 import groundup.cpu.CpuBackend;
 import groundup.cuda.CudaBackendProvider;
 import groundup.data.Dataset;
+import groundup.experiments.BackendSwitchExperiment;
+import groundup.experiments.BackendVariants;
 import groundup.experiments.GradCheckExperiment;
 import groundup.nn.GradientCheck;
 import groundup.experiments.OptimizerExperiment;
@@ -81,6 +83,19 @@ class ExperimentsOnCudaTest {
             // the same draws and initial weights: float32 rounding alone separates the curves
             for (int i = 0; i < 5; i++) assertEquals(lc[i], lg[i], 1e-4 * Math.abs(lc[i]) + 1e-5, o + " step " + (i + 1));
             assertEquals(c.of(o).finalLoss(), g.of(o).finalLoss(), 0.02 * c.of(o).finalLoss() + 1e-3, o + " final");
+        }
+    }
+
+    /** The backend switch finds the CUDA backend among the providers and runs it beside the CPU paths; it agrees (20 steps of batch 10). */
+    @Test void backendSwitchRunsTheCudaVariantAndItAgrees() {
+        try (BackendVariants.Found found = BackendVariants.here()) {
+            var p = new BackendSwitchExperiment.Params("simple-cnn", 100, 2, 10, "adam", 0.001f);
+            BackendSwitchExperiment.Results r = BackendSwitchExperiment.run(found.variants(), found.skipped(), Synthetic.make(200, 6), p, 1,
+                    Progress.none());
+            BackendSwitchExperiment.Run g = r.of("cuda");
+            assertTrue(g.backend().startsWith("cuda"), g.backend());
+            assertTrue(g.verdict().agree(), g.verdict().why());
+            assertTrue(g.drift()[p.steps() - 1] > 0, "another backend's rounding shows");
         }
     }
 }

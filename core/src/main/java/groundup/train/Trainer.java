@@ -140,8 +140,11 @@ public final class Trainer implements AutoCloseable {
         throw new InvalidSettingException(READ_EVERY, READ_EVERY + "=" + v + ": must be a positive whole number of steps");
     }
 
-    /** The permutation of the training set for an epoch (1-based): a function of (seed, epoch) alone. */
-    static void permutation(int[] order, long seed, int epoch) {
+    /**
+     * Fills {@code order} with the permutation of 0..length-1 for an epoch (1-based): a function of
+     * (seed, epoch) alone, so another run, on another backend, walks the same mini-batches.
+     */
+    public static void permutation(int[] order, long seed, int epoch) {
         for (int i = 0; i < order.length; i++) order[i] = i;
         Random rnd = new Random(seed * 0x5DEECE66DL + epoch);
         for (int i = order.length - 1; i > 0; i--) {

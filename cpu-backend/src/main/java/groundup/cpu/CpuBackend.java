@@ -24,16 +24,24 @@ public final class CpuBackend implements Backend {
     private final ConvolutionKind convolution;
     private double[] partials = new double[0];   // per-chunk sums of the reductions, grown, never shrunk
 
-    public CpuBackend(int threads) {
-        this(threads, chosenAfterTheEnvironment(threads));
+    /** The convolution path {@code groundup.cpu.convolution} names (auto when unset). */
+    public CpuBackend(int threads) { this(threads, System.getProperty("groundup.cpu.convolution")); }
+
+    /**
+     * The convolution path named here, whatever {@code groundup.cpu.convolution} says: auto, dnnl,
+     * gemm or im2col ({@link ConvolutionKind}; null is auto). An unknown name, or dnnl where oneDNN
+     * cannot load, is an IllegalArgumentException or IllegalStateException saying why.
+     */
+    public CpuBackend(int threads, String convolution) {
+        this(threads, chosenAfterTheEnvironment(threads, convolution));
         BlockedPooling.vector();            // a groundup.cpu.vector that cannot be had fails here, saying why, not at the first convolution
-        if (convolution == ConvolutionKind.AUTO || convolution == ConvolutionKind.DNNL) BlockedPooling.warmUpInBackground();
+        if (this.convolution == ConvolutionKind.AUTO || this.convolution == ConvolutionKind.DNNL) BlockedPooling.warmUpInBackground();
     }
 
-    /** groundup.cpu.convolution's kind, chosen once the native environment is set: choosing dnnl loads oneDNN. */
-    private static ConvolutionKind chosenAfterTheEnvironment(int threads) {
+    /** The kind named, chosen once the native environment is set: choosing dnnl loads oneDNN. */
+    private static ConvolutionKind chosenAfterTheEnvironment(int threads, String convolution) {
         if (threads > 0) NativeEnvironment.apply(threads);
-        return ConvolutionKind.chosen(System.getProperty("groundup.cpu.convolution"));
+        return ConvolutionKind.chosen(convolution);
     }
 
     CpuBackend(int threads, ConvolutionKind convolution) {

@@ -3,10 +3,13 @@ package groundup.cpu;
 import groundup.backend.Backend;
 import groundup.backend.BackendProvider;
 import groundup.backend.BackendUnavailableException;
+import java.util.List;
 
 /** Registers the CPU backend. Threads: {@code groundup.threads}, default all cores. */
 public final class CpuBackendProvider implements BackendProvider {
     public static final String THREADS_PROPERTY = "groundup.threads";
+    /** The convolution paths {@link #create(String)} takes, as {@code groundup.cpu.convolution} does. */
+    public static final List<String> CONVOLUTIONS = List.of("auto", "dnnl", "gemm", "im2col");
 
     @Override public String name() { return "cpu"; }
 
@@ -26,9 +29,16 @@ public final class CpuBackendProvider implements BackendProvider {
      * groundup.cpu.vector, oneDNN asked for and not loadable) is the backend failing to load,
      * saying why, not an internal error.
      */
-    @Override public Backend create() {
+    @Override public Backend create() { return create(System.getProperty("groundup.cpu.convolution")); }
+
+    /**
+     * A CPU backend of {@code groundup.threads} threads on the convolution path named (one of
+     * {@link #CONVOLUTIONS}), whatever {@code groundup.cpu.convolution} says: what compares the
+     * paths in one process. One that cannot be had is a BackendUnavailableException saying why.
+     */
+    public Backend create(String convolution) {
         try {
-            return new CpuBackend(threads());
+            return new CpuBackend(threads(), convolution);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new BackendUnavailableException("backend 'cpu' cannot load: " + e.getMessage(), e);
         }

@@ -40,4 +40,20 @@ class CpuDiscoveryTest {
             if (old == null) System.clearProperty(CpuBackendProvider.THREADS_PROPERTY); else System.setProperty(CpuBackendProvider.THREADS_PROPERTY, old);
         }
     }
+
+    /** Each convolution path by name, whatever groundup.cpu.convolution says (the backend-switch experiment runs them side by side). */
+    @Test void aConvolutionPathByNameOverridesTheProperty() {
+        String old = System.getProperty("groundup.cpu.convolution");
+        System.setProperty("groundup.cpu.convolution", "im2col");
+        try {
+            CpuBackendProvider p = new CpuBackendProvider();
+            try (Backend b = p.create("gemm")) { assertTrue(b.describe().contains("convolution image by image with SGEMM"), b.describe()); }
+            try (Backend b = p.create()) { assertTrue(b.describe().contains("convolution im2col of the batch"), b.describe()); }
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> p.create("fast").close());
+            assertTrue(e.getMessage().contains("auto, dnnl, gemm or im2col"), e.getMessage());
+            assertEquals(java.util.List.of("auto", "dnnl", "gemm", "im2col"), CpuBackendProvider.CONVOLUTIONS);
+        } finally {
+            if (old == null) System.clearProperty("groundup.cpu.convolution"); else System.setProperty("groundup.cpu.convolution", old);
+        }
+    }
 }
