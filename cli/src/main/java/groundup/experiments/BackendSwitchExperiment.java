@@ -204,7 +204,7 @@ public final class BackendSwitchExperiment {
             boolean control = run.variant.equals(BackendVariants.CONTROL);
             double[] x = Charts.range(run.loss.length, true);
             String name = run.variant + (run.variant.equals(r.reference) || control ? "" : run.verdict.agree() ? " (agrees)" : " (DISAGREES)");
-            Color colour = Charts.COLORS[k % Charts.COLORS.length];
+            Color colour = Charts.color(k);
             (control ? Charts.dashed(loss, name, x, run.loss) : Charts.line(loss, name, x, run.loss)).setLineColor(colour);
             if (run.variant.equals(r.reference)) continue;
             double[] d = new double[run.drift.length];
