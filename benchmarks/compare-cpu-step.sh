@@ -5,7 +5,8 @@
 # (pytorch/steps.py: one OpenBLAS thread, glibc malloc thresholds raised, torch's own threads =
 # THREADS), run alternately ROUNDS times in one run. Prints each round, then medians with their
 # range, the ratios, GFLOP/s, and their share of the machine's fp32 ceiling (the best 2048^3
-# GEMM of OpenBLAS and oneDNN, measured once a round: benchmarks jar's `ceilings`). Needs python3 with torch (Debian: apt-get install python3-torch).
+# GEMM of OpenBLAS and oneDNN, measured once a round: benchmarks jar's `ceilings`). Needs python3 with torch (Debian: apt-get install
+# python3-torch libopenblas0-pthread: Debian's torch uses the system's libblas.so.3, and the reference one cripples it).
 # The train steps also beside DJL 0.36 with libtorch 2.7.1, the Java peer (benchmarks/peers: DjlSteps,
 # DJL's own Trainer; libtorch's threads = THREADS, one interop thread, PyTorch's tuning), unless DJL=0.
 #
@@ -70,7 +71,9 @@ for r in range(1, rounds + 1):
     for net in ["simple-cnn", "deep-cnn"]: dj[f"train {net}"].append(d[f"train {net} ms"] / 1e3)
 ceil = [json.load(open(f"{tmp}/ceil{r}.json")) for r in range(1, rounds + 1)]
 top = max(ceil, key=lambda c: c["gemm_gflops"])
-print(f"PyTorch {p['torch']}, {p['threads']} threads, mkldnn {p['mkldnn']}, with {env}; GroundUp -Dgroundup.threads={threads} with {gu_env or 'no environment variables (the CPU backend sets its own)'}; {rounds} rounds alternating")
+if any("/blas/" in b for b in p.get("blas", [])):
+    print(f"WARNING: PyTorch ran on the reference BLAS ({p['blas']}): its figures are not PyTorch's; install OpenBLAS (Debian: libopenblas0-pthread)")
+print(f"PyTorch {p['torch']}, {p['threads']} threads, mkldnn {p['mkldnn']}, BLAS {', '.join(p.get('blas', [])) or '?'}, with {env}; GroundUp -Dgroundup.threads={threads} with {gu_env or 'no environment variables (the CPU backend sets its own)'}; {rounds} rounds alternating")
 if djl: print(f"DJL {d['djl']} with {d['engine']}, {d['threads']} threads, with {env}")
 print(f"fp32 ceiling: {top['gemm_gflops']:.0f} GFLOP/s, the best 2048^3 GEMM of the rounds ({top['gemm_by']}; rounds: "
       + ", ".join(f"{c['gemm_gflops']:.0f}" for c in ceil) + f"); memory stream {max(c['memory_gbs'] for c in ceil):.1f} GB/s")

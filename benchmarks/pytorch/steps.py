@@ -40,7 +40,19 @@ def main():
                     model(xb).argmax(1).numpy()
         out[f"inference {name} s"] = statistics.median(timed(infer, dev, max(3, a.rounds // 2), 0.5))
         model.train()
+    out["blas"] = blas_loaded()
     print(json.dumps(out))
+
+
+def blas_loaded():
+    """The BLAS libraries this process mapped: Debian's torch calls whatever libblas.so.3 the
+    system's alternatives select, and the reference BLAS there makes its convolutions ~8x slower
+    (SimpleConvNet's step 88 against 11.5 ms with OpenBLAS): a figure must say which it had."""
+    try:
+        with open("/proc/self/maps") as f:
+            return sorted({l.split()[-1] for l in f if "blas" in l.lower() and "/" in l})
+    except OSError:
+        return []
 
 
 if __name__ == "__main__":
