@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 final class DataOption {
     @Option(names = "--data", paramLabel = "DIR",
             description = "Folder of the four IDX files (default: for mnist $GROUNDUP_DATA, else ~/.cache/groundup/DATASET; "
-                    + "with --resume, the folder the run recorded). Files of other content are trained on as they are; none is ever replaced.")
+                    + "train --resume: the folder the run recorded). A folder of your own is read as it is; no file in it is ever replaced.")
     Path data;
 
     Path dir(KnownDataset d) { return dir(d, null); }

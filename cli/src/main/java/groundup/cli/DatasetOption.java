@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 
 /** --dataset mnist|fashion-mnist. */
 final class DatasetOption {
-    @Option(names = "--dataset", paramLabel = "NAME", description = "mnist or fashion-mnist (default: mnist; for a checkpoint, the one it was trained on).")
+    @Option(names = "--dataset", paramLabel = "NAME", description = "mnist or fashion-mnist (default: mnist; where a checkpoint is given, the one it was trained on).")
     String dataset;
 
     /** The one asked for, else the default. */

@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
         description = "Classifies 28x28 grayscale PNGs (white on black, as MNIST; --invert for black on white), naming the class "
                 + "of the data set the checkpoint was trained on.")
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, paramLabel = "FILE") Path checkpoint;
+    @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint train wrote (checkpoint.safetensors or best.safetensors).")
+    Path checkpoint;
     @Option(names = "--invert", description = "The images are dark digits on a light background.") boolean invert;
     @Parameters(arity = "1..*", paramLabel = "PNG", description = "28x28 images, read by their stored samples (see InputImage): "
             + "gray of any bit depth, palette or RGB; a transparent pixel or another size is an error naming the file.")
