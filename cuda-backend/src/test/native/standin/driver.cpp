@@ -683,16 +683,16 @@ CUresult cuEventSynchronize(void* e) {
 }
 
 /**
- * Whether the device memory a queued copy touches is still allocated when the copy runs: a copy
- * replayed from a graph after its buffer was freed is a fault, as a launch's is. The stand-in's
- * quarantine keeps freed blocks recognisable for the last 64 MiB freed.
+ * Whether the device memory queued work touches (a copy, or a launch: what) is still allocated
+ * when the work runs: work replayed from a graph after its buffer was freed is a fault. The
+ * stand-in's quarantine keeps freed blocks recognisable for the last 64 MiB freed.
  */
-static bool liveWhenRun(uint64_t p, const char* who) {
+static bool liveWhenRun(uint64_t p, const char* who, const char* what = "copy") {
     auto d = device.find(p);
     if (d != device.blocks.end() && !d->second.freed) return true;
     char text[256];
-    snprintf(text, sizeof text, "%s: device memory at 0x%llx was freed before the copy ran (a graph replayed after freeing a buffer it uses)",
-             who, (unsigned long long)p);
+    snprintf(text, sizeof text, "%s: device memory at 0x%llx was freed before the %s ran (a graph replayed after freeing a buffer it uses)",
+             who, (unsigned long long)p, what);
     say("%s", text);
     faultText = text;
     sticky = CUDA_ERROR_ILLEGAL_ADDRESS;
@@ -888,18 +888,7 @@ CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned
         gu_gridDim = {gx, gy, gz};
         gu_blockDim = {bx, by, bz};
         unsigned threads = bx * by * bz;
-        for (uint64_t b : buffers) {         // freed since it was issued: a graph replayed after a buffer it was captured with was freed
-            auto d = device.blocks.find(b);
-            if (d == device.blocks.end() || d->second.freed) {
-                char text[256];
-                snprintf(text, sizeof text, "%s: its buffer at 0x%llx was freed before the launch ran (a graph replayed after freeing a buffer it uses)",
-                         name, (unsigned long long)b);
-                say("%s", text);
-                faultText = text;
-                sticky = CUDA_ERROR_ILLEGAL_ADDRESS;
-                return;
-            }
-        }
+        for (uint64_t b : buffers) if (!liveWhenRun(b, name, "launch")) return;
         bool order = barrier && (barrierLaunches++ % 2 == 1);
         void* fn = gu_race_launch(name, host->params, raceArgs) ? host->checked : host->fn;
         for (unsigned z = 0; z < gz; z++)

@@ -34,6 +34,7 @@ public final class ConvBlock implements Layer {
     private final Convolution conv;
     private final Relu relu;
     private final Pooling pool;                  // null: no pooling
+    private final List<Layer> parts;             // conv, relu[, pool]: made once, walked every step unfused
     private final boolean fused;
     private ConvGeometry pg;                     // the fused pooling's window over the conv's output
     private Tensor yp, argmax;                   // the fused pooling's output and winners
@@ -50,6 +51,7 @@ public final class ConvBlock implements Layer {
         this.conv = new Convolution(backend, channels, filters, kernel, kernel, stride, pad, init, rnd, name);
         this.relu = new Relu(backend);
         this.pool = poolSize > 0 ? new Pooling(backend, poolSize, poolSize, poolStride, 0) : null;
+        this.parts = pool == null ? List.of(conv, relu) : List.of(conv, relu, pool);
         this.fused = fused;
     }
 
@@ -60,7 +62,7 @@ public final class ConvBlock implements Layer {
     public boolean fused() { return fused; }
 
     /** The convolution, the ReLU and the pooling if any: what the block computes, one layer after another. */
-    @Override public List<Layer> parts() { return pool == null ? List.of(conv, relu) : List.of(conv, relu, pool); }
+    @Override public List<Layer> parts() { return parts; }
 
     @Override public Shape outputShape(Shape input) {
         Shape s = conv.outputShape(input);
