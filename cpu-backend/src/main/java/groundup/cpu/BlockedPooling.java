@@ -122,8 +122,12 @@ final class BlockedPooling {
         return unkept;
     }
 
-    /** yp, argmax (N, F, PH, PW) = maxPool(max(y, 0)), y in the blocked layout in src; argmax null: winners not kept. */
-    void forward(FloatBuffer src, float[] yp, float[] argmaxOrNull) {
+    /**
+     * yp, argmax (N, F, PH, PW) = maxPool(max(y, 0)), y in the blocked layout in src; argmax null:
+     * winners not kept. blockedYp, where not null, gets yp too, in src's blocked layout
+     * (N, ceil(F/B), PH, PW, B), padding lanes +0: what the next oneDNN convolution reads.
+     */
+    void forward(FloatBuffer src, float[] yp, float[] argmaxOrNull, FloatBuffer blockedYp) {
         float[] argmax = argmaxOrNull != null || book2x2 ? argmaxOrNull : unkept();     // only 2x2 skips the winners
         int len = block * hw;
         ChannelBlocks.forEach(parallel, images, filters, block, (t, item, image, c0, lanes) -> {
@@ -132,16 +136,20 @@ final class BlockedPooling {
             src.get(item * len, r, 0, len);
             if (vector) {
                 VectorPooling.pool2x2OfRelu(r, block, pool.w(), pool.outH(), pool.outW(), lanes, yp, argmax, out, bits[t]);
-                return;
-            }
-            if (book2x2) {
+            } else if (book2x2) {
                 pool2x2OfRelu(r, lanes, yp, argmax, out);
-                return;
+            } else {
+                for (int l = 0; l < lanes; l++) {
+                    for (int i = 0, at = l; i < hw; i++, at += block) p[l * hw + i] = Math.max(r[at], 0f);
+                }
+                for (int l = 0; l < lanes; l++) PlanePooling.maxPool(p, l * hw, yp, argmax, out + l * pooled, pool);
             }
-            for (int l = 0; l < lanes; l++) {
-                for (int i = 0, at = l; i < hw; i++, at += block) p[l * hw + i] = Math.max(r[at], 0f);
+            if (blockedYp != null) {                            // the tile's pooled planes, interleaved again, through r
+                for (int l = 0; l < block; l++) {
+                    for (int i = 0, at = l; i < pooled; i++, at += block) r[at] = l < lanes ? yp[out + l * pooled + i] : 0f;
+                }
+                blockedYp.put(item * block * pooled, r, 0, block * pooled);
             }
-            for (int l = 0; l < lanes; l++) PlanePooling.maxPool(p, l * hw, yp, argmax, out + l * pooled, pool);
         });
     }
 

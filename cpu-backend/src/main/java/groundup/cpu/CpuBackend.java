@@ -22,6 +22,8 @@ public final class CpuBackend implements Backend {
     private final Parallel parallel;
     private final BlasGemm blas;
     private final ConvolutionKind convolution;
+    private final boolean keepLayouts;
+    private final LayoutCounter layouts = new LayoutCounter();
     private double[] partials = new double[0];   // per-chunk sums of the reductions, grown, never shrunk
 
     /** The convolution path {@code groundup.cpu.convolution} names (auto when unset). */
@@ -45,7 +47,16 @@ public final class CpuBackend implements Backend {
     }
 
     CpuBackend(int threads, ConvolutionKind convolution) {
+        this(threads, convolution, keepLayoutsChosen(System.getProperty("groundup.cpu.layouts")));
+    }
+
+    /**
+     * keepLayouts: tensors a oneDNN convolution writes stay in its layout for the next one
+     * ({@link CpuMemory}); false: every oneDNN call converts its activations from and to NCHW.
+     */
+    CpuBackend(int threads, ConvolutionKind convolution, boolean keepLayouts) {
         if (threads <= 0) throw new IllegalArgumentException("groundup.threads must be positive, got " + threads);
+        this.keepLayouts = keepLayouts;
         NativeEnvironment.apply(threads);   // before BlasGemm loads OpenBLAS and anything loads oneDNN's libgomp
         this.parallel = new Parallel(threads);
         this.blas = new BlasGemm(parallel);
@@ -57,16 +68,49 @@ public final class CpuBackend implements Backend {
     @Override public String describe() {
         String env = NativeEnvironment.describe();
         return "cpu: " + parallel.threads() + " threads (groundup.threads), " + blas.describe() + ", "
-                + convolution.describe(parallel.threads()) + ", Java " + Runtime.version() + (env.isEmpty() ? "" : "; native environment: " + env);
+                + convolution.describe(parallel.threads()) + layoutsDescribed() + ", Java " + Runtime.version() + (env.isEmpty() ? "" : "; native environment: " + env);
     }
 
-    private float[] a(Tensor t, String op) { return (float[]) t.handle(this, op); }
+    private String layoutsDescribed() {
+        if ((convolution != ConvolutionKind.AUTO && convolution != ConvolutionKind.DNNL) || !Dnnl.available()) return "";
+        return keepLayouts ? ", oneDNN's layouts kept between its convolutions"
+                : ", activations converted to NCHW at every oneDNN call (groundup.cpu.layouts=converted)";
+    }
+
+    /**
+     * {@code groundup.cpu.layouts}: {@code kept} (the default) or {@code converted}, every oneDNN
+     * convolution converting its activations from and to NCHW: the way to measure what keeping
+     * saves (docs/benchmarks.md), and an oracle in tests.
+     */
+    static boolean keepLayoutsChosen(String property) {
+        String p = property == null ? "kept" : property.trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (p) {
+            case "kept" -> true;
+            case "converted" -> false;
+            default -> throw new IllegalArgumentException("groundup.cpu.layouts must be kept or converted, got '" + property + "'");
+        };
+    }
+
+    /**
+     * How many times this backend has carried an activation between NCHW and one of oneDNN's
+     * layouts since it was made (Java packs and unpacks, oneDNN reorders); weights not counted.
+     */
+    public long layoutConversions() { return layouts.conversions(); }
+
+    /** The floats those conversions carried. */
+    public long layoutConvertedFloats() { return layouts.floats(); }
+
+    /** A tensor's array, up to date, for a kernel that may write it ({@link CpuMemory#array}). */
+    private float[] a(Tensor t, String op) { return ((CpuMemory) t.handle(this, op)).array(); }
+
+    /** An input's array, up to date, for a kernel that only reads it: a blocked copy stays current ({@link CpuMemory#arrayToRead}). */
+    private float[] in(Tensor t, String op) { return ((CpuMemory) t.handle(this, op)).arrayToRead(); }
 
     /** The convolution {@code groundup.cpu.convolution} chose ({@link ConvolutionKind}). */
     @Override public Convolver convolver(ConvGeometry g, int filters) {
         return switch (convolution.forLayer(g)) {
             case AUTO -> throw new AssertionError("forLayer resolves auto");
-            case DNNL -> new DnnlConvolver(this, parallel, g, filters);
+            case DNNL -> new DnnlConvolver(this, parallel, layouts, keepLayouts, g, filters);
             case GEMM -> new CpuConvolver(this, parallel, g, filters);
             case IM2COL -> Backend.super.convolver(g, filters);
         };
@@ -75,13 +119,15 @@ public final class CpuBackend implements Backend {
     // ---- memory -------------------------------------------------------------------
 
     @Override public Tensor allocate(Shape shape) {
-        return Tensor.wrap(this, shape, new float[shape.size()], () -> { });
+        CpuMemory m = new CpuMemory(new float[shape.size()]);
+        return Tensor.wrap(this, shape, m, m::close);
     }
 
     /** The array itself: a training set is not copied onto the heap a second time (188 MB for MNIST's). */
     @Override public Tensor hold(float[] data, Shape shape) {
         if (data.length != shape.size()) throw new IllegalArgumentException("hold: " + data.length + " floats for " + shape);
-        return Tensor.wrap(this, shape, data, () -> { });
+        CpuMemory m = new CpuMemory(data);
+        return Tensor.wrap(this, shape, m, m::close);
     }
 
     @Override public void upload(float[] src, int offset, Tensor dst) {
@@ -91,7 +137,7 @@ public final class CpuBackend implements Backend {
 
     @Override public void download(Tensor src, float[] dst, int offset) {
         Checks.download(this, src, dst, offset);
-        System.arraycopy(a(src, "download"), 0, dst, offset, src.size());
+        System.arraycopy(in(src, "download"), 0, dst, offset, src.size());
     }
 
     @Override public void fill(Tensor t, float value) {
@@ -101,7 +147,7 @@ public final class CpuBackend implements Backend {
 
     @Override public void copy(Tensor src, Tensor dst) {
         Checks.elementwise(this, "copy", src, dst);
-        System.arraycopy(a(src, "copy"), 0, a(dst, "copy"), 0, src.size());
+        System.arraycopy(in(src, "copy"), 0, a(dst, "copy"), 0, src.size());
     }
 
     // ---- linear algebra ------------------------------------------------------------
@@ -110,7 +156,7 @@ public final class CpuBackend implements Backend {
         Checks.gemm(this, transA, transB, ta, tb, tc);
         int m = tc.shape().rows(), n = tc.shape().cols();
         int k = transA ? ta.shape().rows() : ta.shape().cols();
-        blas.sgemm(transA, transB, m, n, k, alpha, a(ta, "gemm"), ta.shape().cols(), a(tb, "gemm"), tb.shape().cols(),
+        blas.sgemm(transA, transB, m, n, k, alpha, in(ta, "gemm"), ta.shape().cols(), in(tb, "gemm"), tb.shape().cols(),
                 beta, a(tc, "gemm"), n);
     }
 
@@ -135,7 +181,7 @@ public final class CpuBackend implements Backend {
 
     @Override public void im2col(Tensor tx, ConvGeometry g, Tensor tcol) {
         Checks.im2col(this, tx, g, tcol);
-        float[] x = a(tx, "im2col"), col = a(tcol, "im2col");
+        float[] x = in(tx, "im2col"), col = a(tcol, "im2col");
         int oh = g.outH(), ow = g.outW(), rowLen = g.c() * g.kh() * g.kw();
         // one task per output row (n, oy): its ow rows of col, ow*rowLen floats (16 KB for
         // DeepConvNet's conv2), stay in L1 while they are filled column by column, so the

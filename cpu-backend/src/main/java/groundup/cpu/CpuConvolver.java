@@ -71,7 +71,7 @@ final class CpuConvolver implements Convolver {
 
     @Override public int filters() { return filters; }
 
-    private float[] a(Tensor t, String op) { return (float[]) t.handle(backend, op); }
+    private float[] a(Tensor t, String op) { return ((CpuMemory) t.handle(backend, op)).array(); }
 
     @Override public void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty) {
         Checks.convolution(backend, g, filters, tx, tw, tb, ty);

@@ -65,9 +65,16 @@ final class DnnlConvolver implements Convolver {
     private final ComposedReluPool reluPool;            // pooling where y or dy is in a layout BlockedPooling does not read
     private final Parallel parallel;
     private BlockedPooling pooledY, pooledDy;            // made on the first fused call with a pooling, and for a new one
+    private memory.desc pooledLayout;                    // pooledY's output in y's channel blocks, for the next convolution
+    private long[] pooledDims;                           // its {N, F, PH, PW}
+    private final boolean keepLayouts;                   // outputs stay in oneDNN's layout, inputs are read in it (CpuMemory)
+    private final LayoutCounter counter;
 
-    DnnlConvolver(CpuBackend backend, Parallel parallel, ConvGeometry g, int filters) {
+    /** keepLayouts: tensors keep oneDNN's layout between convolutions ({@link CpuMemory}); else every call converts. */
+    DnnlConvolver(CpuBackend backend, Parallel parallel, LayoutCounter counter, boolean keepLayouts, ConvGeometry g, int filters) {
         this.backend = backend;
+        this.counter = counter;
+        this.keepLayouts = keepLayouts;
         this.g = g;
         this.filters = filters;
         this.reluPool = new ComposedReluPool(backend, this);
@@ -88,7 +95,7 @@ final class DnnlConvolver implements Convolver {
         convolution_backward_weights.primitive_desc wpd = keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
                 any(xDims), any(wDims), bDesc, any(yDims), strides, pad, pad, fpd, deterministic, false));
 
-        DnnlOperand.Factory op = new DnnlOperand.Factory(eng, stream, parallel, owned);
+        DnnlOperand.Factory op = new DnnlOperand.Factory(eng, stream, parallel, counter, owned);
         xFwd = op.operand(xDims, memory.format_tag.nchw, fpd.src_desc());
         wFwd = op.operand(wDims, memory.format_tag.oihw, fpd.weights_desc());
         yFwd = op.operand(yDims, memory.format_tag.nchw, fpd.dst_desc());
@@ -122,7 +129,34 @@ final class DnnlConvolver implements Convolver {
 
     @Override public int filters() { return filters; }
 
-    private float[] a(Tensor t) { return (float[]) t.handle(backend, "convolution"); }
+    private CpuMemory m(Tensor t) { return (CpuMemory) t.handle(backend, "convolution"); }
+
+    /** An input's array, up to date. */
+    private float[] in(Tensor t) { return m(t).arrayToRead(); }
+
+    /** An output's array, to be overwritten whole. */
+    private float[] out(Tensor t) { return m(t).arrayToOverwrite(); }
+
+    /**
+     * op holds t: pointed at t's blocked copy where that holds t in op's layout (the previous
+     * convolution wrote it so), else loaded from t's array.
+     */
+    private void bindOrLoad(DnnlOperand op, Tensor t) {
+        CpuMemory mem = m(t);
+        CpuMemory.Blocked copy = keepLayouts && op.blockedActivation() ? mem.blockedIfCurrent(op.desc()) : null;
+        if (copy != null) op.bind(copy);
+        else op.load(mem.arrayToRead());
+    }
+
+    /** Whether op, an output, is written straight into its tensor's blocked copy ({@link #bindOutput}). */
+    private boolean keeps(DnnlOperand op) { return keepLayouts && op.blockedActivation(); }
+
+    /** op, an output, pointed at t's blocked copy (made on the first call), for the primitive to write in place. */
+    private CpuMemory bindOutput(DnnlOperand op, Tensor t) {
+        CpuMemory mem = m(t);
+        op.bind(mem.blockedToWrite(op.desc(), op.dims(), op.channelBlock(), parallel, counter));
+        return mem;
+    }
 
     @Override public void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty) { forward(tx, tw, tb, ty, false); }
 
@@ -132,19 +166,28 @@ final class DnnlConvolver implements Convolver {
      */
     @Override public void forwardRelu(Tensor tx, Tensor tw, Tensor tb, Tensor ty) { forward(tx, tw, tb, ty, true); }
 
+    /** y stays in oneDNN's layout, ReLU'd there, where it keeps layouts; else it is stored to the array, ReLU'd on the way. */
     private void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty, boolean relu) {
         Checks.convolution(backend, g, filters, tx, tw, tb, ty);
+        if (keeps(yFwd)) {
+            CpuMemory my = bindOutput(yFwd, ty);
+            runForward(tx, tw, tb);
+            if (relu) yFwd.bound().relu();
+            my.wroteBlocked();
+            return;
+        }
+        yFwd.bindOwn();
         runForward(tx, tw, tb);
-        if (relu) yFwd.storeRelu(a(ty));
-        else yFwd.store(a(ty));
+        if (relu) yFwd.storeRelu(out(ty));
+        else yFwd.store(out(ty));
     }
 
     /** yFwd's inner = conv(x, w) + b. */
     private void runForward(Tensor tx, Tensor tw, Tensor tb) {
-        xFwd.load(a(tx));
+        bindOrLoad(xFwd, tx);
         lastX = tx;
-        wFwd.load(a(tw));
-        bias.position(0).put(a(tb), 0, filters);
+        wFwd.load(in(tw));
+        bias.position(0).put(in(tb), 0, filters);
         fwd.execute(stream, fwdArgs);
         stream._wait();
     }
@@ -171,9 +214,24 @@ final class DnnlConvolver implements Convolver {
         }
         Checks.convolution(backend, g, filters, tx, tw, tb, null);
         Checks.convolutionPool(backend, g, filters, pool, typ, targ);
-        if (pooledY == null || !pooledY.geometry().equals(pool)) pooledY = new BlockedPooling(parallel, yFwd.channelBlock(), pool);
+        if (pooledY == null || !pooledY.geometry().equals(pool)) {
+            pooledY = new BlockedPooling(parallel, yFwd.channelBlock(), pool);
+            pooledDims = new long[] {pool.n(), pool.c(), pool.outH(), pool.outW()};
+            pooledLayout = keep(new memory.desc(pooledDims, memory.data_type.f32,
+                    yFwd.channelBlock() == 16 ? memory.format_tag.nChw16c : memory.format_tag.nChw8c));
+        }
+        yFwd.bindOwn();
         runForward(tx, tw, tb);
-        pooledY.forward(yFwd.innerFloats(), a(typ), targ == null ? null : a(targ));
+        CpuMemory mp = m(typ);
+        float[] yp = mp.arrayToOverwrite(), argmax = targ == null ? null : out(targ);
+        if (keepLayouts && yFwd.channelBlock() > 1) {
+            // both: the next convolution reads the blocked copy, this one's backward the array (its mask)
+            CpuMemory.Blocked copy = mp.blockedToWrite(pooledLayout, pooledDims, yFwd.channelBlock(), parallel, counter);
+            pooledY.forward(yFwd.innerFloats(), yp, argmax, copy.activation.floats());
+            mp.wroteBoth();
+        } else {
+            pooledY.forward(yFwd.innerFloats(), yp, argmax, null);
+        }
     }
 
     /** dy is unpooled straight into the layout oneDNN reads it in, where that is a blocked one ({@link BlockedPooling}). */
@@ -186,37 +244,57 @@ final class DnnlConvolver implements Convolver {
         Checks.convolutionBackward(backend, g, filters, tx, tw, null, tdw, tdb, tdx);
         Checks.convolutionPool(backend, g, filters, pool, typ, targ, tdyp);
         if (pooledDy == null || !pooledDy.geometry().equals(pool)) pooledDy = new BlockedPooling(parallel, dyData.channelBlock(), pool);
-        pooledDy.backward(a(tdyp), a(typ), a(targ), dyData.innerFloats());
+        dyData.bindOwn();
+        pooledDy.backward(in(tdyp), in(typ), in(targ), dyData.innerFloats());
         backwardFromDy(tx, tw, tdw, tdb, tdx);
     }
 
-    /** ty null: plain backward; else dy masked to where ty is positive. */
+    /**
+     * ty null: plain backward; else dy masked to where ty is positive, in oneDNN's layout where
+     * both dy and y are held in it (the next convolution's dx, this one's kept output).
+     */
     private void backward(Tensor tx, Tensor tw, Tensor ty, Tensor tdy, Tensor tdw, Tensor tdb, Tensor tdx) {
         Checks.convolutionBackward(backend, g, filters, tx, tw, tdy, tdw, tdb, tdx);
-        if (ty == null) dyData.load(a(tdy));
-        else dyData.loadReluMasked(a(tdy), a(ty));
+        if (ty == null) {
+            bindOrLoad(dyData, tdy);
+        } else {
+            CpuMemory mdy = m(tdy), my = m(ty);
+            CpuMemory.Blocked dyCopy = keepLayouts && dyData.blockedActivation() ? mdy.blockedIfCurrent(dyData.desc()) : null;
+            CpuMemory.Blocked yCopy = dyCopy == null ? null : my.blockedIfCurrent(dyData.desc());
+            dyData.bindOwn();
+            if (yCopy != null) dyData.bound().maskedFrom(dyCopy.activation, yCopy.activation);
+            else dyData.loadReluMasked(mdy.arrayToRead(), my.arrayToRead());
+        }
         backwardFromDy(tx, tw, tdw, tdb, tdx);
     }
 
     /** dx, dw, db from dy, already in dyData's inner memory. */
     private void backwardFromDy(Tensor tx, Tensor tw, Tensor tdw, Tensor tdb, Tensor tdx) {
         if (tdx != null) {
-            wData.load(a(tw));
-            bwdData.execute(stream, bwdDataArgs);
-            stream._wait();
-            dxData.store(a(tdx));
+            wData.load(in(tw));
+            if (keeps(dxData)) {
+                CpuMemory mdx = bindOutput(dxData, tdx);
+                bwdData.execute(stream, bwdDataArgs);
+                stream._wait();
+                mdx.wroteBlocked();
+            } else {
+                dxData.bindOwn();
+                bwdData.execute(stream, bwdDataArgs);
+                stream._wait();
+                dxData.store(out(tdx));
+            }
         }
         // x: forward's copy where this is forward's x; dy: the copy bwdData read
         if (tx != lastX) {
-            xFwd.load(a(tx));
+            bindOrLoad(xFwd, tx);
             lastX = tx;
         }
         if (xWts != xFwd) xWts.loadFromSibling();
         if (dyWts != dyData) dyWts.loadFromSibling();
         bwdWts.execute(stream, bwdWtsArgs);
         stream._wait();
-        dwWts.store(a(tdw));
-        biasGrad.position(0).get(a(tdb), 0, filters);
+        dwWts.store(out(tdw));
+        biasGrad.position(0).get(out(tdb), 0, filters);
     }
 
     private static memory.desc any(long[] dims) {

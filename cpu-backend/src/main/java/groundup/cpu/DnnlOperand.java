@@ -20,8 +20,10 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
  * from and stored to a tensor's Java array in our plain layout (NCHW; (F, C, kh, kw) weights).
  * <ul>
  * <li>Activations in a channel-blocked layout (nChw16c, nChw8c: {@link #channelBlock}) are packed
- *     and unpacked in Java, straight between the array and the inner memory, a (B, H*W) tile
- *     per (image, channel block) through an array that stays in cache: one pass over memory.
+ *     and unpacked in Java, straight between the array and the inner memory
+ *     ({@link BlockedActivation}): one pass over memory. Or not at all: the inner memory can be
+ *     pointed at a tensor's own blocked copy ({@link #bind}), which another convolution wrote
+ *     or this one writes for the next ({@link CpuMemory}).
  * <li>Anything else (weights, other layouts) is copied off-heap as it is (a bulk copy split over
  *     the backend's threads) and, where the primitive chose another layout, reordered by
  *     oneDNN, and back for outputs: two passes.
@@ -33,11 +35,14 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
  */
 final class DnnlOperand {
     private final memory inner;
+    private final memory.desc desc;         // inner's layout, as oneDNN chose it
+    private final Pointer ownHandle;        // inner's own memory, where bindOwn points it back
     private final FloatBuffer plain;        // the plain copy's floats; inner's own where the layouts agree; null where pack carries it
-    private final FloatBuffer innerFloats;  // inner's floats, in its layout
+    private final FloatBuffer innerFloats;  // inner's own floats, in its layout
     private final int len;
     private final Parallel parallel;
     private final stream stream;
+    private final LayoutCounter counter;
     private final String layout;
     private final primitive toInner, toPlain;
     private final IntMemoryMap toInnerArgs, toPlainArgs;
@@ -46,19 +51,20 @@ final class DnnlOperand {
     private final IntMemoryMap fromSiblingArgs;
     private static final int BLOCK = 4096;      // floats: 16 KB, half an L1
     private float[][] blocks;                   // one per thread, for loadReluMasked and storeRelu; made on the first call
-    private final int images, channels, hw;     // of an activation (N, C, H, W); 0 for weights
-    private float[][] tiles;                    // one (B, H*W) tile per thread for the blocked layouts; made on the first call
+    private final long[] dims;
+    private final boolean activation;           // (N, C, H, W), not weights
+    private final BlockedActivation own;        // inner's own memory as a blocked activation, or null
+    private BlockedActivation bound;            // what inner points at now: own, or a tensor's blocked copy
 
     private DnnlOperand(Factory f, long[] dims, memory.format_tag plainTag, memory.desc wanted, DnnlOperand sibling) {
         this.parallel = f.parallel;
         this.stream = f.stream;
+        this.counter = f.counter;
+        this.dims = dims.clone();
         long floats = 1;
         for (long d : dims) floats *= d;
         len = Math.toIntExact(floats);
-        boolean activation = dims.length == 4 && plainTag == memory.format_tag.nchw;
-        images = activation ? (int) dims[0] : 0;
-        channels = activation ? (int) dims[1] : 0;
-        hw = activation ? (int) (dims[2] * dims[3]) : 0;
+        activation = dims.length == 4 && plainTag == memory.format_tag.nchw;
         memory.desc plainDesc = f.keep(new memory.desc(dims, memory.data_type.f32, plainTag));
         if (wanted.equals(plainDesc)) {
             FloatPointer data = f.keep(new FloatPointer(floats));
@@ -68,11 +74,19 @@ final class DnnlOperand {
             toInnerArgs = toPlainArgs = null;
             layout = "plain";
         } else {
-            inner = f.keep(new memory(wanted, f.eng));
             layout = name(f, dims, wanted);
-            // a view of the memory oneDNN allocated (padded blocks included); it lives as long as inner
             long innerLen = wanted.get_size() / Float.BYTES;
-            innerFloats = new FloatPointer(inner.get_data_handle()).capacity(innerLen).limit(innerLen).position(0).asBuffer();
+            if (activation && channelBlock() > 1) {
+                // Our own buffer, not one oneDNN allocates: bind() points inner elsewhere, and oneDNN
+                // frees a buffer it allocated as soon as its memory is pointed elsewhere.
+                FloatPointer data = aligned(f, innerLen);
+                inner = f.keep(new memory(wanted, f.eng, data));
+                innerFloats = data.asBuffer();
+            } else {
+                inner = f.keep(new memory(wanted, f.eng));
+                // a view of the memory oneDNN allocated (padded blocks included); it lives as long as inner
+                innerFloats = new FloatPointer(inner.get_data_handle()).capacity(innerLen).limit(innerLen).position(0).asBuffer();
+            }
             if (activation && channelBlock() > 1) {          // pack and unpack carry it: no plain copy, no reorders
                 plain = null;
                 toInner = toPlain = null;
@@ -87,6 +101,9 @@ final class DnnlOperand {
                 toPlainArgs = args(f, inner, plainMem);
             }
         }
+        desc = f.keep(inner.get_desc());
+        ownHandle = inner.get_data_handle();
+        own = bound = blockedActivation() ? new BlockedActivation(dims, channelBlock(), innerFloats, parallel, counter) : null;
         this.sibling = sibling;
         if (sibling != null) {
             fromSibling = f.keep(new reorder(sibling.inner, inner));
@@ -95,6 +112,16 @@ final class DnnlOperand {
             fromSibling = null;
             fromSiblingArgs = null;
         }
+    }
+
+    /**
+     * n floats off-heap at a 64-byte boundary (a cache line, an AVX-512 vector), as oneDNN aligns
+     * what it allocates: a view into a slightly larger allocation, which goes to the owned list.
+     */
+    private static FloatPointer aligned(Factory f, long n) {
+        FloatPointer raw = f.keep(new FloatPointer(n + 16));
+        long skip = ((64 - raw.address() % 64) % 64) / Float.BYTES;
+        return raw.getPointer(skip).capacity(n).limit(n);
     }
 
     /** The blocked activation layouts by name, for tests and profiles; other layouts as "reordered". */
@@ -129,8 +156,35 @@ final class DnnlOperand {
         };
     }
 
-    /** The inner memory's floats, in its own layout (see {@link #channelBlock}): for kernels that read or write it in place. */
+    /** The inner memory's own floats, in its layout (see {@link #channelBlock}): for kernels that read or write it in place. */
     FloatBuffer innerFloats() { return innerFloats; }
+
+    /** inner's layout as oneDNN chose it: what a tensor's blocked copy must be in to be bound ({@link #bind}). */
+    memory.desc desc() { return desc; }
+
+    /** The dims {N, C, H, W} (activations) or {F, C, kh, kw} (weights); the operand's own array, not to be changed. */
+    long[] dims() { return dims; }
+
+    /**
+     * Points inner at a tensor's blocked copy in this operand's layout, for a primitive to read or
+     * write it in place: no pack, no unpack. Until {@link #bindOwn}.
+     */
+    void bind(CpuMemory.Blocked copy) {
+        if (!blockedActivation()) throw new IllegalStateException("only a channel-blocked activation binds a tensor's copy, not " + layout);
+        inner.set_data_handle(copy.handle());
+        bound = copy.activation;
+    }
+
+    /** Points inner back at its own memory, which load, pack and the kernels on innerFloats use. */
+    void bindOwn() {
+        if (bound != own) {
+            inner.set_data_handle(ownHandle);
+            bound = own;
+        }
+    }
+
+    /** What inner holds, as a blocked activation: its own memory or a bound tensor copy; null where not channel-blocked. */
+    BlockedActivation bound() { return bound; }
 
     /** Whether a primitive wanting this layout can share this operand. */
     boolean holds(memory.desc layout) { return inner.get_desc().equals(layout); }
@@ -140,8 +194,9 @@ final class DnnlOperand {
 
     /** inner = src, a plain array of the operand's size. */
     void load(float[] src) {
+        bindOwn();
         if (blockedActivation()) {
-            pack(src, null);
+            own.pack(src, null);
             return;
         }
         int parts = parts();
@@ -151,10 +206,21 @@ final class DnnlOperand {
                 plain.put(from, src, from, to - from);
             }
         });
-        if (toInner != null) {
-            toInner.execute(stream, toInnerArgs);
-            stream._wait();
-        }
+        reorderToInner();
+    }
+
+    private void reorderToInner() {
+        if (toInner == null) return;
+        if (activation) counter.converted(len);
+        toInner.execute(stream, toInnerArgs);
+        stream._wait();
+    }
+
+    private void reorderToPlain() {
+        if (toPlain == null) return;
+        if (activation) counter.converted(len);
+        toPlain.execute(stream, toPlainArgs);
+        stream._wait();
     }
 
     /**
@@ -163,8 +229,9 @@ final class DnnlOperand {
      * the mask adds a read of y to the copy instead of a pass of its own.
      */
     void loadReluMasked(float[] src, float[] y) {
+        bindOwn();
         if (blockedActivation()) {
-            pack(src, y);
+            own.pack(src, y);
             return;
         }
         int parts = parts();
@@ -182,10 +249,7 @@ final class DnnlOperand {
                 }
             }
         });
-        if (toInner != null) {
-            toInner.execute(stream, toInnerArgs);
-            stream._wait();
-        }
+        reorderToInner();
     }
 
     /**
@@ -195,6 +259,8 @@ final class DnnlOperand {
      * on AVX2 kernels in nChw8c, the rest on AVX-512 in nChw16c).
      */
     void loadFromSibling() {
+        bindOwn();
+        if (activation) counter.converted(len);
         fromSibling.execute(stream, fromSiblingArgs);
         stream._wait();
     }
@@ -205,13 +271,10 @@ final class DnnlOperand {
     /** dst = inner, into a plain array of the operand's size. */
     void store(float[] dst) {
         if (blockedActivation()) {
-            unpack(dst, false);
+            bound.unpack(dst, false);
             return;
         }
-        if (toPlain != null) {
-            toPlain.execute(stream, toPlainArgs);
-            stream._wait();
-        }
+        reorderToPlain();
         int parts = parts();
         parallel.forRange(parts, 1, (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
@@ -227,13 +290,10 @@ final class DnnlOperand {
      */
     void storeRelu(float[] dst) {
         if (blockedActivation()) {
-            unpack(dst, true);
+            bound.unpack(dst, true);
             return;
         }
-        if (toPlain != null) {
-            toPlain.execute(stream, toPlainArgs);
-            stream._wait();
-        }
+        reorderToPlain();
         int parts = parts();
         if (blocks == null) blocks = new float[parallel.threads()][BLOCK];
         parallel.forRange(parts, 1, (lo, hi) -> {
@@ -249,54 +309,8 @@ final class DnnlOperand {
         });
     }
 
-    /** An activation that oneDNN holds channel-blocked (nChw16c, nChw8c): {@link #pack} and {@link #unpack} carry it. */
-    private boolean blockedActivation() { return images > 0 && channelBlock() > 1; }
-
-    /**
-     * inner = src (N, C, H, W) in the blocked layout (N, ceil(C/B), H, W, B), padding channels
-     * +0 (oneDNN reads them: a NaN there would reach real outputs through a zero weight); where
-     * y is given, src masked to where y is positive (loadReluMasked's mask). Per (image, block):
-     * B planes of src are interleaved into a tile, which goes off-heap in one bulk copy.
-     */
-    private void pack(float[] src, float[] y) {
-        int block = channelBlock(), tile = block * hw;
-        if (tiles == null) tiles = new float[parallel.threads()][tile];
-        ChannelBlocks.forEach(parallel, images, channels, block, (t, item, image, c0, lanes) -> {
-            float[] r = tiles[t];
-            int plane = (image * channels + c0) * hw;               // channel c0's plane
-            for (int l = 0; l < lanes; l++, plane += hw) {          // plane by plane: reads run along the array
-                if (y == null) {
-                    for (int i = 0, at = l; i < hw; i++, at += block) r[at] = src[plane + i];
-                } else {
-                    for (int i = 0, at = l; i < hw; i++, at += block) {
-                        r[at] = ReluGradient.of(src[plane + i], y[plane + i]);
-                    }
-                }
-            }
-            for (int l = lanes; l < block; l++) {
-                for (int at = l; at < tile; at += block) r[at] = 0f;
-            }
-            innerFloats.put(item * tile, r, 0, tile);
-        });
-    }
-
-    /** dst (N, C, H, W) = inner, from the blocked layout; with relu, max(inner, 0) (CpuBackend's ReLU: NaN kept). The inverse of {@link #pack}. */
-    private void unpack(float[] dst, boolean relu) {
-        int block = channelBlock(), tile = block * hw;
-        if (tiles == null) tiles = new float[parallel.threads()][tile];
-        ChannelBlocks.forEach(parallel, images, channels, block, (t, item, image, c0, lanes) -> {
-            float[] r = tiles[t];
-            int plane = (image * channels + c0) * hw;
-            innerFloats.get(item * tile, r, 0, tile);
-            for (int l = 0; l < lanes; l++, plane += hw) {          // plane by plane: writes run along the array
-                if (relu) {
-                    for (int i = 0, at = l; i < hw; i++, at += block) dst[plane + i] = Math.max(r[at], 0f);
-                } else {
-                    for (int i = 0, at = l; i < hw; i++, at += block) dst[plane + i] = r[at];
-                }
-            }
-        });
-    }
+    /** An activation that oneDNN holds channel-blocked (nChw16c, nChw8c): {@link BlockedActivation} carries it. */
+    boolean blockedActivation() { return activation && channelBlock() > 1; }
 
     /** One part per thread, fewer where the copy is small (64K floats at least a part). */
     private int parts() {
@@ -308,12 +322,14 @@ final class DnnlOperand {
         final engine eng;
         final stream stream;
         final Parallel parallel;
+        final LayoutCounter counter;
         private final List<Pointer> owned;
 
-        Factory(engine eng, stream stream, Parallel parallel, List<Pointer> owned) {
+        Factory(engine eng, stream stream, Parallel parallel, LayoutCounter counter, List<Pointer> owned) {
             this.eng = eng;
             this.stream = stream;
             this.parallel = parallel;
+            this.counter = counter;
             this.owned = owned;
         }
 

@@ -89,13 +89,26 @@ class BlockedPoolingTest {
                     BlockedPooling bp = new BlockedPooling(parallel, block, pool, vector);
                     assertEquals(vector && block % 8 == 0 && PlanePooling.isBook2x2(pool), bp.vectorized(), what);
                     float[] yp = new float[pooled], arg = new float[pooled];
-                    bp.forward(blocked, yp, arg);
+                    FloatBuffer blockedYp = ByteBuffer.allocateDirect(n * blocks * block * pooledPlane * Float.BYTES)
+                            .order(ByteOrder.nativeOrder()).asFloatBuffer();
+                    for (int i = 0; i < blockedYp.capacity(); i++) blockedYp.put(i, Float.NaN);
+                    bp.forward(blocked, yp, arg, blockedYp);
+                    for (int img = 0; img < n; img++) {                    // yp again, blocked as y was; padding lanes +0
+                        for (int ch = 0; ch < blocks * block; ch++) {
+                            for (int p = 0; p < pooledPlane; p++) {
+                                float got = blockedYp.get(((img * blocks + ch / block) * pooledPlane + p) * block + ch % block);
+                                float want = ch < f ? yp[(img * f + ch) * pooledPlane + p] : 0f;
+                                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got),
+                                        "blocked yp of image " + img + " channel " + ch + " at " + p + ", " + what);
+                            }
+                        }
+                    }
                     float[] ypOnly = new float[pooled];
-                    bp.forward(blocked, ypOnly, null);                      // inference: no winners kept
+                    bp.forward(blocked, ypOnly, null, null);                // inference: no winners kept
                     assertArrayEquals(bits(yp), bits(ypOnly), "pooled values without winners, " + what);
                     if (vector) {                                           // the same bits as the scalar loops, NaNs included
                         float[] sp = new float[pooled], sa = new float[pooled];
-                        new BlockedPooling(parallel, block, pool, false).forward(blocked, sp, sa);
+                        new BlockedPooling(parallel, block, pool, false).forward(blocked, sp, sa, null);
                         assertArrayEquals(bits(sp), bits(yp), "vector against scalar pooled bits, " + what);
                         assertArrayEquals(sa, arg, "vector against scalar winners, " + what);
                     }

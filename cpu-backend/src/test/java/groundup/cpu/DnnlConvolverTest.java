@@ -15,8 +15,8 @@ class DnnlConvolverTest {
 
     @Test void wideLayersRunInBlockedLayouts() {
         try (CpuBackend b = new CpuBackend(2, ConvolutionKind.DNNL);
-             DnnlConvolver conv2 = new DnnlConvolver(b, new Parallel(2), new ConvGeometry(4, 16, 28, 28, 3, 3, 1, 1), 16);
-             DnnlConvolver padded = new DnnlConvolver(b, new Parallel(1), new ConvGeometry(3, 20, 7, 6, 3, 3, 1, 2), 24)) {
+             DnnlConvolver conv2 = new DnnlConvolver(b, new Parallel(2), new LayoutCounter(), true, new ConvGeometry(4, 16, 28, 28, 3, 3, 1, 1), 16);
+             DnnlConvolver padded = new DnnlConvolver(b, new Parallel(1), new LayoutCounter(), true, new ConvGeometry(3, 20, 7, 6, 3, 3, 1, 2), 24)) {
             for (DnnlConvolver c : new DnnlConvolver[] {conv2, padded}) {
                 String l = c.layouts();
                 assertTrue(l.matches("x nChw(16|8)c, w .*, y nChw(16|8)c, dy nChw(16|8)c, dx nChw(16|8)c, dw .*"), l);
@@ -31,7 +31,7 @@ class DnnlConvolverTest {
      */
     @Test void conv4TakesWhateverLayoutsItsKernelsWant() {
         try (CpuBackend b = new CpuBackend(2, ConvolutionKind.DNNL);
-             DnnlConvolver conv4 = new DnnlConvolver(b, new Parallel(2), new ConvGeometry(2, 32, 14, 14, 3, 3, 1, 2), 32)) {
+             DnnlConvolver conv4 = new DnnlConvolver(b, new Parallel(2), new LayoutCounter(), true, new ConvGeometry(2, 32, 14, 14, 3, 3, 1, 2), 32)) {
             String l = conv4.layouts();
             assertTrue(l.matches("x nChw(16|8)c, .*") && (!l.contains("for dw") || l.contains("x for dw nChw")), l);
             System.out.println("DeepConvNet conv4 on this machine: " + l);

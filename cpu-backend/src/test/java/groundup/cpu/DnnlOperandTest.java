@@ -38,7 +38,7 @@ class DnnlOperandTest {
                         stream st = keep(owned, new stream(eng));
                         long[] dims = {s[0], s[1], s[2], s[3]};
                         memory.desc blocked = keep(owned, new memory.desc(dims, memory.data_type.f32, tag));
-                        DnnlOperand op = new DnnlOperand.Factory(eng, st, parallel, owned).operand(dims, memory.format_tag.nchw, blocked);
+                        DnnlOperand op = new DnnlOperand.Factory(eng, st, parallel, new LayoutCounter(), owned).operand(dims, memory.format_tag.nchw, blocked);
                         assertEquals(tag == memory.format_tag.nChw16c ? 16 : 8, op.channelBlock(), what);
                         int len = s[0] * s[1] * s[2] * s[3];
                         float[] x = values(r, len), y = values(r, len);

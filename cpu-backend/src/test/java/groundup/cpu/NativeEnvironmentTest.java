@@ -126,7 +126,7 @@ class NativeEnvironmentTest {
             CpuBackend b = (CpuBackend) new CpuBackendProvider().create();
             ConvGeometry g = new ConvGeometry(2, 16, 12, 12, 3, 3, 1, 1);
             try (Tensor x = b.allocate(Shape.of(2, 16, 12, 12)); Tensor w = b.allocate(Shape.of(16, 16 * 9)); Tensor bias = b.allocate(Shape.of(16));
-                 Tensor y = b.allocate(Shape.of(2, 16, 12, 12)); Convolver c = new DnnlConvolver(b, new Parallel(1), g, 16)) {
+                 Tensor y = b.allocate(Shape.of(2, 16, 12, 12)); Convolver c = new DnnlConvolver(b, new Parallel(1), new LayoutCounter(), true, g, 16)) {
                 c.forward(x, w, bias, y);
             }
             NativeEnvironment.LibC libc = Native.load("c", NativeEnvironment.LibC.class);
