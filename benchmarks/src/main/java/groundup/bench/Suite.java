@@ -44,6 +44,7 @@ public final class Suite {
             new String[] {"simple-cnn", "deep-cnn"}, new String[] {"100", "1000"});
 
     public static void main(String[] args) throws Exception {
+        System.setProperty("java.awt.headless", "true");       // the charts draw off screen, with or without a display
         System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
         String cmd = args.length > 0 ? args[0] : "quick";
         if (cmd.equals("gemm")) {
