@@ -14,7 +14,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs the JMH suite on every backend that can load here (the others are skipped with their
- * reason), then writes the Markdown report and charts.
+ * reason), then writes the Markdown report and charts. {@code ./groundup bench quick|full} runs it
+ * with the launcher's JVM options into a new runs/ folder (the command line's BenchCommand).
  *
  * <pre>
  * java -jar benchmarks/target/groundup-benchmarks.jar quick|full [--out DIR] [--pytorch FILE]
