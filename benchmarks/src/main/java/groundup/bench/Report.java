@@ -81,11 +81,14 @@ final class Report {
         }
         md.append("\n![GEMM](gemm.png)\n\n![training and inference](train.png)\n");
         Files.writeString(out.resolve("report.md"), md.toString());
-        Charts.bars(out.resolve("gemm.png"), "GEMM throughput (GFLOP/s, higher is better)", rows.values().stream()
-                .filter(r -> r.group().equals("GEMM")).toList(), torch);
-        Charts.bars(out.resolve("train.png"), "Training step and inference (images/s, higher is better)", rows.values().stream()
-                .filter(r -> r.group().startsWith("Training") || r.group().startsWith("Inference")).toList(), torch);
-        System.out.println("wrote " + out.resolve("report.md") + ", " + out.resolve("gemm.png") + ", " + out.resolve("train.png"));
+        List<String> wrote = new ArrayList<>(List.of(out.resolve("report.md").toString()));
+        if (Charts.bars(out.resolve("gemm.png"), "GEMM throughput (GFLOP/s, higher is better)", rows.values().stream()
+                .filter(r -> r.group().equals("GEMM")).toList(), torch)) wrote.add(out.resolve("gemm.png").toString());
+        if (Charts.bars(out.resolve("train.png"), "Training step and inference (images/s, higher is better)", rows.values().stream()
+                .filter(r -> r.group().startsWith("Training") || r.group().startsWith("Inference")).toList(), torch)) {
+            wrote.add(out.resolve("train.png").toString());
+        }
+        System.out.println("wrote " + String.join(", ", wrote));
     }
 
     private static double[] raw(JsonObject metric) {

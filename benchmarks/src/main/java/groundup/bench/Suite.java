@@ -14,7 +14,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs the JMH suite on every backend that can load here (the others are skipped with their
- * reason), then writes the Markdown report and charts.
+ * reason), then writes the Markdown report and charts. {@code ./groundup bench quick|full} runs it
+ * with the launcher's JVM options into a new runs/ folder (the command line's BenchCommand).
  *
  * <pre>
  * java -jar benchmarks/target/groundup-benchmarks.jar quick|full [--out DIR] [--pytorch FILE]
@@ -44,6 +45,7 @@ public final class Suite {
             new String[] {"simple-cnn", "deep-cnn"}, new String[] {"100", "1000"});
 
     public static void main(String[] args) throws Exception {
+        System.setProperty("java.awt.headless", "true");       // the charts draw off screen, with or without a display
         System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
         String cmd = args.length > 0 ? args[0] : "quick";
         if (cmd.equals("gemm")) {

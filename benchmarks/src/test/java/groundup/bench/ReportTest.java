@@ -1,15 +1,25 @@
 package groundup.bench;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The report from a small JMH result file: units converted, CUDA/CPU and PyTorch ratios, charts written. */
 class ReportTest {
+    /** The series' colours in Charts: GroundUp CPU, GroundUp CUDA, PyTorch. */
+    private static final int CPU = 0x1f77b4, CUDA = 0x2ca02c, TORCH = 0xff7f0e;
+
     @TempDir Path dir;
+
+    @BeforeAll static void headless() { System.setProperty("java.awt.headless", "true"); }
 
     private static String run(String bench, String params, double... ms) {
         StringBuilder raw = new StringBuilder();
@@ -38,7 +48,56 @@ class ReportTest {
         assertTrue(md.contains("| train simple-cnn b100 | 2000.0 img/s (1666.7-2500.0)"), md);
         assertTrue(md.contains("| 0.50 |"), "GroundUp/PyTorch training ratio: " + md);
         assertTrue(md.contains("8.0 GB/s") && md.contains("80% of memory stream"), md);
-        assertTrue(Files.size(dir.resolve("gemm.png")) > 1000 && Files.size(dir.resolve("train.png")) > 1000);
+
+        // GEMM: CPU 100, CUDA 10000, PyTorch 50 GFLOP/s; bars of one thickness, so their areas go as the figures
+        // (each series also has its legend's square)
+        int[] gemm = pixels(dir.resolve("gemm.png"), 1);
+        assertTrue(gemm[1] > 5 * gemm[0] && gemm[0] > gemm[2] && gemm[2] > 0, "CUDA's bar longest, then CPU's, then PyTorch's: "
+                + java.util.Arrays.toString(gemm));
+        // training: CPU and PyTorch only (no CUDA figure, no CUDA legend entry)
+        int[] train = pixels(dir.resolve("train.png"), 1);
+        assertTrue(train[0] > 0 && train[2] > 0 && train[1] == 0, java.util.Arrays.toString(train));
+    }
+
+    /** A chart per row count: one row is as readable as thirteen (full's GEMM shapes), 900 pixels wide, taller with each row. */
+    @Test void chartsGrowWithTheirRows() throws Exception {
+        int h1 = 0;
+        for (int rows : new int[] {1, 13}) {
+            StringBuilder json = new StringBuilder("[");
+            for (int i = 0; i < rows; i++) {
+                String shape = "\"shape\":\"" + (64 << (i % 7)) + "x64x" + (i + 1) + "\"";
+                json.append(i > 0 ? "," : "").append(run("GemmBench.gemm", "\"backend\":\"cpu\"," + shape, 1 + i))
+                        .append(",").append(run("GemmBench.gemm", "\"backend\":\"cuda\"," + shape, 0.1));
+            }
+            Path out = Files.createDirectories(dir.resolve("rows" + rows)), jmh = out.resolve("jmh.json");
+            Files.writeString(jmh, json.append("]").toString());
+            Report.write(jmh, out, null, new Ceilings(10.0, 100.0, "test"));
+            BufferedImage img = ImageIO.read(out.resolve("gemm.png").toFile());
+            assertNotNull(img, "gemm.png is a PNG");
+            assertEquals(900, img.getWidth());
+            if (rows == 1) h1 = img.getHeight();
+            else assertTrue(img.getHeight() > h1 + 12 * 40, "13 rows: " + img.getHeight() + " pixels high, 1 row: " + h1);
+            int[] px = pixels(out.resolve("gemm.png"), rows);
+            assertTrue(px[0] > 0 && px[1] > 0 && px[2] == 0, java.util.Arrays.toString(px));
+            assertTrue(Files.notExists(out.resolve("train.png")), "no training rows, no training chart");
+        }
+    }
+
+    /** Pixels of each series' colour (CPU, CUDA, PyTorch) in a PNG that must read back, of a sensible size. */
+    private static int[] pixels(Path png, int rows) throws Exception {
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertNotNull(img, png + " is not a PNG that Java reads");
+        assertTrue(img.getWidth() >= 600 && img.getHeight() >= 100 + 40 * rows && img.getHeight() < 4000, img.getWidth() + "x" + img.getHeight());
+        int[] n = new int[3];
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                int c = img.getRGB(x, y) & 0xffffff;
+                if (c == CPU) n[0]++;
+                else if (c == CUDA) n[1]++;
+                else if (c == TORCH) n[2]++;
+            }
+        }
+        return n;
     }
 
     /** ConvBench's backward counts dW and dx (two forwards' work), or dW alone with dx=false. */

@@ -5,7 +5,7 @@ import groundup.errors.InvalidSettingException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The command line: train, eval, predict, compare, fetch-mnist, backends; gradcheck, experiment, visualize (the book's experiments); profile. */
+/** The command line: train, eval, predict, compare, fetch-mnist, backends; gradcheck, experiment, visualize (the book's experiments); profile, bench. */
 @Command(name = "groundup", mixinStandardHelpOptions = true, version = "GroundUp 0.1.0",
         description = "Trains the networks of 'Deep Learning from Scratch' on MNIST, on the CPU or a CUDA GPU.",
         footer = {"", "Settings are Java system properties, given to ./groundup in JAVA_OPTS:",
@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
                 "docs/cli.md lists them. Environment: GROUNDUP_DATA (MNIST's folder),",
                 "GROUNDUP_BACKEND (cpu, cuda or auto)."},
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, CompareCommand.class, FetchCommand.class, BackendsCommand.class,
-                GradCheckCommand.class, ExperimentCommand.class, VisualizeCommand.class, ProfileCommand.class})
+                GradCheckCommand.class, ExperimentCommand.class, VisualizeCommand.class, ProfileCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     @Override public void run() { new CommandLine(this).usage(System.out); }
