@@ -477,6 +477,68 @@ def render_fashion_mnist(ctx):
     return table(head, rows)
 
 
+# ---------------------------------------------------------------- README
+
+def render_readme_results(ctx):
+    seeds_rel = ctx.latest("simple-cnn-seeds", "run.json")
+    seeds_meta = ctx.load(seeds_rel + "/run.json")
+    runs = summaries(ctx, seeds_rel)
+    acc_rel = ctx.latest("mnist-accuracy")
+    acc = ctx.load(acc_rel + "/figures.json")
+    step_rel, step = cpu_step(ctx)
+    gflop = gflop_counts(ctx)
+    params = acc["parameters"]
+    cpu = lambda m: "CPU: " + m                                          # noqa: E731
+    seeds_link = f"[summaries]({ctx.link(seeds_rel)}/)"
+
+    def seeds_cell(g):
+        fin = seeds_group(runs, g + "-")
+        return f"median {pct_h(median_h(fin))} ({min(fin) / 100:.2f}-{pct_h(max(fin))})"
+
+    def step_cells(net):
+        k = f"train {net}"
+        g, p, j = step["groundup"][k], step["pytorch_figures"][k], step.get("djl_figures", {}).get(k)
+        peers = f"PyTorch {step['pytorch']}: {rng(seconds_fig(p), 1e3, unit='ms')}, GroundUp {p['median_s'] / g['median_s']:.2f}x as fast"
+        if j:
+            peers += f"; {djl_label(step)}: {rng(seconds_fig(j), 1e3, unit='ms')}, {j['median_s'] / g['median_s']:.2f}x"
+        share = gflop[k] / g["median_s"] / step["fp32_ceiling_gflops"]
+        return (rng(seconds_fig(g), 1e3, unit="ms") + f", {gflop[k] / g['median_s']:.0f} GFLOP/s ({share:.0%} of the fp32 ceiling)", peers)
+
+    step_when = f"{step['date'][:10]}, {step['commit']}"
+    step_link = f"[figures.json]({ctx.link(step_rel + '/figures.json')})"
+    book = acc["book"]
+    rows = [
+        [f"SimpleConvNet (`simple-cnn`, {params['simple-cnn']:,} parameters)", "test accuracy, 20 epochs, six seeds",
+         seeds_cell("constant"), f"the book's weights: {book['simple-cnn']['test_accuracy_pct']:.2f}%",
+         f"{seeds_meta['date']}, {seeds_meta['commit']}", cpu(seeds_meta["machine"]), seeds_link],
+        ["", "the same with `--lr-schedule cosine`", seeds_cell("cosine"), "",
+         f"{seeds_meta['date']}, {seeds_meta['commits']['cosine-s1']}", cpu(seeds_meta["machine"]), seeds_link],
+        ["", "train step, batch 100", *step_cells("simple-cnn"), step_when, cpu(step["machine"]), step_link],
+    ]
+    deep = next(r for r in acc["runs"] if r["net"] == "deep-cnn")
+    acc_link = f"[figures.json]({ctx.link(acc_rel + '/figures.json')}) (transcribed; no raw run kept)"
+    rows += [
+        [f"DeepConvNet (`deep-cnn`, {params['deep-cnn']:,} parameters)", f"test accuracy, {deep['epochs']} epochs, seed 1",
+         f"{deep['final_test_accuracy_pct']:.2f}%", f"the book's weights: {book['deep-cnn']['test_accuracy_pct']:.2f}%",
+         f"{acc['date']}, {deep['commit']}", cpu(acc["machine"]), acc_link],
+        ["", "train step, batch 100", *step_cells("deep-cnn"), step_when, cpu(step["machine"]), step_link],
+    ]
+    for net, label in (("two-layer", "TwoLayerNet (`two-layer`"), ("mlp", "MultiLayerNet (`mlp`, 4 x 100 ReLU, He init")):
+        r = next(r for r in acc["runs"] if r["net"] == net)
+        rows.append([f"{label}, {params[net]:,} parameters)", f"test accuracy, {r['settings']}, {r['epochs']} epochs, seed 1",
+                     f"{r['final_test_accuracy_pct']:.2f}%", "", f"{acc['date']}, {r['commit']}", cpu(acc["machine"]), acc_link])
+    head = ["network", "figure", "GroundUp", "beside", "date, commit", "machine", "raw run"]
+    lines = [table(head, rows), "",
+             f"Accuracy: the CPU backend, the book's settings (Adam lr 0.001, batch 100); \"final\" is the model a run leaves, "
+             f"the last epoch's. Speed: the three sides alternating in one run, medians of {step['rounds']} rounds with their "
+             f"range, {step['threads']} threads; PyTorch tuned as its CPU guide advises (`{step['pytorch_env']}`); GFLOP/s "
+             f"against the run's fp32 ceiling of {step['fp32_ceiling_gflops']:.0f} GFLOP/s (the best 2048^3 GEMM)."]
+    svg = step_rel + "/train-step.svg"
+    if os.path.isfile(ctx.path(svg)):
+        lines += ["", f"![train step at batch 100: GroundUp, PyTorch, DJL]({ctx.link(svg)})"]
+    return "\n".join(lines)
+
+
 RENDERERS = {
     "train-step": render_train_step,
     "inference": render_inference,
@@ -496,6 +558,7 @@ RENDERERS = {
     "simple-cnn-seeds": render_simple_cnn_seeds,
     "simple-cnn-validation": render_simple_cnn_validation,
     "fashion-mnist": render_fashion_mnist,
+    "readme-results": render_readme_results,
 }
 
 

@@ -80,6 +80,7 @@ class DocsFiguresTest(unittest.TestCase):
         self.edit_json("docs/results/2099-01-01-cpu-step/figures.json", lambda d: d.update(commit="abcdef0", date="2099-01-01 00:00 UTC"))
         self.assertEqual(1, run("--check", "--root", self.root))
         run("--root", self.root)
+        self.assertIn("2099-01-01, abcdef0", self.read("README.md"))
         self.assertIn("results/2099-01-01-cpu-step/figures.json", self.read("docs/benchmarks.md"))
 
 
