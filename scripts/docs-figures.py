@@ -180,7 +180,8 @@ def render_epoch(ctx):
     row = [f"{d['rounds']} rounds, seeds 1-{d['rounds']}", rng(g, digits=2, unit="s"), rng(p, digits=2, unit="s"), f"{ratio:.2f}x",
            f"{gflop / g['median']:.1f} / {gflop / p['median']:.1f}", rounds, ctx.run_cell(d, rel + "/figures.json")]
     lines = [f"{d['date']}, commit {d['commit']}, {d['machine']}, {d['threads']} threads, `{d['command']}`; "
-             f"GroundUp with `{d['groundup_env']}`, PyTorch with `{d['pytorch_env']}`; CPU time stolen: {d['steal']}.", "",
+             + (f"GroundUp with `{d['groundup_env']}`" if d.get("groundup_env") else "GroundUp with no environment variables")
+             + f", PyTorch with `{d['pytorch_env']}`; CPU time stolen: {d['steal']}.", "",
              table(head, [row])]
     return "\n".join(lines)
 
@@ -189,7 +190,7 @@ def render_environment(ctx):
     rel = ctx.latest("environment")
     d = ctx.load(rel + "/figures.json")
     head = ["build", "net", "no variables (ms)", "the launcher's variables (ms)", "no variables / launcher's", "run"]
-    rows = [[f"{r['build']} ({d['builds'][r['build']]})", NETS[r["net"]] + " step",
+    rows = [[f"{r['build']} ({d.get('builds', {}).get(r['build'], '?')})", NETS[r["net"]] + " step",
              rng(r["none_ms"], digits=2), rng(r["launcher_ms"], digits=2), f"{r['ratio']:.2f}",
              ctx.run_cell(d, rel + "/figures.json")] for r in d["rows"]]
     return (f"{d['date']}, {d['machine']}, `{d['jvm_args']}`, {d['rounds']} rounds ({d['steal']}): "
