@@ -6,6 +6,8 @@
 # (./groundup fetch-mnist).
 #
 #   benchmarks/compare-cpu-epoch.sh [ROUNDS] [THREADS]
+#   OUT=docs/results/DATE-cpu-epoch benchmarks/compare-cpu-epoch.sh 5 2   # also writes figures.json there
+#   (then python3 scripts/docs-figures.py puts it into docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-3}"
@@ -23,7 +25,7 @@ PY="${PYTHON:-python3}"
 # kernel after every step (else every step pays page faults). Printed with the figures.
 TORCH_ENV=(OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296)
 . benchmarks/steal.sh
-gu=(); pt=()
+gu=(); pt=(); steal_gu=(); steal_pt=()
 for r in $(seq 1 "$rounds"); do
   steal_mark
   JAVA_OPTS="-Dgroundup.threads=$threads" ./groundup train --net simple-cnn --epochs 1 --backend cpu --seed "$r" \
@@ -31,13 +33,17 @@ for r in $(seq 1 "$rounds"); do
   g=$(python3 -c "import json;print(json.load(open('$tmp/gu$r.json'))['epochs'][0]['seconds'])")
   stolen_gu=$(steal_since); steal_mark
   p=$(env "${TORCH_ENV[@]}" "$PY" benchmarks/pytorch/simple_cnn_epoch.py "$data" --threads "$threads" --seed "$r" --no-step | python3 -c "import json,sys;print(json.load(sys.stdin)['seconds'])")
-  gu+=("$g"); pt+=("$p")
+  stolen_pt=$(steal_since)
+  gu+=("$g"); pt+=("$p"); steal_gu+=("$stolen_gu"); steal_pt+=("$stolen_pt")
   printf 'round %d: groundup %.2f s, pytorch %.2f s; CPU time stolen by the hypervisor: %s while GroundUp ran, %s while PyTorch ran\n' \
-    "$r" "$g" "$p" "$stolen_gu" "$(steal_since)"
+    "$r" "$g" "$p" "$stolen_gu" "$stolen_pt"
 done
-"$PY" - "$threads" "${gu[*]}" "${pt[*]}" "${TORCH_ENV[*]}" <<'PY'
-import statistics, sys, torch, subprocess
+machine="$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) vCPUs"
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo +uncommitted)"
+"$PY" - "$threads" "${gu[*]}" "${pt[*]}" "${TORCH_ENV[*]}" "${OUT:-}" "$machine" "$commit" "${steal_gu[*]}" "${steal_pt[*]}" "$rounds" <<'PY'
+import datetime, json, os, statistics, sys, torch, subprocess
 threads, gu, pt = sys.argv[1], [float(v) for v in sys.argv[2].split()], [float(v) for v in sys.argv[3].split()]
+out, machine, commit, steal_gu, steal_pt, rounds = sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8].split(), sys.argv[9].split(), sys.argv[10]
 print(f"PyTorch ran with {sys.argv[4]}")
 mg, mp = statistics.median(gu), statistics.median(pt)
 print(f"SimpleConvNet, one epoch of 60,000 images, batch 100, {threads} threads, {len(gu)} rounds alternating")
@@ -46,4 +52,17 @@ print(f"  PyTorch {torch.__version__} (CPU, eager): median {mp:.2f} s  (range {m
 print(f"  PyTorch / GroundUp time: {mp / mg:.2f}  (above 1: GroundUp is faster)")
 # the training pass's arithmetic: 600 train steps of 0.4326 GFLOP (forward and backward; compare-cpu-step.sh's figure)
 print(f"  GFLOP/s over the epoch (600 x 0.4326 GFLOP): GroundUp {600 * 0.4326 / mg:.1f}, PyTorch {600 * 0.4326 / mp:.1f}")
+if out:
+    # the schema scripts/docs-figures.py reads (docs/results/*-cpu-epoch/figures.json)
+    os.makedirs(out, exist_ok=True)
+    fig = lambda v: {"rounds_s": v, "median_s": statistics.median(v), "min_s": min(v), "max_s": max(v)}
+    record = {"topic": "cpu-epoch", "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+              "commit": commit, "machine": machine, "threads": int(threads), "rounds": int(rounds),
+              "command": f"OUT={out} benchmarks/compare-cpu-epoch.sh {rounds} {threads}",
+              "groundup_env": "", "pytorch": torch.__version__, "pytorch_env": sys.argv[4],
+              "steal": f"{', '.join(steal_gu)} of the CPU time while GroundUp ran, {', '.join(steal_pt)} while PyTorch ran (per round)",
+              "groundup": fig(gu), "pytorch_figures": fig(pt)}
+    with open(os.path.join(out, "figures.json"), "w") as f:
+        json.dump(record, f, indent=1)
+    print(f"wrote {out}/figures.json")
 PY
