@@ -53,7 +53,11 @@ public final class Suite {
             return;
         }
         if (cmd.equals("fusion")) {             // fused against one by one, alternately, in one process
-            FusionAB.run(java.util.Arrays.copyOfRange(args, 1, args.length));
+            StepAB.fusion(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (cmd.equals("layouts")) {            // oneDNN's layouts kept against converted, alternately, in one process
+            StepAB.layouts(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         if (cmd.equals("ceilings")) {           // one line of JSON: memory stream and fp32 GEMM ceilings

@@ -35,7 +35,15 @@ public final class CpuBackend implements Backend {
      * cannot load, is an IllegalArgumentException or IllegalStateException saying why.
      */
     public CpuBackend(int threads, String convolution) {
-        this(threads, chosenAfterTheEnvironment(threads, convolution));
+        this(threads, convolution, System.getProperty("groundup.cpu.layouts"));
+    }
+
+    /**
+     * The convolution path and the layouts setting named here ({@link #keepLayoutsChosen}: kept
+     * or converted; null is kept), whatever the system properties say.
+     */
+    public CpuBackend(int threads, String convolution, String layouts) {
+        this(threads, chosenAfterTheEnvironment(threads, convolution), keepLayoutsChosen(layouts));
         BlockedPooling.vector();            // a groundup.cpu.vector that cannot be had fails here, saying why, not at the first convolution
         if (this.convolution == ConvolutionKind.AUTO || this.convolution == ConvolutionKind.DNNL) BlockedPooling.warmUpInBackground();
     }

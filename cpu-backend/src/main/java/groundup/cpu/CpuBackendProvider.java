@@ -26,7 +26,7 @@ public final class CpuBackendProvider implements BackendProvider {
 
     /**
      * A setting that cannot be had (groundup.threads, groundup.cpu.convolution,
-     * groundup.cpu.vector, oneDNN asked for and not loadable) is the backend failing to load,
+     * groundup.cpu.layouts, groundup.cpu.vector, oneDNN asked for and not loadable) is the backend failing to load,
      * saying why, not an internal error.
      */
     @Override public Backend create() { return create(System.getProperty("groundup.cpu.convolution")); }

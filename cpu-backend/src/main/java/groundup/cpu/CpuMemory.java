@@ -24,6 +24,7 @@ final class CpuMemory {
     private Blocked blocked;            // null until a oneDNN convolution writes this tensor
     private boolean plainStale;         // the blocked copy holds the value, the array does not
     private boolean blockedStale = true;
+    private boolean blockedRead;        // whether a convolution read the blocked copy since it was last written
 
     CpuMemory(float[] plain) { this.plain = plain; }
 
@@ -52,8 +53,17 @@ final class CpuMemory {
 
     /** The blocked copy where it holds the tensor's value in {@code layout}, else null. */
     Blocked blockedIfCurrent(memory.desc layout) {
-        return blocked != null && !blockedStale && blocked.layout.equals(layout) ? blocked : null;
+        if (blocked == null || blockedStale || !blocked.layout.equals(layout)) return null;
+        blockedRead = true;
+        return blocked;
     }
+
+    /**
+     * For a writer that can give both copies, the array and the blocked one (a pooling): whether
+     * the blocked copy is worth writing, that is, it was never written or a convolution read the
+     * last one. After SimpleConvNet's pooling, an affine layer reads the array alone.
+     */
+    boolean blockedWanted() { return blocked == null || blockedRead; }
 
     /**
      * The blocked copy in {@code layout} (made on the first call, and again where the layout
@@ -69,6 +79,7 @@ final class CpuMemory {
             blocked = new Blocked(layout, dims, block, parallel, counter);
         }
         blockedStale = true;                // until the writer says it wrote
+        blockedRead = false;
         return blocked;
     }
 

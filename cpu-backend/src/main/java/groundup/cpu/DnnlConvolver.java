@@ -224,7 +224,7 @@ final class DnnlConvolver implements Convolver {
         runForward(tx, tw, tb);
         CpuMemory mp = m(typ);
         float[] yp = mp.arrayToOverwrite(), argmax = targ == null ? null : out(targ);
-        if (keepLayouts && yFwd.channelBlock() > 1) {
+        if (keepLayouts && yFwd.channelBlock() > 1 && mp.blockedWanted()) {
             // both: the next convolution reads the blocked copy, this one's backward the array (its mask)
             CpuMemory.Blocked copy = mp.blockedToWrite(pooledLayout, pooledDims, yFwd.channelBlock(), parallel, counter);
             pooledY.forward(yFwd.innerFloats(), yp, argmax, copy.activation.floats());

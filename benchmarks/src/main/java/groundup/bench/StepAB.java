@@ -1,0 +1,162 @@
+package groundup.bench;
+
+import groundup.backend.Backend;
+import groundup.backend.UpdateRule;
+import groundup.cpu.CpuBackend;
+import groundup.cpu.CpuBackendProvider;
+import groundup.nn.Mode;
+import groundup.nn.NetworkSpec;
+import groundup.nn.Networks;
+import groundup.nn.Sequential;
+import groundup.optim.Optimizer;
+import groundup.tensor.Shape;
+import groundup.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * One network's train step two ways, in one process, alternately: a block of steps one way,
+ * then the other, ROUNDS times, so that both see the same machine. Prints each way's median
+ * step with the range of the rounds' medians, the ratio, and, on the CPU, the activation layout
+ * conversions a step ({@link CpuBackend#layoutConversions}). JMH runs one way's iterations
+ * after the other's; on a shared machine whose speed drifts within minutes, that is not a
+ * comparison.
+ *
+ * <pre>
+ * java -jar benchmarks/target/groundup-benchmarks.jar fusion  [NET] [ROUNDS] [BATCH]               (simple-cnn 10 100)
+ *     convolution blocks fused, and run as their parts (Sequential.Builder.fuse(false))
+ * java -jar benchmarks/target/groundup-benchmarks.jar layouts [NET] [ROUNDS] [BATCH] [--json FILE] (deep-cnn 10 100)
+ *     oneDNN's layouts kept between convolutions, and converted at every call (groundup.cpu.layouts)
+ * </pre>
+ */
+final class StepAB {
+    private static final int WARMUP_STEPS = 3, MEASURED_STEPS = 12;
+
+    private StepAB() {}
+
+    /** One way: its own backend, network, optimizer and batch. */
+    private record Way(String name, Backend b, Sequential net, Optimizer opt, Tensor x, Tensor labels, List<Double> rounds, long[] counts)
+            implements AutoCloseable {
+        static Way of(String name, Backend b, Sequential net, int batch) {
+            Tensor x = b.allocate(net.batchShape(batch)), labels = b.allocate(Shape.of(batch));
+            float[] px = new float[x.size()], lb = new float[batch];
+            Random r = new Random(1);
+            for (int i = 0; i < px.length; i++) px[i] = r.nextFloat();
+            for (int i = 0; i < batch; i++) lb[i] = r.nextInt(10);
+            b.upload(px, 0, x);
+            b.upload(lb, 0, labels);
+            return new Way(name, b, net, new Optimizer(b, UpdateRule.Kind.ADAM, 1e-3f, 0f), x, labels, new ArrayList<>(), new long[2]);
+        }
+
+        @Override public void close() {
+            opt.close();
+            x.close();
+            labels.close();
+            net.close();
+        }
+    }
+
+    static void fusion(String[] args) {
+        String net = args.length > 0 ? args[0] : "simple-cnn";
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10, batch = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        try (Backend b = Fixtures.backend("cpu");
+             Way fused = Way.of("fused", b, Networks.create(NetworkSpec.of(net), b, 1, true), batch);
+             Way parts = Way.of("one by one", b, Networks.create(NetworkSpec.of(net), b, 1, false), batch)) {
+            run(fused, parts, rounds);
+            print(net, batch, b.describe(), rounds, fused, parts);
+        }
+    }
+
+    static void layouts(String[] args) throws IOException {
+        List<String> a = new ArrayList<>(List.of(args));
+        Path json = null;
+        int at = a.indexOf("--json");
+        if (at >= 0) {
+            if (at + 1 >= a.size()) throw new IllegalArgumentException("--json needs a file");
+            json = Path.of(a.get(at + 1));
+            a.subList(at, at + 2).clear();
+        }
+        String net = a.size() > 0 ? a.get(0) : "deep-cnn";
+        int rounds = a.size() > 1 ? Integer.parseInt(a.get(1)) : 10, batch = a.size() > 2 ? Integer.parseInt(a.get(2)) : 100;
+        int threads = CpuBackendProvider.threads();
+        try (Backend kb = new CpuBackend(threads, "auto", "kept"); Backend cb = new CpuBackend(threads, "auto", "converted");
+             Way kept = Way.of("kept", kb, Networks.create(NetworkSpec.of(net), kb, 1), batch);
+             Way converted = Way.of("converted", cb, Networks.create(NetworkSpec.of(net), cb, 1), batch)) {
+            run(kept, converted, rounds);
+            print(net, batch, kb.describe(), rounds, kept, converted);
+            if (json != null) {
+                Files.writeString(json, String.format(Locale.ROOT,
+                        "{\"topic\": \"layouts\", \"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
+                                + "\"steps_per_round\": %d, \"backend\": \"%s\",%n \"ways\": [%s,%n  %s]}%n",
+                        LocalDate.now(), net, batch, threads, rounds, MEASURED_STEPS, kb.describe().replace("\"", "'"),
+                        wayJson(kept), wayJson(converted)));
+                System.out.println("wrote " + json);
+            }
+        }
+    }
+
+    private static String wayJson(Way w) {
+        return String.format(Locale.ROOT, "{\"way\": \"%s\", \"step_ms\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f}, "
+                        + "\"conversions_per_step\": %d, \"floats_converted_per_step\": %d}",
+                w.name, median(w.rounds), Collections.min(w.rounds), Collections.max(w.rounds), w.counts[0], w.counts[1]);
+    }
+
+    /** Round 0 warms both up and is not counted; each round is a block of steps each way, a and b in turn. */
+    private static void run(Way a, Way b, int rounds) {
+        float[] loss = new float[1];
+        for (int round = 0; round <= rounds; round++) {
+            for (Way w : List.of(a, b)) {
+                List<Double> ms = new ArrayList<>();
+                long c0 = 0, f0 = 0;
+                for (int s = 0; s < WARMUP_STEPS + MEASURED_STEPS; s++) {
+                    if (s == WARMUP_STEPS && w.b instanceof CpuBackend cpu) {
+                        c0 = cpu.layoutConversions();
+                        f0 = cpu.layoutConvertedFloats();
+                    }
+                    long t0 = System.nanoTime();
+                    step(w, loss);
+                    if (s >= WARMUP_STEPS) ms.add((System.nanoTime() - t0) / 1e6);
+                }
+                if (round == 0) continue;
+                w.rounds.add(median(ms));
+                if (w.b instanceof CpuBackend cpu) {
+                    w.counts[0] = (cpu.layoutConversions() - c0) / MEASURED_STEPS;
+                    w.counts[1] = (cpu.layoutConvertedFloats() - f0) / MEASURED_STEPS;
+                }
+            }
+        }
+    }
+
+    private static void step(Way w, float[] loss) {
+        w.b.download(w.net.loss(w.x, w.labels, Mode.TRAIN), loss, 0);
+        w.net.backward();
+        w.opt.step(w.net.parameters());
+        w.b.synchronize();
+    }
+
+    private static void print(String net, int batch, String backend, int rounds, Way a, Way b) {
+        System.out.printf(Locale.ROOT, "%s, batch %d, %s%n", net, batch, backend);
+        System.out.printf(Locale.ROOT, "train step, median of %d rounds (each the median of %d steps), range of the rounds:%n", rounds, MEASURED_STEPS);
+        for (Way w : List.of(a, b)) {
+            String counts = w.b instanceof CpuBackend ? String.format(Locale.ROOT, "   %d layout conversions a step (%.1f MB)",
+                    w.counts[0], w.counts[1] * 4 / 1e6) : "";
+            System.out.printf(Locale.ROOT, "  %-12s %.2f ms (%.2f-%.2f)%s%n", w.name + ":", median(w.rounds),
+                    Collections.min(w.rounds), Collections.max(w.rounds), counts);
+        }
+        System.out.printf(Locale.ROOT, "  %s / %s: %.2fx%n", b.name, a.name, median(b.rounds) / median(a.rounds));
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> c = new ArrayList<>(v);
+        Collections.sort(c);
+        int n = c.size();
+        return n % 2 == 1 ? c.get(n / 2) : (c.get(n / 2 - 1) + c.get(n / 2)) / 2;
+    }
+}
