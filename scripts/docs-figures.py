@@ -540,7 +540,27 @@ def render_readme_results(ctx):
     return "\n".join(lines)
 
 
+def render_layouts(ctx):
+    """StepAB's layouts A/B (benchmarks jar `layouts`), one JSON per network in the newest run."""
+    rel = ctx.latest("layouts", "deep-cnn.json")
+    head = ["net, batch 100", "oneDNN's layouts", "train step (ms), median of the rounds (range)", "rounds", "conversions a step",
+            "MB converted a step", "run"]
+    rows, first = [], None
+    for net in ("simple-cnn", "deep-cnn"):
+        f = f"{rel}/{net}.json"
+        if not os.path.isfile(ctx.path(f)):
+            continue
+        d = ctx.load(f)
+        first = first or d
+        for w in d["ways"]:
+            rows.append([NETS[net], w["way"], rng(w["step_ms"], digits=2), str(d["rounds"]), str(w["conversions_per_step"]),
+                         f"{w['floats_converted_per_step'] * 4 / 1e6:.1f}", ctx.run_cell(d, f)])
+    return (f"Each round a block of {first['steps_per_round']} steps each way, alternately, {first['threads']} threads: "
+            f"`{first['command']}`\n\n" + table(head, rows))
+
+
 RENDERERS = {
+    "layouts": render_layouts,
     "train-step": render_train_step,
     "inference": render_inference,
     "epoch": render_epoch,
