@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue #12's table on this machine's CPU: the train step at batch 100 and inference over 10,000
+# The train-step comparison on this machine's CPU: the train step at batch 100 and inference over 10,000
 # images (batches of 1,000), SimpleConvNet and DeepConvNet, GroundUp's CPU backend (JMH
 # TrainStepBench, InferenceBench) beside PyTorch tuned as its CPU guide advises
 # (pytorch/steps.py: one OpenBLAS thread, glibc malloc thresholds raised, torch's own threads =
