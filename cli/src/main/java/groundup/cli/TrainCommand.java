@@ -1,6 +1,7 @@
 package groundup.cli;
 
 import groundup.backend.Backend;
+import groundup.backend.Precision;
 import groundup.backend.UpdateRule;
 import groundup.data.DataFiles;
 import groundup.data.KnownDataset;
@@ -49,6 +50,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--validation", paramLabel = "N",
             description = "Hold out the last N training images for validation; best.safetensors keeps the epoch that scores best on them (default: 0, none).")
     int validation = 0;
+    @Option(names = "--precision", paramLabel = "P",
+            description = "fp32, bf16 (products' inputs in bfloat16, summed in fp32; weights and checkpoints stay fp32) or tf32 (CUDA only) "
+                    + "(default: -Dgroundup.precision, else fp32).")
+    String precision;
     @Option(names = "--train-limit", paramLabel = "N", description = "Train on the first N images only (quick runs).") Integer trainLimit;
     @Option(names = "--test-limit", paramLabel = "N", description = "Test on the first N images only.") Integer testLimit;
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: a new runs/NET-YYYYMMDD-HHMMSS).") Path out;
@@ -64,7 +69,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** What defines a run: with --resume the run's own values hold, so giving one is a conflict, not a wish quietly ignored. */
     private static final List<String> RUN_FLAGS = List.of("--dataset", "--net", "--batch", "--optimizer", "--lr", "--lr-schedule", "--weight-decay", "--seed",
-            "--hidden", "--batchnorm", "--dropout", "--validation", "--train-limit", "--test-limit", "--force");
+            "--hidden", "--batchnorm", "--dropout", "--validation", "--train-limit", "--test-limit", "--precision", "--force");
     /** The flags of mlp's options: for another network they are an error, not ignored. */
     private static final List<String> MLP_FLAGS = List.of("--hidden", "--batchnorm", "--dropout");
 
@@ -93,9 +98,11 @@ final class TrainCommand implements Callable<Integer> {
         check(!force || out != null, "--force: applies only with --out (a run's default folder is always a new one)");
         UpdateRule.Kind kind = parsed("--optimizer", () -> UpdateRule.Kind.parse(optimizer));
         LrSchedule schedule = parsed("--lr-schedule " + lrSchedule, () -> LrSchedule.parse(lrSchedule));
+        Precision p = precision != null ? parsed("--precision", () -> Precision.parse(precision))
+                : parsed("-D" + Precision.PROPERTY, Precision::requested);
         NetworkSpec spec = new NetworkSpec(net, hidden != null ? hidden : NetworkSpec.of(net).hidden(), batchNorm, dropout);
         RunConfig c = new RunConfig(dataset.orElse(KnownDataset.MNIST), spec, kind, lr != null ? lr : RunConfig.defaultLr(kind, spec), schedule, weightDecay, batch,
-                epochs == null ? 20 : epochs, seed, trainLimit, testLimit, validation);
+                epochs == null ? 20 : epochs, seed, trainLimit, testLimit, validation, p);
         if (out == null) out = newRunFolder(net);     // a fresh directory per run: running the same command twice never touches an earlier run
         try {
             TrainingRun.checkNewRunFolder(out, force);
@@ -137,6 +144,7 @@ final class TrainCommand implements Callable<Integer> {
         check(!FilePaths.same(out, dataDir), resume != null ? "--data " + dataDir + ": is the run's own folder; give the folder of its data files"
                 : "--out " + out + ": is the data folder (--data); a run writes into a folder of its own");
         try (Backend b = backendOption.open()) {     // a backend that cannot load fails before any data moves
+            String precisionDetail = parsed("--precision " + c.precision(), () -> b.precisionDetail(c.precision()));
             Mnist.Split split = resume != null ? data.loadForResume(c.dataset(), recorded, resume) : data.load(c.dataset());
             TrainingRun.Data d = TrainingRun.Data.of(c, split);
             try (TrainingRun run = resume != null ? TrainingRun.resume(b, c, d, out) : TrainingRun.start(b, c, d, out, force)) {
@@ -145,6 +153,7 @@ final class TrainCommand implements Callable<Integer> {
                     return 0;
                 }
                 System.out.println("backend: " + b.describe());
+                if (c.precision() != Precision.FP32) System.out.println("precision: " + precisionDetail);
                 System.out.println("network: " + c.network().net() + ", " + String.format(Locale.ROOT, "%,d", run.network().parameterCount())
                         + " parameters; " + c.describe() + ", epochs " + (run.completedEpochs() + 1) + ".." + c.epochs() + ", seed " + c.seed());
                 System.out.println("data: " + d.train().count() + " training, " + (d.validation() == null ? ""

@@ -80,6 +80,30 @@ public interface Backend extends TensorOwner, AutoCloseable {
      */
     void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
 
+    /**
+     * {@link #gemm} with a and b rounded to {@code precision} first ({@link Precision#round}:
+     * nearest, ties to even) and the products summed in float32: what a network in that
+     * precision multiplies with. FP32 is {@link #gemm} itself; a backend overrides this for
+     * the precisions it has ({@link #precisionDetail} says which) and leaves a and b unchanged.
+     */
+    default void gemm(Precision precision, boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        if (precision == Precision.FP32) {
+            gemm(transA, transB, alpha, a, b, beta, c);
+            return;
+        }
+        throw new IllegalArgumentException("gemm: backend '" + name() + "' has no " + precision + " products");
+    }
+
+    /**
+     * One line on how {@code precision} runs here, for logs and run summaries: "fp32", "bf16 on
+     * oneDNN's AMX kernels", "bf16 emulated: ...". A precision this backend cannot run at all is
+     * an IllegalArgumentException saying why (TF32 on the CPU), before any network is built.
+     */
+    default String precisionDetail(Precision precision) {
+        if (precision == Precision.FP32) return "fp32";
+        throw new IllegalArgumentException("backend '" + name() + "' cannot run " + precision + " products; it runs fp32");
+    }
+
     /** x (B, R, C) to y (B, C, R): a batch of matrix transposes, e.g. NHWC to NCHW. */
     void batchedTranspose(Tensor x, int batch, int rows, int cols, Tensor y);
 
@@ -100,6 +124,17 @@ public interface Backend extends TensorOwner, AutoCloseable {
      * ({@link Im2colConvolver}), the oracle; a backend overrides it where it can do better.
      */
     default Convolver convolver(ConvGeometry g, int filters) { return new Im2colConvolver(this, g, filters); }
+
+    /**
+     * A convolution whose products take their inputs in {@code precision}: x and w forward, dy
+     * and w for dx, x and dy for dw, each rounded as {@link #gemm(Precision, boolean, boolean,
+     * float, Tensor, Tensor, float, Tensor)} rounds them, sums in float32, every output float32.
+     * FP32 is {@link #convolver(ConvGeometry, int)}; the default otherwise is the im2col
+     * oracle on that gemm.
+     */
+    default Convolver convolver(ConvGeometry g, int filters, Precision precision) {
+        return precision == Precision.FP32 ? convolver(g, filters) : new Im2colConvolver(this, g, filters, precision);
+    }
 
     /**
      * Max pooling: x (n, c, h, w) to y (n, c, oh, ow) with padding that never wins; argmax

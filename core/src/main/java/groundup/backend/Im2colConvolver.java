@@ -19,12 +19,17 @@ public class Im2colConvolver implements Convolver {
     private final Backend b;
     private final ConvGeometry g;
     private final int filters, spatial;
+    private final Precision precision;        // of the three GEMMs' inputs
     private final Tensor col, out2d, dout2d;
     private Tensor dcol, relu, dyMasked;      // relu and dyMasked: only where the ReLU is fused
     private final ComposedReluPool reluPool;
 
-    public Im2colConvolver(Backend b, ConvGeometry g, int filters) {
+    public Im2colConvolver(Backend b, ConvGeometry g, int filters) { this(b, g, filters, Precision.FP32); }
+
+    /** The GEMMs in {@code precision} ({@link Backend#gemm(Precision, boolean, boolean, float, Tensor, Tensor, float, Tensor)}). */
+    public Im2colConvolver(Backend b, ConvGeometry g, int filters, Precision precision) {
         this.b = b;
+        this.precision = precision;
         this.g = g;
         this.filters = filters;
         this.spatial = g.outH() * g.outW();
@@ -41,7 +46,7 @@ public class Im2colConvolver implements Convolver {
     /** out (N*OH*OW, F) = im2col(x) . w^T, no bias: the GEMM's output, one row per output position, filters along it. */
     protected final Tensor columns(Tensor x, Tensor w) {
         b.im2col(x, g, col);
-        b.gemm(false, true, 1f, col, w, 0f, out2d);
+        b.gemm(precision, false, true, 1f, col, w, 0f, out2d);
         return out2d;
     }
 
@@ -51,10 +56,10 @@ public class Im2colConvolver implements Convolver {
     /** From dout ({@link #columnsGradient}, filled) and the last forward's columns: db, dw, and dx unless it is null. */
     protected final void backwardFromColumns(Tensor w, Tensor dw, Tensor db, Tensor dx) {
         b.sumRows(dout2d, db);
-        b.gemm(true, false, 1f, dout2d, col, 0f, dw);
+        b.gemm(precision, true, false, 1f, dout2d, col, 0f, dw);
         if (dx == null) return;
         if (dcol == null) dcol = b.allocate(g.colShape());     // only where dx is wanted: not for a first layer
-        b.gemm(false, false, 1f, dout2d, w, 0f, dcol);
+        b.gemm(precision, false, false, 1f, dout2d, w, 0f, dcol);
         b.col2im(dcol, g, dx);
     }
 

@@ -1,6 +1,7 @@
 package groundup.nn;
 
 import groundup.backend.Backend;
+import groundup.backend.Precision;
 import groundup.backend.Convolver;
 import groundup.tensor.ConvGeometry;
 import groundup.tensor.Shape;
@@ -47,8 +48,14 @@ public final class ConvBlock implements Layer {
      */
     public ConvBlock(Backend backend, int channels, int filters, int kernel, int stride, int pad, int poolSize, int poolStride,
                      boolean fused, Init init, Random rnd, String name) {
+        this(backend, channels, filters, kernel, stride, pad, poolSize, poolStride, fused, init, rnd, name, Precision.FP32);
+    }
+
+    /** As above, the convolution's products in {@code precision} ({@link Convolution}). */
+    public ConvBlock(Backend backend, int channels, int filters, int kernel, int stride, int pad, int poolSize, int poolStride,
+                     boolean fused, Init init, Random rnd, String name, Precision precision) {
         this.b = backend;
-        this.conv = new Convolution(backend, channels, filters, kernel, kernel, stride, pad, init, rnd, name);
+        this.conv = new Convolution(backend, channels, filters, kernel, kernel, stride, pad, init, rnd, name, precision);
         this.relu = new Relu(backend);
         this.pool = poolSize > 0 ? new Pooling(backend, poolSize, poolSize, poolStride, 0) : null;
         this.parts = pool == null ? List.of(conv, relu) : List.of(conv, relu, pool);

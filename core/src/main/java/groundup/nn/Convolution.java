@@ -2,6 +2,7 @@ package groundup.nn;
 
 import groundup.backend.Backend;
 import groundup.backend.Convolver;
+import groundup.backend.Precision;
 import groundup.tensor.ConvGeometry;
 import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
@@ -22,6 +23,7 @@ public final class Convolution implements Layer {
     private final Backend b;
     private final int channels, filters, kh, kw, stride, pad;
     private final Parameter w, bias;
+    private final Precision precision;              // of the products' inputs ({@link Backend#convolver(ConvGeometry, int, Precision)})
     private Convolver conv;
     private Tensor x, y, dx;
     private boolean skipDx;
@@ -29,7 +31,13 @@ public final class Convolution implements Layer {
 
     public Convolution(Backend backend, int channels, int filters, int kh, int kw, int stride, int pad,
                        Init init, Random rnd, String name) {
+        this(backend, channels, filters, kh, kw, stride, pad, init, rnd, name, Precision.FP32);
+    }
+
+    public Convolution(Backend backend, int channels, int filters, int kh, int kw, int stride, int pad,
+                       Init init, Random rnd, String name, Precision precision) {
         this.b = backend;
+        this.precision = precision;
         this.channels = channels;
         this.filters = filters;
         this.kh = kh;
@@ -93,7 +101,7 @@ public final class Convolution implements Layer {
         ConvGeometry gx = geometry(x.shape());
         if (conv == null || !conv.geometry().equals(gx)) {     // a new batch size: a convolver of its own, made once
             if (conv != null) conv.close();
-            conv = b.convolver(gx, filters);
+            conv = b.convolver(gx, filters, precision);
         }
         this.x = x;
         this.fused = fused;
@@ -140,7 +148,8 @@ public final class Convolution implements Layer {
     public Shape kernelShape() { return Shape.of(filters, channels, kh, kw); }
 
     @Override public String describe() {
-        return "Convolution " + filters + "x" + channels + "x" + kh + "x" + kw + " stride " + stride + " pad " + pad;
+        return "Convolution " + filters + "x" + channels + "x" + kh + "x" + kw + " stride " + stride + " pad " + pad
+                + (precision == Precision.FP32 ? "" : " " + precision);
     }
 
     @Override public void close() {

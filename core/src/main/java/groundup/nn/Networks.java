@@ -1,6 +1,7 @@
 package groundup.nn;
 
 import groundup.backend.Backend;
+import groundup.backend.Precision;
 import groundup.tensor.Shape;
 
 /** The book's networks, exactly as its reference code builds them (see docs/architecture.md). */
@@ -16,7 +17,16 @@ public final class Networks {
 
     /** fuse: whether the convolution blocks run as one backend operation each ({@link ConvBlock}), or as their parts (the oracle). */
     public static Sequential create(NetworkSpec spec, Backend b, long seed, boolean fuse) {
-        Sequential.Builder n = Sequential.builder(b, MNIST, seed).description(spec.toJson()).fuse(fuse);
+        return create(spec, b, seed, fuse, Precision.FP32);
+    }
+
+    /** The network with its matrix products in {@code precision} ({@link Sequential.Builder#precision}). */
+    public static Sequential create(NetworkSpec spec, Backend b, long seed, Precision precision) {
+        return create(spec, b, seed, true, precision);
+    }
+
+    public static Sequential create(NetworkSpec spec, Backend b, long seed, boolean fuse, Precision precision) {
+        Sequential.Builder n = Sequential.builder(b, MNIST, seed).description(spec.toJson()).fuse(fuse).precision(precision);
         switch (spec.net()) {
             case "two-layer" -> {
                 // chapter 5: 784-50-10, ReLU, N(0, 0.01^2)

@@ -1,6 +1,7 @@
 package groundup.nn;
 
 import groundup.backend.Backend;
+import groundup.backend.Precision;
 import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
 import java.util.ArrayList;
@@ -152,6 +153,7 @@ public final class Sequential implements AutoCloseable {
         private String description;
         private int convs, affines, norms, drops;
         private boolean fuse = true;
+        private Precision precision = Precision.FP32;
 
         private Builder(Backend b, Shape sampleShape, long seed) {
             this.b = b;
@@ -175,6 +177,17 @@ public final class Sequential implements AutoCloseable {
          */
         public Builder fuse(boolean fuse) { this.fuse = fuse; return this; }
 
+        /**
+         * The precision of the matrix products (convolutions, affine layers) added from here on
+         * ({@link Precision}; default FP32): checked against the backend now, so a precision it
+         * cannot run fails here, saying why ({@link Backend#precisionDetail}).
+         */
+        public Builder precision(Precision precision) {
+            b.precisionDetail(precision);
+            this.precision = precision;
+            return this;
+        }
+
         private Builder add(Layer l) {
             shape = l.outputShape(shape);
             layers.add(l);
@@ -188,7 +201,7 @@ public final class Sequential implements AutoCloseable {
          */
         public Builder conv(int filters, int kernel, int stride, int pad) {
             if (shape.rank() != 4) throw new IllegalArgumentException("conv after " + shape + ": needs (N, C, H, W)");
-            return add(new Convolution(b, shape.dim(1), filters, kernel, kernel, stride, pad, init, rnd, "conv" + (++convs)));
+            return add(new Convolution(b, shape.dim(1), filters, kernel, kernel, stride, pad, init, rnd, "conv" + (++convs), precision));
         }
 
         /** A {@link ConvBlock}: a convolution as {@link #conv} makes it, then a ReLU, as one layer. */
@@ -202,10 +215,10 @@ public final class Sequential implements AutoCloseable {
 
         private Builder convBlock(int filters, int kernel, int stride, int pad, int size, int poolStride) {
             if (shape.rank() != 4) throw new IllegalArgumentException("conv after " + shape + ": needs (N, C, H, W)");
-            return add(new ConvBlock(b, shape.dim(1), filters, kernel, stride, pad, size, poolStride, fuse, init, rnd, "conv" + (++convs)));
+            return add(new ConvBlock(b, shape.dim(1), filters, kernel, stride, pad, size, poolStride, fuse, init, rnd, "conv" + (++convs), precision));
         }
 
-        public Builder affine(int out) { return add(new Affine(b, shape.cols(), out, init, rnd, "affine" + (++affines))); }
+        public Builder affine(int out) { return add(new Affine(b, shape.cols(), out, init, rnd, "affine" + (++affines), precision)); }
 
         public Builder relu() { return add(new Relu(b)); }
 

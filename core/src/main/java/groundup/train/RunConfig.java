@@ -1,5 +1,6 @@
 package groundup.train;
 
+import groundup.backend.Precision;
 import groundup.backend.UpdateRule;
 import groundup.data.KnownDataset;
 import groundup.errors.InvalidSettingException;
@@ -20,14 +21,15 @@ import java.util.Map;
  * @param testLimit  test on the first N test images only (null: all)
  * @param validation hold out the last N of the training images for validation (0: none)
  * @param epochs     the run's total: a cosine schedule spreads over it
+ * @param precision  of the network's matrix products ({@link Precision}); weights, optimizer state and checkpoints stay float32
  */
 public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Kind optimizer, float lr, LrSchedule lrSchedule, float weightDecay,
-                        int batch, int epochs, long seed, Integer trainLimit, Integer testLimit, int validation) {
+                        int batch, int epochs, long seed, Integer trainLimit, Integer testLimit, int validation, Precision precision) {
 
     /** The keys, as files hold them. */
     public static final String DATASET = "dataset", OPTIMIZER = "optimizer", LR = "lr", LR_SCHEDULE = "lr_schedule", WEIGHT_DECAY = "weight_decay",
             BATCH = "batch", EPOCHS = "epochs", SEED = "seed", TRAIN_LIMIT = "train_limit", TEST_LIMIT = "test_limit",
-            VALIDATION = "validation";
+            VALIDATION = "validation", PRECISION = "precision";
 
     /** Every value checked: an {@link InvalidSettingException} names the setting by its key ("batch 0: must be positive"). */
     public RunConfig {
@@ -44,6 +46,13 @@ public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Ki
         if (trainLimit != null && trainLimit <= 0) throw new InvalidSettingException(TRAIN_LIMIT, "train_limit " + trainLimit + ": must be positive");
         if (testLimit != null && testLimit <= 0) throw new InvalidSettingException(TEST_LIMIT, "test_limit " + testLimit + ": must be positive");
         if (validation < 0) throw new InvalidSettingException(VALIDATION, "validation " + validation + ": must be zero or positive");
+        if (precision == null) throw new InvalidSettingException(PRECISION, "precision: required");
+    }
+
+    /** A run in FP32. */
+    public RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Kind optimizer, float lr, LrSchedule lrSchedule, float weightDecay,
+                     int batch, int epochs, long seed, Integer trainLimit, Integer testLimit, int validation) {
+        this(dataset, network, optimizer, lr, lrSchedule, weightDecay, batch, epochs, seed, trainLimit, testLimit, validation, Precision.FP32);
     }
 
     /**
@@ -65,18 +74,24 @@ public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Ki
     }
 
     public RunConfig withEpochs(int n) {
-        return new RunConfig(dataset, network, optimizer, lr, lrSchedule, weightDecay, batch, n, seed, trainLimit, testLimit, validation);
+        return new RunConfig(dataset, network, optimizer, lr, lrSchedule, weightDecay, batch, n, seed, trainLimit, testLimit, validation, precision);
+    }
+
+    /** This config with the network's products in {@code p}. */
+    public RunConfig withPrecision(Precision p) {
+        return new RunConfig(dataset, network, optimizer, lr, lrSchedule, weightDecay, batch, epochs, seed, trainLimit, testLimit, validation, p);
     }
 
     /** This config on the first trainLimit and testLimit images (null: all), the last {@code validation} training images held out. */
     public RunConfig withImages(Integer trainLimit, Integer testLimit, int validation) {
-        return new RunConfig(dataset, network, optimizer, lr, lrSchedule, weightDecay, batch, epochs, seed, trainLimit, testLimit, validation);
+        return new RunConfig(dataset, network, optimizer, lr, lrSchedule, weightDecay, batch, epochs, seed, trainLimit, testLimit, validation, precision);
     }
 
     /** One line for logs and chart titles: "adam lr 0.001 (cosine) weight decay 1.0E-4, batch 100". */
     public String describe() {
         return optimizer.name().toLowerCase(Locale.ROOT) + " lr " + lr + (lrSchedule == LrSchedule.CONSTANT ? "" : " (" + lrSchedule.id() + ")")
-                + (weightDecay > 0 ? " weight decay " + weightDecay : "") + ", batch " + batch;
+                + (weightDecay > 0 ? " weight decay " + weightDecay : "") + ", batch " + batch
+                + (precision == Precision.FP32 ? "" : ", " + precision);
     }
 
     /** The settings as strings under the keys above (limits absent when all images are used); the network is kept apart. */
@@ -93,6 +108,7 @@ public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Ki
         if (trainLimit != null) m.put(TRAIN_LIMIT, Integer.toString(trainLimit));
         if (testLimit != null) m.put(TEST_LIMIT, Integer.toString(testLimit));
         m.put(VALIDATION, Integer.toString(validation));
+        m.put(PRECISION, precision.id);
         return m;
     }
 
@@ -110,6 +126,7 @@ public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Ki
         m.put(TRAIN_LIMIT, trainLimit);
         m.put(TEST_LIMIT, testLimit);
         m.put(VALIDATION, validation);
+        m.put(PRECISION, precision.id);
         return m;
     }
 
@@ -118,7 +135,7 @@ public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Ki
      * were meant: checkpoints kept the total as "schedule_epochs" (before that: the book's 20)
      * and the seed outside (pass it as {@code seed}); summaries said "train_images",
      * "test_images" and "validation_images"; runs before schedules were constant, and before data
-     * sets other than MNIST were on MNIST. A value that
+     * sets other than MNIST were on MNIST, and before precisions in fp32. A value that
      * is "all" or missing means no limit. Throws an InvalidSettingException naming a bad value.
      */
     public static RunConfig fromSettings(NetworkSpec network, Map<String, String> s, Long seed) {
@@ -131,7 +148,7 @@ public record RunConfig(KnownDataset dataset, NetworkSpec network, UpdateRule.Ki
                 parsed(m, LR, null, Float::parseFloat), parsed(m, LR_SCHEDULE, "constant", LrSchedule::parse),
                 parsed(m, WEIGHT_DECAY, "0", Float::parseFloat), parsed(m, BATCH, null, Integer::parseInt), parsed(m, EPOCHS, "20", Integer::parseInt),
                 seed != null ? seed : parsed(m, SEED, null, Long::parseLong), limit(m, TRAIN_LIMIT), limit(m, TEST_LIMIT),
-                parsed(m, VALIDATION, "0", Integer::parseInt));
+                parsed(m, VALIDATION, "0", Integer::parseInt), parsed(m, PRECISION, "fp32", Precision::parse));
     }
 
     /** m's value for key (dflt when absent; a key without a default is required), parsed; an InvalidSettingException names a bad one. */

@@ -116,7 +116,7 @@ public final class TrainingRun implements AutoCloseable {
         this.data = data;
         this.dir = dir;
         this.batch = Math.min(config.batch(), data.largest());
-        this.net = Networks.create(config.network(), backend, config.seed());
+        this.net = Networks.create(config.network(), backend, config.seed(), config.precision());
         try {
             HeapCheck.batch(net, config.batch(), data.largest(), true);
         } catch (RuntimeException e) {
@@ -372,6 +372,7 @@ public final class TrainingRun implements AutoCloseable {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("backend", backend.name());
         s.put("backend_detail", backend.describe());
+        s.put("precision_detail", backend.precisionDetail(config.precision()));
         s.put("dataset", config.dataset().id);
         s.put("net", config.network().net());
         s.put("network", config.network());

@@ -216,25 +216,6 @@ public abstract class BackendContract extends BackendTestBase {
         }
     }
 
-    /** The book's convolution written out plainly: y (n, f, oh, ow) = transpose(im2col(x) w^T + b). */
-    private static float[] referenceConvolution(float[] x, float[] w, float[] bias, ConvGeometry g, int f) {
-        int ckk = g.c() * g.kh() * g.kw(), s = g.outH() * g.outW(), n = g.n();
-        float[] out = Reference.gemm(false, true, n * s, f, ckk, 1f, Reference.im2col(x, g), w, 0f, new float[n * s * f]);
-        for (int i = 0; i < n * s; i++) for (int j = 0; j < f; j++) out[i * f + j] += bias[j];
-        return Reference.batchedTranspose(out, n, s, f);
-    }
-
-    /** Its backward: {dw, db, dx}. */
-    private static float[][] referenceConvolutionBackward(float[] x, float[] w, float[] dy, ConvGeometry g, int f) {
-        int ckk = g.c() * g.kh() * g.kw(), s = g.outH() * g.outW(), n = g.n();
-        float[] col = Reference.im2col(x, g), dout = Reference.batchedTranspose(dy, n, f, s);
-        float[] dw = Reference.gemm(true, false, f, ckk, n * s, 1f, dout, col, 0f, new float[f * ckk]);
-        float[] db = new float[f];
-        for (int i = 0; i < n * s; i++) for (int j = 0; j < f; j++) db[j] += dout[i * f + j];
-        float[] dx = Reference.col2im(Reference.gemm(false, false, n * s, ckk, f, 1f, dout, w, 0f, new float[n * s * ckk]), g);
-        return new float[][] {dw, db, dx};
-    }
-
     /**
      * The convolver's fused paths (a ReLU after it; a ReLU and a max pooling) against the
      * plain reference one op at a time: forward, ReLU, pooling, and back through the pooling's
@@ -264,7 +245,7 @@ public abstract class BackendContract extends BackendTestBase {
                     String what = g + " filters " + f + " pool " + pool + " round " + round;
                     float[] x = random(r, g.inputShape().size()), w = random(r, f * ckk), bias = random(r, f);
                     float[] dy = random(r, n * f * oh * ow), dyp = random(r, pooled);
-                    float[] relu = referenceConvolution(x, w, bias, g, f);
+                    float[] relu = Reference.convolution(x, w, bias, g, f);
                     for (int i = 0; i < relu.length; i++) relu[i] = Math.max(relu[i], 0f);
                     Tensor X = t(x, g.inputShape().dims()), W = t(w, f, ckk), B = t(bias, f);
                     Tensor Y = t(Tensors.sentinel(relu.length), n, f, oh, ow), DY = t(dy, n, f, oh, ow);
@@ -280,7 +261,7 @@ public abstract class BackendContract extends BackendTestBase {
                     }
                     float[] masked = new float[dy.length];
                     for (int i = 0; i < dy.length; i++) masked[i] = y[i] > 0f ? dy[i] : 0f;
-                    float[][] want = referenceConvolutionBackward(x, w, masked, g, f);
+                    float[][] want = Reference.convolutionBackward(x, w, masked, g, f);
                     conv.backwardRelu(X, W, Y, DY, DW, DB, round == 0 ? DX : null);
                     assertGradients(want, DW, DB, round == 0 ? DX : null, x.length, "backwardRelu " + what);
                     assertArrayEquals(dy, DY.toArray(), "backwardRelu " + what + ": dy unchanged");
@@ -299,7 +280,7 @@ public abstract class BackendContract extends BackendTestBase {
                     assertArrayEquals(pw[1], A.toArray(), "forwardReluPool argmax " + what);
                     float[] scattered = Reference.maxPoolBackward(dyp, pw[1], pool);
                     for (int i = 0; i < scattered.length; i++) scattered[i] = y[i] > 0f ? scattered[i] : 0f;
-                    want = referenceConvolutionBackward(x, w, scattered, g, f);
+                    want = Reference.convolutionBackward(x, w, scattered, g, f);
                     conv.backwardReluPool(X, W, pool, P, A, DYP, DW, DB, round == 0 ? DX : null);
                     assertGradients(want, DW, DB, round == 0 ? DX : null, x.length, "backwardReluPool " + what);
                     assertArrayEquals(dyp, DYP.toArray(), "backwardReluPool " + what + ": dyp unchanged");

@@ -205,4 +205,23 @@ public final class Reference {
         for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
         return f;
     }
+
+    /** The book's convolution written out plainly: y (n, f, oh, ow) = transpose(im2col(x) w^T + b). */
+    public static float[] convolution(float[] x, float[] w, float[] bias, ConvGeometry g, int f) {
+        int ckk = g.c() * g.kh() * g.kw(), s = g.outH() * g.outW(), n = g.n();
+        float[] out = Reference.gemm(false, true, n * s, f, ckk, 1f, Reference.im2col(x, g), w, 0f, new float[n * s * f]);
+        for (int i = 0; i < n * s; i++) for (int j = 0; j < f; j++) out[i * f + j] += bias[j];
+        return Reference.batchedTranspose(out, n, s, f);
+    }
+
+    /** Its backward: {dw, db, dx}. */
+    public static float[][] convolutionBackward(float[] x, float[] w, float[] dy, ConvGeometry g, int f) {
+        int ckk = g.c() * g.kh() * g.kw(), s = g.outH() * g.outW(), n = g.n();
+        float[] col = Reference.im2col(x, g), dout = Reference.batchedTranspose(dy, n, f, s);
+        float[] dw = Reference.gemm(true, false, f, ckk, n * s, 1f, dout, col, 0f, new float[f * ckk]);
+        float[] db = new float[f];
+        for (int i = 0; i < n * s; i++) for (int j = 0; j < f; j++) db[j] += dout[i * f + j];
+        float[] dx = Reference.col2im(Reference.gemm(false, false, n * s, ckk, f, 1f, dout, w, 0f, new float[n * s * ckk]), g);
+        return new float[][] {dw, db, dx};
+    }
 }

@@ -5,6 +5,8 @@ import groundup.backend.Backend;
 import groundup.backend.Checks;
 import groundup.backend.Convolver;
 import groundup.backend.DropoutHash;
+import groundup.backend.Im2colConvolver;
+import groundup.backend.Precision;
 import groundup.backend.UpdateRule;
 import groundup.tensor.ConvGeometry;
 import groundup.tensor.Shape;
@@ -25,6 +27,7 @@ public final class CpuBackend implements Backend {
     private final boolean keepLayouts;
     private final LayoutCounter layouts = new LayoutCounter();
     private double[] partials = new double[0];   // per-chunk sums of the reductions, grown, never shrunk
+    private float[] roundedA = new float[0], roundedB = new float[0];   // a reduced-precision gemm's inputs, grown, never shrunk
 
     /** The convolution path {@code groundup.cpu.convolution} names (auto when unset). */
     public CpuBackend(int threads) { this(threads, System.getProperty("groundup.cpu.convolution")); }
@@ -114,6 +117,43 @@ public final class CpuBackend implements Backend {
     /** An input's array, up to date, for a kernel that only reads it: a blocked copy stays current ({@link CpuMemory#arrayToRead}). */
     private float[] in(Tensor t, String op) { return ((CpuMemory) t.handle(this, op)).arrayToRead(); }
 
+    /**
+     * bf16: convolutions on oneDNN's bf16 kernels where this CPU has bf16 instructions (AMX,
+     * AVX512-BF16) and oneDNN is the convolution path (auto, dnnl, or gemm, which hands over);
+     * else, and for the affine layers' products, inputs rounded to bf16 and multiplied in float32:
+     * the same numbers (a product of two bf16 values is exact in float32), at float32's speed.
+     * No tf32: that is a CUDA tensor-core format.
+     */
+    @Override public String precisionDetail(Precision p) {
+        return switch (p) {
+            case FP32 -> "fp32";
+            case TF32 -> throw new IllegalArgumentException("the CPU backend has no tf32 (a CUDA tensor-core format); it runs fp32 or bf16");
+            case BF16 -> bf16Convolutions()
+                    ? "bf16: convolutions on oneDNN's bf16 kernels (" + Dnnl.bf16Instructions() + "), affine layers on inputs rounded to bf16,"
+                      + " multiplied by OpenBLAS in fp32"
+                    : "bf16 emulated: " + whyNoBf16Kernels() + "; every product's inputs are rounded to bf16 and multiplied in fp32"
+                      + " (bf16's numbers, fp32's speed or slower)";
+        };
+    }
+
+    /** Whether a bf16 convolution runs on oneDNN's bf16 kernels (else it is emulated). */
+    private boolean bf16Convolutions() {
+        return convolution != ConvolutionKind.IM2COL && Dnnl.bf16Instructions() != null;
+    }
+
+    private String whyNoBf16Kernels() {
+        if (convolution == ConvolutionKind.IM2COL) return "groundup.cpu.convolution=im2col, the oracle";
+        if (!Dnnl.available()) return "oneDNN does not load" + Dnnl.whyNot();
+        return "this CPU has no bf16 instructions (AMX, AVX512-BF16) for oneDNN";
+    }
+
+    @Override public Convolver convolver(ConvGeometry g, int filters, Precision p) {
+        precisionDetail(p);
+        if (p == Precision.FP32) return convolver(g, filters);
+        if (bf16Convolutions()) return new DnnlConvolver(this, parallel, layouts, keepLayouts, g, filters, true);
+        return new Im2colConvolver(this, g, filters, p);
+    }
+
     /** The convolution {@code groundup.cpu.convolution} chose ({@link ConvolutionKind}). */
     @Override public Convolver convolver(ConvGeometry g, int filters) {
         return switch (convolution.forLayer(g)) {
@@ -166,6 +206,30 @@ public final class CpuBackend implements Backend {
         int k = transA ? ta.shape().rows() : ta.shape().cols();
         blas.sgemm(transA, transB, m, n, k, alpha, in(ta, "gemm"), ta.shape().cols(), in(tb, "gemm"), tb.shape().cols(),
                 beta, a(tc, "gemm"), n);
+    }
+
+    /** bf16: a and b rounded into arrays of the backend's own (a and b unchanged), then OpenBLAS's SGEMM on them. */
+    @Override public void gemm(Precision p, boolean transA, boolean transB, float alpha, Tensor ta, Tensor tb, float beta, Tensor tc) {
+        if (p == Precision.FP32) {
+            gemm(transA, transB, alpha, ta, tb, beta, tc);
+            return;
+        }
+        precisionDetail(p);
+        Checks.gemm(this, transA, transB, ta, tb, tc);
+        int m = tc.shape().rows(), n = tc.shape().cols();
+        int k = transA ? ta.shape().rows() : ta.shape().cols();
+        if (roundedA.length < ta.size()) roundedA = new float[ta.size()];
+        if (roundedB.length < tb.size()) roundedB = new float[tb.size()];
+        round(p, in(ta, "gemm"), roundedA, ta.size());
+        round(p, in(tb, "gemm"), roundedB, tb.size());
+        blas.sgemm(transA, transB, m, n, k, alpha, roundedA, ta.shape().cols(), roundedB, tb.shape().cols(), beta, a(tc, "gemm"), n);
+    }
+
+    /** dst[0, n) = src[0, n) rounded to p ({@link Precision#round}). */
+    private void round(Precision p, float[] src, float[] dst, int n) {
+        parallel.forRange(n, GRAIN, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) dst[i] = p.round(src[i]);
+        });
     }
 
     @Override public void batchedTranspose(Tensor tx, int batch, int rows, int cols, Tensor ty) {

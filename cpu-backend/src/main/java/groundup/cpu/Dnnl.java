@@ -90,6 +90,23 @@ final class Dnnl {
         }
     }
 
+    /**
+     * The instructions oneDNN multiplies bf16 with here ("AMX", "AVX512-BF16", "AVX2-VNNI-2"), or
+     * null where it has none (or oneDNN does not load): there its bf16 kernels would emulate,
+     * slower than float32.
+     */
+    static String bf16Instructions() {
+        if (!available()) return null;
+        int isa = dnnl.dnnl_get_effective_cpu_isa();
+        if (has(isa, dnnl.dnnl_cpu_isa_avx512_core_amx)) return "AMX";
+        if (has(isa, dnnl.dnnl_cpu_isa_avx512_core_bf16)) return "AVX512-BF16";
+        if (has(isa, dnnl.dnnl_cpu_isa_avx2_vnni_2)) return "AVX2-VNNI-2";
+        return null;
+    }
+
+    /** oneDNN's ISA values are bit sets, each containing the ones it extends. */
+    private static boolean has(int isa, int wanted) { return (isa & wanted) == wanted; }
+
     /** Its version and thread count, once loaded. */
     static synchronized String describe() {
         engine();

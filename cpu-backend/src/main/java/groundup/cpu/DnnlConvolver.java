@@ -72,6 +72,17 @@ final class DnnlConvolver implements Convolver {
 
     /** keepLayouts: tensors keep oneDNN's layout between convolutions ({@link CpuMemory}); else every call converts. */
     DnnlConvolver(CpuBackend backend, Parallel parallel, LayoutCounter counter, boolean keepLayouts, ConvGeometry g, int filters) {
+        this(backend, parallel, counter, keepLayouts, g, filters, false);
+    }
+
+    /**
+     * bf16: the three primitives take their two inputs in bfloat16 (x and w, dy and w, x and dy:
+     * oneDNN rounds them to nearest even as it reorders them from our float32) and write float32,
+     * which oneDNN's AVX512-BF16 and AMX kernels sum in float32. Those kernels choose layouts
+     * oneDNN's blocked float32 pooling does not read (NHWC on AMX), so operands travel through
+     * oneDNN reorders and the pooling after a bf16 convolution is the backend's own.
+     */
+    DnnlConvolver(CpuBackend backend, Parallel parallel, LayoutCounter counter, boolean keepLayouts, ConvGeometry g, int filters, boolean bf16) {
         this.backend = backend;
         this.counter = counter;
         this.keepLayouts = keepLayouts;
@@ -85,15 +96,16 @@ final class DnnlConvolver implements Convolver {
         long[] strides = {g.stride(), g.stride()}, pad = {g.pad(), g.pad()};
         stream = keep(new stream(eng));
 
-        memory.desc bDesc = keep(new memory.desc(bDims, memory.data_type.f32, memory.format_tag.x));
+        memory.data_type in = bf16 ? memory.data_type.bf16 : memory.data_type.f32, f32 = memory.data_type.f32;
+        memory.desc bDesc = keep(new memory.desc(bDims, f32, memory.format_tag.x));
         convolution_forward.primitive_desc fpd = keep(new convolution_forward.primitive_desc(eng, forward_training, convolution_direct,
-                any(xDims), any(wDims), bDesc, any(yDims), strides, pad, pad));
+                any(xDims, in), any(wDims, in), bDesc, any(yDims, f32), strides, pad, pad));
         convolution_backward_data.primitive_desc dpd = keep(new convolution_backward_data.primitive_desc(eng, convolution_direct,
-                any(xDims), any(wDims), any(yDims), strides, pad, pad, fpd));
+                any(xDims, f32), any(wDims, in), any(yDims, in), strides, pad, pad, fpd));
         primitive_attr deterministic = keep(new primitive_attr());
         deterministic.set_deterministic(true);
         convolution_backward_weights.primitive_desc wpd = keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
-                any(xDims), any(wDims), bDesc, any(yDims), strides, pad, pad, fpd, deterministic, false));
+                any(xDims, in), any(wDims, f32), bDesc, any(yDims, in), strides, pad, pad, fpd, deterministic, false));
 
         DnnlOperand.Factory op = new DnnlOperand.Factory(eng, stream, parallel, counter, owned);
         xFwd = op.operand(xDims, memory.format_tag.nchw, fpd.src_desc());
@@ -297,8 +309,8 @@ final class DnnlConvolver implements Convolver {
         biasGrad.position(0).get(out(tdb), 0, filters);
     }
 
-    private static memory.desc any(long[] dims) {
-        return new memory.desc(dims, memory.data_type.f32, memory.format_tag.any);
+    private memory.desc any(long[] dims, memory.data_type type) {
+        return keep(new memory.desc(dims, type, memory.format_tag.any));
     }
 
     private IntMemoryMap args(Object... pairs) {
