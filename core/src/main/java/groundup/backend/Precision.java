@@ -62,5 +62,8 @@ public enum Precision {
         return Float.intBitsToFloat((bits + half + lsb) & (-1 << droppedBits));
     }
 
+    /** The low bits of float32's significand this format drops: 0 (fp32), 13 (tf32), 16 (bf16). */
+    public int droppedBits() { return droppedBits; }
+
     @Override public String toString() { return id; }
 }

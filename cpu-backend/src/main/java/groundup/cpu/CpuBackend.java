@@ -225,10 +225,19 @@ public final class CpuBackend implements Backend {
         blas.sgemm(transA, transB, m, n, k, alpha, roundedA, ta.shape().cols(), roundedB, tb.shape().cols(), beta, a(tc, "gemm"), n);
     }
 
-    /** dst[0, n) = src[0, n) rounded to p ({@link Precision#round}). */
+    /**
+     * dst[0, n) = src[0, n) rounded to p: {@link Precision#round}, written without branches so
+     * the JIT vectorizes it (a NaN is kept by a mask, not a test).
+     */
     private void round(Precision p, float[] src, float[] dst, int n) {
+        int drop = p.droppedBits(), half = (1 << (drop - 1)) - 1, keep = -1 << drop;
         parallel.forRange(n, GRAIN, (lo, hi) -> {
-            for (int i = lo; i < hi; i++) dst[i] = p.round(src[i]);
+            for (int i = lo; i < hi; i++) {
+                int bits = Float.floatToRawIntBits(src[i]);
+                int nan = (0x7f800000 - (bits & 0x7fffffff)) >> 31;          // all ones where src[i] is a NaN
+                int r = (bits + half + ((bits >>> drop) & 1)) & keep;
+                dst[i] = Float.intBitsToFloat((r & ~nan) | (bits & nan));
+            }
         });
     }
 

@@ -58,6 +58,13 @@ final class CpuMemory {
         return blocked;
     }
 
+    /** The blocked copy, whatever its layout, where it holds the tensor's value, else null: for a reader that converts it. */
+    Blocked blockedIfCurrent() {
+        if (blocked == null || blockedStale) return null;
+        blockedRead = true;
+        return blocked;
+    }
+
     /**
      * For a writer that can give both copies, the array and the blocked one (a pooling): whether
      * the blocked copy is worth writing, that is, it was never written or a convolution read the
@@ -116,6 +123,9 @@ final class CpuMemory {
             this.activation = new BlockedActivation(dims, block,
                     new FloatPointer(handle).capacity(n).limit(n).position(0).asBuffer(), parallel, counter);
         }
+
+        /** Its layout, as oneDNN describes it. */
+        memory.desc layout() { return layout; }
 
         /** The address a oneDNN memory is pointed at to read or write this copy in place. */
         Pointer handle() { return handle; }

@@ -106,6 +106,13 @@ final class DnnlConvolver implements Convolver {
         deterministic.set_deterministic(true);
         convolution_backward_weights.primitive_desc wpd = keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
                 any(xDims, in), any(wDims, f32), bDesc, any(yDims, in), strides, pad, pad, fpd, deterministic, false));
+        if (bf16 && wpd.impl_info_str().getString().contains("gemm")) {
+            // oneDNN has no bf16 kernel for this weight gradient but a GEMM, twice as slow as its
+            // float32 one (DeepConvNet's conv4, pad 2: 3.6 against 1.8 ms on AMX); the float32 one
+            // then reads x and dy converted back from their bf16 copies, so it sums the same bf16 values
+            wpd = keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
+                    any(xDims, f32), any(wDims, f32), bDesc, any(yDims, f32), strides, pad, pad, fpd, deterministic, false));
+        }
 
         DnnlOperand.Factory op = new DnnlOperand.Factory(eng, stream, parallel, counter, owned);
         xFwd = op.operand(xDims, memory.format_tag.nchw, fpd.src_desc());
@@ -155,6 +162,12 @@ final class DnnlConvolver implements Convolver {
      */
     private void bindOrLoad(DnnlOperand op, Tensor t) {
         CpuMemory mem = m(t);
+        if (keepLayouts && op.converted()) {                // bf16: converted from t's float32 blocked copy where it has one
+            CpuMemory.Blocked copy = mem.blockedIfCurrent();
+            if (copy != null) op.loadConverted(copy);
+            else op.load(mem.arrayToRead());
+            return;
+        }
         CpuMemory.Blocked copy = keepLayouts && op.blockedActivation() ? mem.blockedIfCurrent(op.desc()) : null;
         if (copy != null) op.bind(copy);
         else op.load(mem.arrayToRead());
@@ -229,8 +242,7 @@ final class DnnlConvolver implements Convolver {
         if (pooledY == null || !pooledY.geometry().equals(pool)) {
             pooledY = new BlockedPooling(parallel, yFwd.channelBlock(), pool);
             pooledDims = new long[] {pool.n(), pool.c(), pool.outH(), pool.outW()};
-            pooledLayout = keep(new memory.desc(pooledDims, memory.data_type.f32,
-                    yFwd.channelBlock() == 16 ? memory.format_tag.nChw16c : memory.format_tag.nChw8c));
+            pooledLayout = keep(new memory.desc(pooledDims, memory.data_type.f32, yFwd.blockedTag()));
         }
         yFwd.bindOwn();
         runForward(tx, tw, tb);
@@ -249,6 +261,17 @@ final class DnnlConvolver implements Convolver {
     /** dy is unpooled straight into the layout oneDNN reads it in, where that is a blocked one ({@link BlockedPooling}). */
     @Override public void backwardReluPool(Tensor tx, Tensor tw, ConvGeometry pool, Tensor typ, Tensor targ, Tensor tdyp,
                                            Tensor tdw, Tensor tdb, Tensor tdx) {
+        if (dyData.converted() && yFwd.channelBlock() > 0) {
+            // bf16: unpooled in float32 in y's layout, then converted as oneDNN reorders it into dy's
+            Checks.convolutionBackward(backend, g, filters, tx, tw, null, tdw, tdb, tdx);
+            Checks.convolutionPool(backend, g, filters, pool, typ, targ, tdyp);
+            if (pooledDy == null || !pooledDy.geometry().equals(pool)) pooledDy = new BlockedPooling(parallel, yFwd.channelBlock(), pool);
+            BlockedActivation stage = dyData.stage(yFwd.desc(), yFwd.channelBlock());
+            pooledDy.backward(in(tdyp), in(typ), in(targ), stage.floats());
+            dyData.loadStaged();
+            backwardFromDy(tx, tw, tdw, tdb, tdx);
+            return;
+        }
         if (dyData.channelBlock() == 0) {
             reluPool.backward(tx, tw, pool, typ, targ, tdyp, tdw, tdb, tdx);
             return;
@@ -269,6 +292,8 @@ final class DnnlConvolver implements Convolver {
         Checks.convolutionBackward(backend, g, filters, tx, tw, tdy, tdw, tdb, tdx);
         if (ty == null) {
             bindOrLoad(dyData, tdy);
+        } else if (keepLayouts && dyData.converted() && maskedConverted(m(tdy), m(ty))) {
+            // bf16: masked in float32 in the layout both are kept in, converted as oneDNN reorders it
         } else {
             CpuMemory mdy = m(tdy), my = m(ty);
             CpuMemory.Blocked dyCopy = keepLayouts && dyData.blockedActivation() ? mdy.blockedIfCurrent(dyData.desc()) : null;
@@ -278,6 +303,20 @@ final class DnnlConvolver implements Convolver {
             else dyData.loadReluMasked(mdy.arrayToRead(), my.arrayToRead());
         }
         backwardFromDy(tx, tw, tdw, tdb, tdx);
+    }
+
+    /**
+     * dyData = dy masked where y is positive, where both are held in one float32 blocked layout
+     * (this convolution's kept output, the next one's dx): masked into dyData's staging buffer and
+     * converted from there. False, nothing done, where they are not.
+     */
+    private boolean maskedConverted(CpuMemory mdy, CpuMemory my) {
+        CpuMemory.Blocked dyCopy = mdy.blockedIfCurrent();
+        CpuMemory.Blocked yCopy = dyCopy == null ? null : my.blockedIfCurrent(dyCopy.layout());
+        if (yCopy == null) return false;
+        dyData.stage(dyCopy.layout(), dyCopy.activation.block).maskedFrom(dyCopy.activation, yCopy.activation);
+        dyData.loadStaged();
+        return true;
     }
 
     /** dx, dw, db from dy, already in dyData's inner memory. */

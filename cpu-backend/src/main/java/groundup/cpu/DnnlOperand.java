@@ -55,17 +55,23 @@ final class DnnlOperand {
     private final boolean activation;           // (N, C, H, W), not weights
     private final BlockedActivation own;        // inner's own memory as a blocked activation, or null
     private BlockedActivation bound;            // what inner points at now: own, or a tensor's blocked copy
+    private final Factory factory;              // for the converters, made on first use
+    private final boolean converted;            // an activation oneDNN takes in another type (bf16): loaded by reorders from float32
+    private Converter fromCopy, fromStage;      // float32 in a blocked layout -> inner, for loadConverted and loadStaged
+    private BlockedActivation stage;            // float32 staging for loadStaged, in fromStage's layout
 
     private DnnlOperand(Factory f, long[] dims, memory.format_tag plainTag, memory.desc wanted, DnnlOperand sibling) {
         this.parallel = f.parallel;
         this.stream = f.stream;
         this.counter = f.counter;
         this.dims = dims.clone();
+        this.factory = f;
         long floats = 1;
         for (long d : dims) floats *= d;
         len = Math.toIntExact(floats);
         activation = dims.length == 4 && plainTag == memory.format_tag.nchw;
         memory.desc plainDesc = f.keep(new memory.desc(dims, memory.data_type.f32, plainTag));
+        converted = activation && wanted.get_data_type() != memory.data_type.f32;
         if (wanted.equals(plainDesc)) {
             FloatPointer data = f.keep(new FloatPointer(floats));
             inner = f.keep(new memory(plainDesc, f.eng, data));
@@ -152,8 +158,77 @@ final class DnnlOperand {
             case "plain" -> 1;
             case "nChw16c" -> 16;
             case "nChw8c" -> 8;
+            case "nhwc" -> activation ? (int) dims[1] : 0;     // (N, 1, H, W, C): one block of all the channels
             default -> 0;
         };
+    }
+
+    /** The format of a copy in this operand's blocked layout for a tensor of other dims (a pooled output): nChw16c, nChw8c or nhwc. */
+    memory.format_tag blockedTag() {
+        return switch (layout) {
+            case "nChw16c" -> memory.format_tag.nChw16c;
+            case "nChw8c" -> memory.format_tag.nChw8c;
+            case "nhwc" -> memory.format_tag.nhwc;
+            default -> throw new IllegalStateException("not a channel-blocked layout: " + layout);
+        };
+    }
+
+    /**
+     * Whether oneDNN takes this activation in another type than float32 (bf16): it is then
+     * loaded by a oneDNN reorder, which converts, from a tensor's float32 blocked copy
+     * ({@link #loadConverted}) or a staging buffer a kernel filled ({@link #loadStaged}),
+     * never through NCHW where a blocked float32 copy is at hand.
+     */
+    boolean converted() { return converted; }
+
+    /** inner = the tensor held in {@code copy} (float32, a blocked layout of this operand's dims), converted by oneDNN. */
+    void loadConverted(CpuMemory.Blocked copy) {
+        if (fromCopy == null || !fromCopy.from.equals(copy.layout())) {
+            fromCopy = new Converter(copy.layout());
+        }
+        fromCopy.run(copy.handle());
+    }
+
+    /**
+     * A float32 buffer of this operand's dims in {@code layout} (channel block {@code block}), for
+     * a kernel to fill (a masked or unpooled gradient) before {@link #loadStaged}: its
+     * reorder into inner converts as it goes. Made on the first call, again for another layout.
+     */
+    BlockedActivation stage(memory.desc layout, int block) {
+        if (fromStage == null || !fromStage.from.equals(layout)) {
+            long n = layout.get_size() / Float.BYTES;
+            FloatPointer data = aligned(factory, n);
+            fromStage = new Converter(layout);
+            fromStage.handle = data;
+            stage = new BlockedActivation(dims, block, data.asBuffer(), parallel, counter);
+        }
+        return stage;
+    }
+
+    /** inner = the staging buffer of the last {@link #stage}, converted. */
+    void loadStaged() { fromStage.run(fromStage.handle); }
+
+    /** A reorder from float32 memory in one layout into inner, pointed at whatever memory holds the source. */
+    private final class Converter {
+        final memory.desc from;
+        final memory src;
+        final primitive reorder;
+        final IntMemoryMap args;
+        Pointer handle;                 // the staging buffer, for a stage's converter
+
+        Converter(memory.desc from) {
+            this.from = factory.keep(new memory.desc(from));
+            this.src = factory.keep(new memory(this.from, factory.eng, new FloatPointer((Pointer) null)));
+            this.reorder = factory.keep(new reorder(src, inner));
+            this.args = args(factory, src, inner);
+        }
+
+        void run(Pointer data) {
+            bindOwn();
+            src.set_data_handle(data);
+            reorder.execute(stream, args);
+            stream._wait();
+        }
     }
 
     /** The inner memory's own floats, in its layout (see {@link #channelBlock}): for kernels that read or write it in place. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import groundup.backend.Convolver;
 import groundup.backend.Im2colConvolver;
+import groundup.backend.Precision;
 import groundup.backend.UpdateRule;
 import groundup.nn.Mode;
 import groundup.nn.NetworkSpec;
@@ -36,7 +37,7 @@ class KeptLayoutsTest {
 
     @Test void deepConvNetTrainsToTheSameBitsWithFewerConversions() {
         assumeTrue(Dnnl.available(), "oneDNN cannot load here" + Dnnl.whyNot());
-        Run kept = train(true), converted = train(false);
+        Run kept = train(true, Precision.FP32), converted = train(false, Precision.FP32);
         assertArrayEquals(bits(converted.losses), bits(kept.losses), "losses, step by step");
         for (int i = 0; i < kept.parameters.size(); i++) {
             assertArrayEquals(bits(converted.parameters.get(i)), bits(kept.parameters.get(i)), "parameter " + i + " after " + STEPS + " steps");
@@ -54,12 +55,29 @@ class KeptLayoutsTest {
                 kept.floatsPerStep + " floats converted a step kept, against " + converted.floatsPerStep);
     }
 
-    private static Run train(boolean keep) {
+    /**
+     * bf16 on oneDNN's bf16 kernels: inputs converted from the kept float32 copies (and the
+     * gradients masked or unpooled in float32 in that layout first), not through NCHW; the same bits.
+     */
+    @Test void deepConvNetInBf16TrainsToTheSameBitsKeptOrConverted() {
+        assumeTrue(Dnnl.bf16Instructions() != null, "no bf16 instructions for oneDNN here" + Dnnl.whyNot());
+        Run kept = train(true, Precision.BF16), converted = train(false, Precision.BF16);
+        assertArrayEquals(bits(converted.losses), bits(kept.losses), "bf16 losses, step by step");
+        for (int i = 0; i < kept.parameters.size(); i++) {
+            assertArrayEquals(bits(converted.parameters.get(i)), bits(kept.parameters.get(i)), "bf16 parameter " + i + " after " + STEPS + " steps");
+        }
+        System.out.printf("DeepConvNet in bf16, batch %d: %d conversions (%d floats) a step kept, %d (%d) converted%n",
+                BATCH, kept.conversionsPerStep, kept.floatsPerStep, converted.conversionsPerStep, converted.floatsPerStep);
+        assertTrue(kept.conversionsPerStep < converted.conversionsPerStep,
+                kept.conversionsPerStep + " conversions a step kept, against " + converted.conversionsPerStep + " converted");
+    }
+
+    private static Run train(boolean keep, Precision precision) {
         CpuBackend b = new CpuBackend(2, ConvolutionKind.AUTO, keep);
         Random r = new Random(3);
         float[] losses = new float[STEPS], one = new float[1];
         long c0 = 0, f0 = 0;
-        try (Sequential net = Networks.create(NetworkSpec.of("deep-cnn"), b, 7);
+        try (Sequential net = Networks.create(NetworkSpec.of("deep-cnn"), b, 7, precision);
              Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, 1e-3f, 0);
              Tensor x = b.allocate(net.batchShape(BATCH)); Tensor y = b.allocate(Shape.of(BATCH))) {
             for (int s = 0; s < STEPS; s++) {
