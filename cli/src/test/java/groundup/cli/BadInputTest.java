@@ -153,6 +153,8 @@ class BadInputTest {
         for (String lr : new String[] {"0", "-0.1", "NaN", "Infinity", "abc"}) c.add(bad("lr " + lr, 2, "--lr", train("--lr", lr)));
         c.add(bad("optimizer", 2, "--optimizer", train("--optimizer", "adamw")));
         c.add(bad("schedule", 2, "--lr-schedule", train("--lr-schedule", "linear")));
+        c.add(bad("precision", 2, "--precision && fp8 && expected fp32, bf16 or tf32", train("--precision", "fp8")));
+        c.add(bad("tf32 on the cpu", 2, "--precision tf32 && the CPU backend has no tf32", train("--precision", "tf32")));
         for (String w : new String[] {"-1", "NaN", "-Infinity"}) c.add(bad("weight decay " + w, 2, "--weight-decay", train("--weight-decay", w)));
         c.add(bad("seed", 2, "--seed", train("--seed", "abc")));
         c.add(bad("dataset", 2, "--dataset", train("--dataset", "cifar")));
@@ -203,8 +205,8 @@ class BadInputTest {
         c.add(bad("resume a folder without a run", 1, root.resolve(TrainCommand.CHECKPOINT).toString(), train("--resume", root.toString())));
         c.add(bad("resume into another folder", 2, "--out " + f + " conflicts with --resume", train("--resume", a, "--out", f)));
         c.add(bad("resume into another run", 2, "conflicts with --resume", train("--resume", a, "--out", runB.toString())));
-        for (String flag : new String[] {"--net", "--lr", "--seed", "--batch", "--dataset", "--validation"}) {
-            String v = switch (flag) { case "--net" -> "mlp"; case "--dataset" -> "fashion-mnist"; default -> "3"; };
+        for (String flag : new String[] {"--net", "--lr", "--seed", "--batch", "--dataset", "--validation", "--precision"}) {
+            String v = switch (flag) { case "--net" -> "mlp"; case "--dataset" -> "fashion-mnist"; case "--precision" -> "bf16"; default -> "3"; };
             c.add(bad("resume with " + flag, 2, flag + " conflicts with --resume", train("--resume", a, flag, v)));
         }
         c.add(bad("resume with --force", 2, "--force conflicts", train("--resume", a, "--force")));

@@ -225,6 +225,36 @@ class TrainingRunTest {
         }
     }
 
+    /**
+     * A bf16 run: its precision is in the checkpoint's settings and the summary (with how it ran),
+     * a resume in another precision is refused naming it, and its float32 checkpoint loads into
+     * an fp32 network, which scores what the run's own last epoch scored, within bf16's rounding.
+     */
+    @Test void aBf16RunRecordsItsPrecisionAndItsCheckpointLoadsInFp32() throws Exception {
+        RunConfig c = new RunConfig(KnownDataset.MNIST, NetworkSpec.of("simple-cnn"), UpdateRule.Kind.ADAM, 0.001f, LrSchedule.CONSTANT, 0f, 50, 1, 1L,
+                null, null, 0, groundup.backend.Precision.BF16);
+        Path run = dir.resolve("bf16");
+        try (Backend b = new CpuBackend(2)) {
+            double last;
+            try (TrainingRun r = TrainingRun.start(b, c, TrainingRun.Data.of(c, train, test), run)) {
+                last = r.run(null).get(0).testAccuracy();
+            }
+            assertEquals(groundup.backend.Precision.BF16, TrainingRun.resumeConfig(run, null).precision());
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(run.resolve(TrainingRun.SUMMARY))).getAsJsonObject();
+            assertEquals("bf16", o.getAsJsonObject("hyperparameters").get("precision").getAsString());
+            assertTrue(o.get("precision_detail").getAsString().startsWith("bf16"), o.get("precision_detail").toString());
+            RunConfig fp32 = c.withEpochs(2).withPrecision(groundup.backend.Precision.FP32);
+            groundup.errors.InvalidSettingException e = assertThrows(groundup.errors.InvalidSettingException.class,
+                    () -> TrainingRun.resume(b, fp32, TrainingRun.Data.of(fp32, train, test), run));
+            assertEquals("precision", e.setting());
+            try (groundup.nn.Sequential net = groundup.nn.Networks.create(c.network(), b, 0);
+                 groundup.train.Evaluator ev = new groundup.train.Evaluator(net, test, 100)) {
+                groundup.io.Checkpoint.load(run.resolve(TrainingRun.CHECKPOINT), net, null);
+                assertEquals(last, ev.run().accuracy(), 0.02, "the bf16 run's weights scored in fp32");
+            }
+        }
+    }
+
     /** A batch larger than the set is the set: the same parameters, bit for bit, and no array of the batch's size. */
     @Test void aBatchLargerThanTheSetIsTheSet() throws Exception {
         Dataset few = train.head(200), fewTest = test.head(50);
