@@ -97,7 +97,7 @@ public final class BackendSwitchExperiment {
         for (Lane l : lanes) {
             Agreement.Verdict v = l == ref ? Agreement.Verdict.of(true, "the reference")
                     : l == control ? Agreement.Verdict.of(true, "rounding's envelope: the reference with its first batch scaled by 1 + "
-                    + BackendVariants.CONTROL_PERTURBATION)
+                    + control.variant.perturb())
                     : Agreement.judge(ref.loss, control.loss, control.drift, l.loss, l.drift);
             double[] epochSeconds = new double[p.epochs];
             for (int s = 0; s < steps; s++) epochSeconds[s / p.stepsPerEpoch()] += l.stepMs[s] / 1000;
@@ -144,7 +144,7 @@ public final class BackendSwitchExperiment {
             this.variant = v;
             var b = v.backend();
             UpdateRule.Kind kind = UpdateRule.Kind.parse(p.optimizer);
-            this.net = Networks.create(NetworkSpec.of(p.net), b, seed, v.fused());
+            this.net = Networks.create(NetworkSpec.of(p.net), b, seed, v.fused(), v.precision());
             this.opt = new Optimizer(b, kind, p.lr, 0);
             this.x = b.allocate(net.batchShape(p.batch));
             this.y = b.allocate(Shape.of(p.batch));

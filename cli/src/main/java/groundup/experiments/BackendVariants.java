@@ -4,6 +4,7 @@ import groundup.backend.Backend;
 import groundup.backend.BackendProvider;
 import groundup.backend.BackendUnavailableException;
 import groundup.backend.Backends;
+import groundup.backend.Precision;
 import groundup.cpu.CpuBackendProvider;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,10 @@ import java.util.List;
 /**
  * What the backend-switch experiment runs here: the reference (CPU, im2col, unfused: the plain
  * version of every op), its perturbed control, the CPU on each convolution path, and every other
- * backend on the class path that loads. What cannot load is skipped with the reason.
+ * backend on the class path that loads. What cannot load is skipped with the reason. With
+ * {@code -Dgroundup.precision=bf16} (or tf32) every variant runs its products in that precision,
+ * the reference too (im2col on a gemm that rounds its inputs: the precision's oracle), and is
+ * named so ("cpu auto bf16"); one that cannot run it is skipped, saying why.
  */
 public final class BackendVariants {
     /** The one every other is compared with. */
@@ -23,6 +27,13 @@ public final class BackendVariants {
      * CudaParityTest's control uses; what it grows into is what rounding alone does to the run.
      */
     public static final double CONTROL_PERTURBATION = 1e-6;
+
+    /**
+     * The control's perturbation in a run whose products are in {@code p}: as many of p's ulps as
+     * {@link #CONTROL_PERTURBATION} is of float32's. A float32-sized one vanishes when the pixels
+     * are rounded to bf16, and backends that sum in another order differ by bf16's rounding steps.
+     */
+    public static double controlPerturbation(Precision p) { return CONTROL_PERTURBATION * (1 << p.droppedBits()); }
 
     /** A variant that could not be made here, and why. */
     public record Skipped(String name, String reason) {}
@@ -39,16 +50,20 @@ public final class BackendVariants {
         List<BackendVariant> made = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
         CpuBackendProvider cpu = new CpuBackendProvider();
+        Precision precision = Precision.requested();
+        String suffix = precision == Precision.FP32 ? "" : " " + precision;
         try {
             BackendProvider.Availability a = cpu.availability();
             if (!a.available()) throw new BackendUnavailableException("backend 'cpu' cannot load: " + a.reason());
-            made.add(new BackendVariant(REFERENCE, cpu.create("im2col"), false, 0));
-            made.add(new BackendVariant(CONTROL, cpu.create("im2col"), false, CONTROL_PERTURBATION));
+            Backend ref = cpu.create("im2col"), control = cpu.create("im2col");
+            ref.precisionDetail(precision);             // the reference must run it: otherwise nothing can be compared
+            made.add(new BackendVariant(REFERENCE, ref, false, 0, precision));
+            made.add(new BackendVariant(CONTROL, control, false, controlPerturbation(precision), precision));
             for (String kind : CpuBackendProvider.CONVOLUTIONS) {
                 try {
-                    made.add(new BackendVariant("cpu " + kind, cpu.create(kind), true, 0));
+                    add(made, skipped, "cpu " + kind + suffix, cpu.create(kind), precision);
                 } catch (BackendUnavailableException e) {
-                    skipped.add(new Skipped("cpu " + kind, e.getMessage()));
+                    skipped.add(new Skipped("cpu " + kind + suffix, e.getMessage()));
                 }
             }
             for (BackendProvider p : Backends.providers()) {
@@ -59,10 +74,9 @@ public final class BackendVariants {
                     continue;
                 }
                 try {
-                    Backend b = p.create();
-                    made.add(new BackendVariant(p.name(), b, true, 0));
+                    add(made, skipped, p.name() + suffix, p.create(), precision);
                 } catch (BackendUnavailableException e) {
-                    skipped.add(new Skipped(p.name(), e.getMessage()));
+                    skipped.add(new Skipped(p.name() + suffix, e.getMessage()));
                 }
             }
         } catch (RuntimeException e) {
@@ -70,5 +84,17 @@ public final class BackendVariants {
             throw e;
         }
         return new Found(made, skipped);
+    }
+
+    /** A fused variant in precision, or skipped (its backend closed) where the backend cannot run it. */
+    private static void add(List<BackendVariant> made, List<Skipped> skipped, String name, Backend b, Precision precision) {
+        try {
+            b.precisionDetail(precision);
+        } catch (IllegalArgumentException e) {
+            b.close();
+            skipped.add(new Skipped(name, e.getMessage()));
+            return;
+        }
+        made.add(new BackendVariant(name, b, true, 0, precision));
     }
 }
