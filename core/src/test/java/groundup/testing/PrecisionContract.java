@@ -129,7 +129,16 @@ public abstract class PrecisionContract extends BackendTestBase {
                         assertTrue(maxAbsDiff(Reference.convolution(x, w, bias, g, f), got) > 0, what + ": forward as in fp32");
                         conv.backward(X, W, DY, DW, DB, DX);
                         assertClose(grads[0], DW.toArray(), RTOL, ATOL * n * g.outH() * g.outW(), what + " dw");
-                        assertClose(grads[1], DB.toArray(), RTOL, ATOL * n * g.outH() * g.outW(), what + " db (of dy unrounded or rounded: both within)");
+                        // db sums dy itself, no product: oneDNN's bf16 kernels sum the rounded dy, the emulation the float32 one
+                        float[] db = DB.toArray(), dbOfRounded = grads[1], dbOfFp32 = Reference.convolutionBackward(x, w, dy, g, f)[1];
+                        double dbTol = ATOL * n * g.outH() * g.outW();
+                        boolean nearRounded = true, nearFp32 = true;
+                        for (int j = 0; j < f; j++) {
+                            nearRounded &= Math.abs(db[j] - dbOfRounded[j]) <= dbTol + RTOL * Math.abs(dbOfRounded[j]);
+                            nearFp32 &= Math.abs(db[j] - dbOfFp32[j]) <= dbTol + RTOL * Math.abs(dbOfFp32[j]);
+                        }
+                        assertTrue(nearRounded || nearFp32, what + " db: " + java.util.Arrays.toString(db) + ", neither the sums of dy rounded "
+                                + java.util.Arrays.toString(dbOfRounded) + " nor of dy " + java.util.Arrays.toString(dbOfFp32));
                         assertClose(grads[2], DX.toArray(), RTOL, ATOL * f * g.kh() * g.kw(), what + " dx");
                         assertArrayEquals(x, X.toArray(), what + ": x unchanged");
                         assertArrayEquals(w, W.toArray(), what + ": w unchanged");

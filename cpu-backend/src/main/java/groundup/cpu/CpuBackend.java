@@ -148,11 +148,17 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public Convolver convolver(ConvGeometry g, int filters, Precision p) {
-        precisionDetail(p);
+        String detail = precisionDetail(p);
         if (p == Precision.FP32) return convolver(g, filters);
         if (bf16Convolutions()) return new DnnlConvolver(this, parallel, layouts, keepLayouts, g, filters, true);
+        if (!saidEmulated) {            // once per backend: a library user sees it too, not only train's header
+            saidEmulated = true;
+            System.getLogger("groundup.backend").log(System.Logger.Level.WARNING, detail);
+        }
         return new Im2colConvolver(this, g, filters, p);
     }
+
+    private boolean saidEmulated;
 
     /** The convolution {@code groundup.cpu.convolution} chose ({@link ConvolutionKind}). */
     @Override public Convolver convolver(ConvGeometry g, int filters) {
