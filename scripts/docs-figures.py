@@ -110,9 +110,16 @@ def gflop_counts(ctx):
 
 # ---------------------------------------------------------------- train step and inference
 
-def cpu_step(ctx):
-    rel = ctx.latest("cpu-step")
-    return rel, ctx.load(rel + "/figures.json")
+def cpu_step(ctx, precision="fp32"):
+    """The newest compare-cpu-step.sh run that measured precision: a run with PRECISION=bf16 alone
+    leaves the fp32 tables to the run before it. (None, None) where no bf16 run is kept yet."""
+    for rel in reversed(ctx.runs("cpu-step", "figures.json")):
+        d = ctx.load(rel + "/figures.json")
+        if precision in d.get("precisions", ["fp32"]):       # runs before PRECISION measured fp32 alone
+            return rel, d
+    if precision == "fp32":
+        raise SystemExit(f"docs-figures: no {RESULTS}/DATE-cpu-step/figures.json with fp32 figures")
+    return None, None
 
 
 def djl_label(d):
@@ -143,6 +150,35 @@ def render_train_step(ctx):
              table(head, rows)]
     if os.path.isfile(ctx.path(rel + "/train-step.svg")):
         lines += ["", f"![train step at batch 100: GroundUp, PyTorch, DJL]({ctx.link(rel + '/train-step.svg')})"]
+    return "\n".join(lines)
+
+
+def render_train_step_bf16(ctx):
+    """bf16 against fp32 on each side, and GroundUp's bf16 against PyTorch's autocast, from one run."""
+    rel, d = cpu_step(ctx, "bf16")
+    if d is None:
+        return ("No run with bf16 kept yet: `PRECISION=fp32,bf16 OUT=docs/results/DATE-cpu-step "
+                "benchmarks/compare-cpu-step.sh 3 2` leaves one, and this table then shows it.")
+    g, p, b = d["groundup"], d["pytorch_figures"], d.get("bf16", {})
+    ms = lambda f, scale, digits, unit: rng(seconds_fig(f), scale, digits, unit) if f else ""     # noqa: E731
+    speed = lambda slow, fast: f"{slow['median_s'] / fast['median_s']:.2f}x" if slow and fast else ""   # noqa: E731
+    head = ["figure", "GroundUp fp32", "GroundUp bf16", "GroundUp's bf16 speed / its fp32's", f"PyTorch {d['pytorch']} fp32",
+            "PyTorch autocast bf16", "PyTorch's bf16 speed / its fp32's", "GroundUp bf16's speed / PyTorch autocast's", "run"]
+    rows = []
+    for what, label, scale, digits, unit in (("train", "train step, batch 100", 1e3, 1, "ms"),
+                                             ("inference", "inference of 10,000 images", 1, 2, "s")):
+        for net, name in NETS.items():
+            k = f"{what} {net}"
+            g32, g16, p32, p16 = g.get(k), g.get(k + " bf16"), p.get(k), p.get(k + " bf16")
+            rows.append([f"{name} {label}", ms(g32, scale, digits, unit), ms(g16, scale, digits, unit), speed(g32, g16),
+                         ms(p32, scale, digits, unit), ms(p16, scale, digits, unit), speed(p32, p16), speed(p16, g16),
+                         ctx.run_cell(d, rel + "/figures.json")])
+    cast = b.get("pytorch_autocast", {}).get("deep-cnn", {}).get("output_dtypes", {})
+    dtypes = ", ".join(f"{layer} {t}" for layer, t in cast.items())
+    lines = [f"{d['date']}, commit {d['commit']}, {d['machine']}, {d['threads']} threads, medians of {d['rounds']} "
+             f"alternating rounds with their range. How each side ran bf16: GroundUp {b.get('groundup', '?')}; PyTorch "
+             f"{b.get('pytorch', '?')}" + (f", its layers' outputs there: {dtypes}" if dtypes else "")
+             + f". Raw: [{rel}/figures.json]({ctx.link(rel + '/figures.json')}).", "", table(head, rows)]
     return "\n".join(lines)
 
 
@@ -562,6 +598,7 @@ def render_layouts(ctx):
 RENDERERS = {
     "layouts": render_layouts,
     "train-step": render_train_step,
+    "train-step-bf16": render_train_step_bf16,
     "inference": render_inference,
     "epoch": render_epoch,
     "environment": render_environment,

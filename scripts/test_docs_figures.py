@@ -2,8 +2,9 @@
 """Tests of scripts/docs-figures.py on a copy of the docs: run it with `python3 scripts/test_docs_figures.py`.
 
 Checks that the committed docs are up to date, that a second run changes nothing, that --check
-notices a changed figure, a hand edit inside a block and a newer run of a topic, and that the
-rewrite then brings the docs back in line.
+notices a changed figure, a hand edit inside a block and a newer run of a topic, that the
+rewrite then brings the docs back in line, and that runs with bf16 figures fill the bf16 table
+without a bf16-only run taking the fp32 tables' place.
 """
 import contextlib
 import importlib.util
@@ -82,6 +83,46 @@ class DocsFiguresTest(unittest.TestCase):
         run("--root", self.root)
         self.assertIn("2099-01-01, abcdef0", self.read("README.md"))
         self.assertIn("results/2099-01-01-cpu-step/figures.json", self.read("docs/benchmarks.md"))
+
+    def bf16_run(self, precisions):
+        """A compare-cpu-step.sh run of 2099 from the kept one: bf16 twice as fast as fp32 for GroundUp,
+        1.25x for PyTorch; fp32's figures kept only if precisions has fp32."""
+        shutil.copytree(os.path.join(self.root, figures.RESULTS, "2026-12-06-cpu-step"),
+                        os.path.join(self.root, figures.RESULTS, "2099-01-01-cpu-step"))
+
+        def change(d):
+            for side, scale in (("groundup", 0.5), ("pytorch_figures", 0.8)):
+                fp32 = d[side]
+                d[side] = {k: v for k, v in fp32.items() if "fp32" in precisions}
+                d[side].update({k + " bf16": {f: x * scale for f, x in v.items()} for k, v in fp32.items()})
+            d.update(commit="abcdef0", date="2099-01-01 00:00 UTC", precisions=precisions,
+                     bf16={"groundup": "bf16: convolutions on oneDNN's bf16 kernels (AMX)", "pytorch": "torch.autocast",
+                           "pytorch_autocast": {"deep-cnn": {"output_dtypes": {"Conv2d": "bfloat16", "cross_entropy": "float32"}}}})
+            if "fp32" not in precisions:
+                d.update(djl=None, djl_figures={})
+        self.edit_json("docs/results/2099-01-01-cpu-step/figures.json", change)
+
+    def row(self, rel, start):
+        return next(line for line in self.read(rel).splitlines() if line.startswith(start))
+
+    def test_a_run_of_both_precisions_fills_the_bf16_table_and_the_fp32_ones(self):
+        self.assertIn("No run with bf16 kept yet", self.read("docs/benchmarks.md"))
+        self.bf16_run(["fp32", "bf16"])
+        self.assertEqual(1, run("--check", "--root", self.root))
+        self.assertEqual(0, run("--root", self.root))
+        row = self.row("docs/benchmarks.md", "| SimpleConvNet train step, batch 100 |")
+        self.assertIn("| 5.6 ms (5.1-6.5) | 2.8 ms (2.5-3.2) | 2.00x | 11.5 ms (11.0-12.6) | 9.2 ms (8.8-10.1) | 1.25x | 3.32x |", row)
+        self.assertIn("2099-01-01, abcdef0", row)
+        self.assertIn("its layers' outputs there: Conv2d bfloat16, cross_entropy float32", self.read("docs/benchmarks.md"))
+        self.assertIn("results/2099-01-01-cpu-step/figures.json", self.row("docs/benchmarks.md", "| SimpleConvNet | 5.6 ms"))
+
+    def test_a_bf16_only_run_leaves_the_fp32_tables_to_the_run_before(self):
+        self.bf16_run(["bf16"])
+        self.assertEqual(0, run("--root", self.root))
+        row = self.row("docs/benchmarks.md", "| DeepConvNet train step, batch 100 |")
+        self.assertIn("|  | 14.4 ms (13.4-16.1) |  |  | 23.8 ms (23.0-31.9) |  | 1.66x |", row)
+        self.assertIn("results/2026-12-06-cpu-step/figures.json", self.row("docs/benchmarks.md", "| SimpleConvNet | 5.6 ms"))
+        self.assertNotIn("2099", self.read("README.md"))
 
 
 if __name__ == "__main__":

@@ -76,15 +76,25 @@ def net(name):
                          nn.Linear(50, 10), nn.Dropout(0.5))
 
 
-def train_step(model, opt, x, lab):
-    """One step as GroundUp's TrainStepBench takes it: forward, loss read back, backward, update."""
+def train_step(model, opt, x, lab, autocast=None):
+    """One step as GroundUp's TrainStepBench takes it: forward, loss read back, backward, update.
+    autocast (a dtype: torch.bfloat16): forward and loss under torch.autocast, backward and the
+    update outside it, as PyTorch's autocast documentation has CPU training do."""
     def step():
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x), lab)
         loss.backward()
         opt.step()
         loss.item()
-    return step
+
+    def step_autocast():
+        opt.zero_grad(set_to_none=True)
+        with torch.autocast(device_type=x.device.type, dtype=autocast):
+            loss = F.cross_entropy(model(x), lab)
+        loss.backward()
+        opt.step()
+        loss.item()
+    return step if autocast is None else step_autocast
 
 
 def main():

@@ -2,6 +2,7 @@ package groundup.bench;
 
 import groundup.backend.Backend;
 import groundup.backend.Backends;
+import groundup.backend.Precision;
 import groundup.tensor.Shape;
 import groundup.tensor.Tensor;
 import java.util.Random;
@@ -11,6 +12,18 @@ final class Fixtures {
     private Fixtures() {}
 
     static Backend backend(String name) { return Backends.create(name); }
+
+    /**
+     * The {@code precision} parameter parsed and checked against b (one it cannot run fails
+     * the setup, saying why). Any other than fp32 prints how b runs it, for the log of the run:
+     * "bf16 on oneDNN's AMX kernels" and "bf16 emulated" are not the same measurement.
+     */
+    static Precision precision(Backend b, String name) {
+        Precision p = Precision.parse(name);
+        String detail = b.precisionDetail(p);
+        if (p != Precision.FP32) System.out.println("precision " + p + " on " + b.name() + ": " + detail);
+        return p;
+    }
 
     static Tensor random(Backend b, long seed, int... dims) {
         Tensor t = b.allocate(Shape.of(dims));

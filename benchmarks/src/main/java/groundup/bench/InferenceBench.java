@@ -19,7 +19,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * How many images per second does inference over a test-set-sized input (10,000 images in
- * batches of 1,000, already on the device) reach, predictions read back?
+ * batches of 1,000, already on the device) reach, predictions read back? {@code -p precision}
+ * as in {@link TrainStepBench}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -29,6 +30,7 @@ public class InferenceBench {
 
     @Param({"cpu"}) public String backend;
     @Param({"simple-cnn"}) public String net;
+    @Param({"fp32"}) public String precision;
 
     private Backend b;
     private Sequential model;
@@ -38,7 +40,7 @@ public class InferenceBench {
 
     @Setup public void setup() {
         b = Fixtures.backend(backend);
-        model = Networks.create(NetworkSpec.of(net), b, 1);
+        model = Networks.create(NetworkSpec.of(net), b, 1, Fixtures.precision(b, precision));
         batches = new Tensor[IMAGES / BATCH];
         for (int i = 0; i < batches.length; i++) batches[i] = Fixtures.random(b, i, model.batchShape(BATCH).dims());
         argmax = b.allocate(Shape.of(BATCH));

@@ -122,12 +122,21 @@ final class Report {
                 long bytes = switch (method) { case "relu" -> 8 * n; case "axpy", "reluBackward" -> 12 * n; default -> 28 * n; };
                 yield new ReportRow("Elementwise and optimizer (GB/s)", method + " " + n, new LinkedHashMap<>(), bytes, "bytes");
             }
-            case "TrainStepBench" -> new ReportRow("Training step (images/s)", "train " + p.get("net").getAsString() + " b" + p.get("batch").getAsString(),
-                    new LinkedHashMap<>(), Integer.parseInt(p.get("batch").getAsString()), "");
-            case "InferenceBench" -> new ReportRow("Inference over 10,000 images (images/s)", "inference " + p.get("net").getAsString(),
+            case "TrainStepBench" -> new ReportRow("Training step (images/s)", "train " + p.get("net").getAsString() + " b" + p.get("batch").getAsString()
+                    + precision(p), new LinkedHashMap<>(), Integer.parseInt(p.get("batch").getAsString()), "");
+            case "InferenceBench" -> new ReportRow("Inference over 10,000 images (images/s)", "inference " + p.get("net").getAsString() + precision(p),
                     new LinkedHashMap<>(), InferenceBench.IMAGES, "");
             default -> new ReportRow("Other", cls + "." + method, new LinkedHashMap<>(), 0, "");
         };
+    }
+
+    /**
+     * " bf16" for a run with -p precision=bf16, nothing for fp32 or a result file from before
+     * the parameter (fp32): fp32 rows keep their keys, which PyTorch's figures (ops.py, fp32) match.
+     */
+    private static String precision(JsonObject p) {
+        String v = p.has("precision") ? p.get("precision").getAsString() : "fp32";
+        return v.equals("fp32") ? "" : " " + v;
     }
 
     /** From ms per call to the row's unit. */

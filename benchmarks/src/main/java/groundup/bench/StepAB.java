@@ -1,6 +1,7 @@
 package groundup.bench;
 
 import groundup.backend.Backend;
+import groundup.backend.Precision;
 import groundup.backend.UpdateRule;
 import groundup.cpu.CpuBackend;
 import groundup.cpu.CpuBackendProvider;
@@ -34,6 +35,9 @@ import java.util.Random;
  *     convolution blocks fused, and run as their parts (Sequential.Builder.fuse(false))
  * java -jar benchmarks/target/groundup-benchmarks.jar layouts [NET] [ROUNDS] [BATCH] [--json FILE] (deep-cnn 10 100)
  *     oneDNN's layouts kept between convolutions, and converted at every call (groundup.cpu.layouts)
+ * java -jar benchmarks/target/groundup-benchmarks.jar precision [NET] [ROUNDS] [BATCH] [--json FILE] (deep-cnn 10 100)
+ *     the network's matrix products in bf16, and in fp32 ({@link Precision}): two networks from
+ *     the same seed on one backend
  * </pre>
  */
 final class StepAB {
@@ -76,13 +80,7 @@ final class StepAB {
 
     static void layouts(String[] args) throws IOException {
         List<String> a = new ArrayList<>(List.of(args));
-        Path json = null;
-        int at = a.indexOf("--json");
-        if (at >= 0) {
-            if (at + 1 >= a.size()) throw new IllegalArgumentException("--json needs a file");
-            json = Path.of(a.get(at + 1));
-            a.subList(at, at + 2).clear();
-        }
+        Path json = jsonOption(a);
         String net = a.size() > 0 ? a.get(0) : "deep-cnn";
         int rounds = a.size() > 1 ? Integer.parseInt(a.get(1)) : 10, batch = a.size() > 2 ? Integer.parseInt(a.get(2)) : 100;
         int threads = CpuBackendProvider.threads();
@@ -100,6 +98,63 @@ final class StepAB {
                 System.out.println("wrote " + json);
             }
         }
+    }
+
+    static void precision(String[] args) throws IOException {
+        List<String> a = new ArrayList<>(List.of(args));
+        Path json = jsonOption(a);
+        String net = a.size() > 0 ? a.get(0) : "deep-cnn";
+        int rounds = a.size() > 1 ? Integer.parseInt(a.get(1)) : 10, batch = a.size() > 2 ? Integer.parseInt(a.get(2)) : 100;
+        try (Backend b = Fixtures.backend("cpu");
+             Way bf16 = Way.of("bf16", b, Networks.create(NetworkSpec.of(net), b, 1, Precision.BF16), batch);
+             Way fp32 = Way.of("fp32", b, Networks.create(NetworkSpec.of(net), b, 1, Precision.FP32), batch)) {
+            String detail = b.precisionDetail(Precision.BF16);
+            run(bf16, fp32, rounds);
+            print(net, batch, b.describe(), rounds, bf16, fp32);
+            System.out.println("  " + detail);      // how this backend runs bf16: on bf16 kernels, or emulated at fp32's speed
+            if (json != null) {
+                Files.writeString(json, String.format(Locale.ROOT,
+                        "{\"topic\": \"precision\", \"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
+                                + "\"steps_per_round\": %d, \"machine\": \"%s\", \"backend\": \"%s\",%n \"bf16\": \"%s\",%n"
+                                + " \"command\": \"%s\",%n"
+                                + " \"fp32_over_bf16\": %.3f,%n \"ways\": [%s,%n  %s]}%n",
+                        LocalDate.now(), net, batch, CpuBackendProvider.threads(), rounds, MEASURED_STEPS, quoted(machine()),
+                        quoted(b.describe()), quoted(detail), quoted(command("precision", net, rounds, batch)), median(fp32.rounds) / median(bf16.rounds),
+                        wayJson(bf16), wayJson(fp32)));
+                System.out.println("wrote " + json);
+            }
+        }
+    }
+
+    /** Takes "--json FILE" out of a, if there; the file, or null. */
+    private static Path jsonOption(List<String> a) {
+        int at = a.indexOf("--json");
+        if (at < 0) return null;
+        if (at + 1 >= a.size()) throw new IllegalArgumentException("--json needs a file");
+        Path json = Path.of(a.get(at + 1));
+        a.subList(at, at + 2).clear();
+        return json;
+    }
+
+    /** This JVM's command line as far as Java knows it: its options, and the jar's arguments. */
+    private static String command(String what, String net, int rounds, int batch) {
+        List<String> jvm = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
+        return String.join(" ", "java", String.join(" ", jvm), "-jar benchmarks/target/groundup-benchmarks.jar", what, net,
+                Integer.toString(rounds), Integer.toString(batch)).replaceAll(" +", " ");
+    }
+
+    private static String quoted(String s) { return s.replace("\\", "/").replace("\"", "'"); }
+
+    /** The CPU's model name (Linux), else the OS and architecture: a figure says which machine gave it. */
+    private static String machine() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (l.startsWith("model name")) return l.substring(l.indexOf(':') + 1).trim() + ", " + Runtime.getRuntime().availableProcessors() + " vCPUs";
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: the fallback below
+        }
+        return System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " CPUs";
     }
 
     private static String wayJson(Way w) {

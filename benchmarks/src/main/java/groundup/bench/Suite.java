@@ -22,6 +22,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -jar benchmarks/target/groundup-benchmarks.jar gemm        (the simple GEMM harness)
  * java -jar benchmarks/target/groundup-benchmarks.jar ceilings    (memory and fp32 GEMM ceilings, one line of JSON)
  * java -jar benchmarks/target/groundup-benchmarks.jar fusion [NET] [ROUNDS] [BATCH]   (train step fused against one by one)
+ * java -jar benchmarks/target/groundup-benchmarks.jar layouts [NET] [ROUNDS] [BATCH] [--json FILE]     (oneDNN's layouts kept against converted)
+ * java -jar benchmarks/target/groundup-benchmarks.jar precision [NET] [ROUNDS] [BATCH] [--json FILE]   (train step in bf16 against fp32)
  * java -jar benchmarks/target/groundup-benchmarks.jar report JMH_JSON OUT_DIR [--pytorch FILE]
  * </pre>
  */
@@ -60,6 +62,10 @@ public final class Suite {
             StepAB.layouts(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (cmd.equals("precision")) {          // bf16 against fp32 products, alternately, in one process
+            StepAB.precision(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (cmd.equals("ceilings")) {           // one line of JSON: memory stream and fp32 GEMM ceilings
             System.out.println(Ceilings.measure().json());
             return;
@@ -73,7 +79,7 @@ public final class Suite {
         Profile p = switch (cmd) {
             case "quick" -> QUICK;
             case "full" -> FULL;
-            default -> throw new IllegalArgumentException("unknown profile '" + cmd + "': quick, full, gemm, ceilings, fusion or report");
+            default -> throw new IllegalArgumentException("unknown profile '" + cmd + "': quick, full, gemm, ceilings, fusion, layouts, precision or report");
         };
         Path out = option(args, "--out");
         if (out == null) out = Path.of("benchmarks", "results", p.name());

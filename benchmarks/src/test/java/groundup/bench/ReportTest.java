@@ -100,6 +100,24 @@ class ReportTest {
         return n;
     }
 
+    /** -p precision: an fp32 row keeps its key (and PyTorch's fp32 figure); another precision is a row of its own, named so. */
+    @Test void precisionsAreRowsOfTheirOwn() throws Exception {
+        String json = "[" + String.join(",",
+                run("TrainStepBench.step", "\"backend\":\"cpu\",\"batch\":\"100\",\"net\":\"simple-cnn\",\"precision\":\"fp32\"", 50, 50, 50),
+                run("TrainStepBench.step", "\"backend\":\"cpu\",\"batch\":\"100\",\"net\":\"simple-cnn\",\"precision\":\"bf16\"", 25, 25, 25),
+                run("InferenceBench.inference", "\"backend\":\"cpu\",\"net\":\"simple-cnn\",\"precision\":\"bf16\"", 1000, 1000, 1000)) + "]";
+        Path jmh = dir.resolve("jmh.json");
+        Files.writeString(jmh, json);
+        Path torch = dir.resolve("pytorch-cpu.json");
+        Files.writeString(torch, "{\"torch\":\"1.13.1\",\"device\":\"cpu\",\"threads\":2,\"results\":{"
+                + "\"train simple-cnn b100\":{\"median\":4000,\"min\":3900,\"max\":4100,\"unit\":\"img/s\"}}}");
+        Report.write(jmh, dir, torch, new Ceilings(10.0, 100.0, "test"));
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.contains("| train simple-cnn b100 | 2000.0 img/s (2000.0-2000.0) |  |  | 4000.0 img/s (3900.0-4100.0) | 0.50 |"), md);
+        assertTrue(md.contains("| train simple-cnn b100 bf16 | 4000.0 img/s (4000.0-4000.0) |  |  |  |  |"), md);
+        assertTrue(md.contains("| inference simple-cnn bf16 | 10000.0 img/s (10000.0-10000.0) |"), md);
+    }
+
     /** ConvBench's backward counts dW and dx (two forwards' work), or dW alone with dx=false. */
     @Test void convolutionBackwardCountsTheGradientsItComputes() throws Exception {
         // SimpleConvNet's layer at batch 100: 2 * 100 * 24*24 * 30 * 1*5*5 = 86.4 MFLOP a forward;
