@@ -75,6 +75,34 @@ public abstract class PrecisionContract extends BackendTestBase {
         assertEquals(1.1f, Precision.FP32.round(1.1f));
     }
 
+    /**
+     * A product with one term and a factor 1 is the other factor rounded, exactly: so each side's
+     * rounding is checked bit for bit on the cases that matter (ties either way, a carry into
+     * the exponent, too large for the format, subnormals, infinities, NaN), in vectors and tails
+     * (not -0: a sum that starts at +0 gives +0).
+     */
+    @Test void gemmRoundsEachInputBitForBit() {
+        float[] special = {1f + 0x1p-8f, 1f + 0x1p-7f + 0x1p-8f, 1f + 0x1p-8f + 0x1p-20f, -1f - 0x1p-9f, 1.99999f, Float.MAX_VALUE,
+                -Float.MAX_VALUE, 0x1p-130f, 0x1.234p-140f, Float.MIN_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
+                1f + 0x1p-11f + 0x1p-12f, 1f + 0x1p-12f, 3.1415927f, 0f, 65504.7f, 1e-30f, -2.7182817f};
+        Random r = new Random(30);
+        float[] values = new float[37];          // more than a vector's worth, and a tail
+        for (int i = 0; i < values.length; i++) values[i] = i < special.length ? special[i] : random(r, 1)[0] * 1000;
+        int m = values.length;
+        for (Precision p : precisions()) {
+            float[] want = rounded(p, values);
+            Tensor one = t(new float[] {1f}, 1, 1);
+            Tensor col = t(values.clone(), m, 1), row = t(values.clone(), 1, m), c = t(new float[m], m, 1), cRow = t(new float[m], 1, m);
+            b.gemm(p, false, false, 1f, col, one, 0f, c);              // (m, 1) . (1, 1): a rounded
+            b.gemm(p, false, false, 1f, one, row, 0f, cRow);           // (1, 1) . (1, m): b rounded
+            float[] got = c.toArray(), gotRow = cRow.toArray();
+            for (int i = 0; i < m; i++) {
+                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), p + ": a = " + values[i] + " rounds to " + want[i] + ", got " + got[i]);
+                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(gotRow[i]), p + ": b = " + values[i] + " rounds to " + want[i] + ", got " + gotRow[i]);
+            }
+        }
+    }
+
     @Test void gemmRoundsBothInputsAndSumsInFloat32() {
         Random r = new Random(31);
         int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {17, 13, 11}, {64, 33, 65}, {2, 100, 257}, {101, 50, 1024}, {301, 97, 229}};

@@ -232,13 +232,15 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * dst[0, n) = src[0, n) rounded to p: {@link Precision#round}, written without branches so
-     * the JIT vectorizes it (a NaN is kept by a mask, not a test).
+     * dst[0, n) = src[0, n) rounded to p: {@link Precision#round}, in {@link VectorRounding}
+     * where the JVM has the Vector API, the rest (and all of it elsewhere) without branches
+     * (a NaN is kept by a mask, not a test).
      */
     private void round(Precision p, float[] src, float[] dst, int n) {
         int drop = p.droppedBits(), half = (1 << (drop - 1)) - 1, keep = -1 << drop;
+        boolean vector = BlockedPooling.vector();
         parallel.forRange(n, GRAIN, (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
+            for (int i = vector ? VectorRounding.round(src, dst, lo, hi, drop) : lo; i < hi; i++) {
                 int bits = Float.floatToRawIntBits(src[i]);
                 int nan = (0x7f800000 - (bits & 0x7fffffff)) >> 31;          // all ones where src[i] is a NaN
                 int r = (bits + half + ((bits >>> drop) & 1)) & keep;
