@@ -122,7 +122,8 @@ final class Report {
                 long bytes = switch (method) { case "relu" -> 8 * n; case "axpy", "reluBackward" -> 12 * n; default -> 28 * n; };
                 yield new ReportRow("Elementwise and optimizer (GB/s)", method + " " + n, new LinkedHashMap<>(), bytes, "bytes");
             }
-            case "TrainStepBench" -> new ReportRow("Training step (images/s)", "train " + p.get("net").getAsString() + " b" + p.get("batch").getAsString(),
+            case "TrainStepBench" -> new ReportRow("Training step (images/s)", "train " + p.get("net").getAsString() + " b" + p.get("batch").getAsString()
+                    + (!p.has("precision") || p.get("precision").getAsString().equals("fp32") ? "" : " " + p.get("precision").getAsString()),
                     new LinkedHashMap<>(), Integer.parseInt(p.get("batch").getAsString()), "");
             case "InferenceBench" -> new ReportRow("Inference over 10,000 images (images/s)", "inference " + p.get("net").getAsString(),
                     new LinkedHashMap<>(), InferenceBench.IMAGES, "");

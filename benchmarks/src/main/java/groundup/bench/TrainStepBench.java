@@ -1,6 +1,7 @@
 package groundup.bench;
 
 import groundup.backend.Backend;
+import groundup.backend.Precision;
 import groundup.backend.UpdateRule;
 import groundup.nn.NetworkSpec;
 import groundup.nn.Networks;
@@ -23,6 +24,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * How many images per second does one full training step (forward, loss read back,
  * backward, Adam update) process? The report divides the batch by the time per step.
+ * {@code precision}: of the network's matrix products (fp32, bf16, tf32; {@link Precision}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -31,6 +33,7 @@ public class TrainStepBench {
     @Param({"cpu"}) public String backend;
     @Param({"simple-cnn"}) public String net;
     @Param({"100"}) public int batch;
+    @Param({"fp32"}) public String precision;
 
     private Backend b;
     private Sequential model;
@@ -41,7 +44,7 @@ public class TrainStepBench {
 
     @Setup public void setup() {
         b = Fixtures.backend(backend);
-        model = Networks.create(NetworkSpec.of(net), b, 1);
+        model = Networks.create(NetworkSpec.of(net), b, 1, Precision.parse(precision));
         opt = new Optimizer(b, UpdateRule.Kind.ADAM, 1e-3f, 0f);
         x = b.allocate(model.batchShape(batch));
         float[] px = new float[x.size()], lb = new float[batch];
