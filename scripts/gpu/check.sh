@@ -17,7 +17,8 @@
 #   tests         the CUDA suites (JUnit console); the failing tests' names and messages are printed
 #   epoch-simple  SimpleConvNet trained EPOCHS epochs on cuda: time, test accuracy, device MiB per epoch
 #   epoch-deep    DeepConvNet, likewise
-#   step-jmh      the train step on cuda, JMH TrainStepBench, briefly
+#   step-jmh      the train step on cuda, JMH TrainStepBench, briefly: SimpleConvNet and DeepConvNet, each with
+#                 its products in fp32, tf32 and bf16
 #   profile       `groundup profile --net deep-cnn --backend cuda`: the step layer by layer, timed with
 #                 CUDA events; the table in profile.log, profile.json beside it
 #   torch         PyTorch on the same GPU: its step eager and as a CUDA graph, and an epoch
@@ -40,7 +41,7 @@ cd "$(dirname "$0")/../.." || exit 2
 SELF="$PWD/scripts/gpu/check.sh"
 STEPS=(libraries availability tests epoch-simple epoch-deep step-jmh profile torch memcheck racecheck)
 # the longest each step may take, and the least worth starting it with (seconds)
-declare -A CAP=([libraries]=60 [availability]=90 [tests]=240 [epoch-simple]=120 [epoch-deep]=150 [step-jmh]=90 [profile]=60 [torch]=120
+declare -A CAP=([libraries]=60 [availability]=90 [tests]=240 [epoch-simple]=120 [epoch-deep]=150 [step-jmh]=120 [profile]=60 [torch]=120
   [memcheck]=150 [racecheck]=150)
 declare -A MIN=([libraries]=5 [availability]=10 [tests]=30 [epoch-simple]=20 [epoch-deep]=20 [step-jmh]=20 [profile]=15 [torch]=20
   [memcheck]=30 [racecheck]=30)
@@ -145,14 +146,16 @@ step_epoch-simple() { train simple-cnn; }
 step_epoch-deep() { train deep-cnn; }
 
 step_step-jmh() {
-  local opts=(-p net=simple-cnn,deep-cnn -f 1 -wi 3 -w 1s -i 5 -r 1s)
+  # six forks (two nets, three precisions) of 2 + 4 one-second iterations: about a minute
+  local opts=(-p net=simple-cnn,deep-cnn -f 1 -wi 2 -w 1s -i 4 -r 1s)
   [ -n "$QUICK" ] && opts=(-p net=simple-cnn -f 1 -wi 0 -i 1 -r 1s)
-  "$J" -Xmx8g -cp "$C/groundup-benchmarks.jar" org.openjdk.jmh.Main TrainStepBench -p backend=cuda -p batch=100 "${opts[@]}" \
-    -rf json -rff "$LOGS/jmh-step.json"
+  "$J" -Xmx8g -cp "$C/groundup-benchmarks.jar" org.openjdk.jmh.Main TrainStepBench -p backend=cuda -p batch=100 -p precision=fp32,tf32,bf16 \
+    "${opts[@]}" -rf json -rff "$LOGS/jmh-step.json"
   local rc=$?
   result "$(python3 - "$LOGS/jmh-step.json" <<'PY' 2>&1
 import json, sys
-print("; ".join("%s %.3f ± %.3f ms/step" % (r["params"]["net"], float(r["primaryMetric"]["score"]), float(r["primaryMetric"]["scoreError"]))
+print("; ".join("%s %.3f ± %.3f ms/step %s" % (r["params"]["net"], float(r["primaryMetric"]["score"]), float(r["primaryMetric"]["scoreError"]),
+                                               r["params"].get("precision", "fp32"))
                 for r in json.load(open(sys.argv[1]))))
 PY
 )"

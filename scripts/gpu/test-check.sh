@@ -33,7 +33,9 @@ done
 grep -qE '^tests .*tests: [1-9][0-9]* successful, 0 failed' "$tmp/full/summary.txt" || fail "tests row: $(grep '^tests ' "$tmp/full/summary.txt")"
 grep -qE '^epoch-deep .*1 epoch\(s\), last [0-9.]+ s, test accuracy 0\.[0-9]+, device MiB per epoch [0-9.]+$' "$tmp/full/summary.txt" \
   || fail "epoch-deep row: $(grep '^epoch-deep ' "$tmp/full/summary.txt")"
-grep -qE '^step-jmh .*simple-cnn [0-9.]+ ± [0-9.na]+ ms/step' "$tmp/full/summary.txt" || fail "step-jmh row: $(grep '^step-jmh ' "$tmp/full/summary.txt")"
+for p in fp32 tf32 bf16; do
+  grep -qE "^step-jmh .*simple-cnn [0-9.]+ ± [0-9.na]+ ms/step $p" "$tmp/full/summary.txt" || fail "step-jmh row, $p: $(grep '^step-jmh ' "$tmp/full/summary.txt")"
+done
 grep -qE '^profile .*step end to end' "$tmp/full/summary.txt" || fail "profile row: $(grep '^profile ' "$tmp/full/summary.txt")"
 grep -qE '^memcheck .*ERROR SUMMARY: 0 errors; tests: [1-9]' "$tmp/full/summary.txt" || fail "memcheck row: $(grep '^memcheck ' "$tmp/full/summary.txt")"
 grep -qE '^racecheck .*RACECHECK SUMMARY: 0 hazards' "$tmp/full/summary.txt" || fail "racecheck row: $(grep '^racecheck ' "$tmp/full/summary.txt")"

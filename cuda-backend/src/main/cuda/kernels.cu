@@ -43,6 +43,30 @@ __global__ void batched_transpose(const float* x, float* y, int batch, int rows,
     }
 }
 
+// ---- a reduced-precision GEMM's inputs (CudaBackend.gemm(Precision, ...)): float32 rounded to bf16 or tf32 ---------------
+// On the bits, so that the result is Precision.round's bit for bit on any GPU (cvt.rn.bf16.f32 needs sm_80; we target sm_75):
+// add half an ulp of the kept significand less one, plus the lowest kept bit (ties to even), then drop the low bits. A carry
+// out of the significand moves into the exponent, which is right: up to the next power of two, or to infinity past the
+// largest finite value. A NaN stays a NaN (quiet, sign and top payload kept): rounded, a payload only in the dropped bits
+// would carry it to an infinity or the next NaN.
+__device__ unsigned int round_significand(unsigned int bits, int dropped) {
+    unsigned int keep = ~0u << dropped;
+    if ((bits & 0x7fffffffu) > 0x7f800000u) return (bits | 0x00400000u) & keep;
+    return (bits + ((1u << (dropped - 1)) - 1u) + ((bits >> dropped) & 1u)) & keep;
+}
+
+// y (n bf16) = x (n float32, read as its bits) rounded to bf16's 8 significant bits: cublasGemmEx's CUDA_R_16BF operands.
+// Two to a thread, stored as one 32-bit word (element 2i in its low half: little-endian, as cuBLAS reads y), so that no
+// two threads write parts of one word; an odd n's last element by thread 0 of block 0. Launched over (n + 1) / 2.
+__global__ void round_to_bf16(const unsigned int* x, unsigned int* y, long long n) {
+    LOOP(i, n / 2) y[i] = (round_significand(x[2 * i], 16) >> 16) | (round_significand(x[2 * i + 1], 16) & 0xffff0000u);
+    if ((n & 1) && blockIdx.x == 0 && threadIdx.x == 0) ((unsigned short*)y)[n - 1] = (unsigned short)(round_significand(x[n - 1], 16) >> 16);
+}
+
+// y (n float32) = x rounded to tf32's 11 significant bits, the low 13 bits zero: whatever the tensor cores do with those bits
+// (reports say they ignore them, a truncation), they are zero, so the products are the rounded inputs'
+__global__ void round_to_tf32(const unsigned int* x, unsigned int* y, long long n) { LOOP(i, n) y[i] = round_significand(x[i], 13); }
+
 // col (N*OH*OW, C*KH*KW) from x (N, C, H, W); one thread per col element
 __global__ void im2col(const float* x, float* col, int N, int C, int H, int W, int KH, int KW, int S, int P, int OH, int OW) {
     long long rowLen = (long long)C * KH * KW, n = (long long)N * OH * OW * rowLen;

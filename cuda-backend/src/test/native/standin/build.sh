@@ -4,7 +4,7 @@
 #                                   for the host and run with CUDA's block/thread semantics, a race
 #                                   detector (race.cpp), and stream capture, graphs and per-call
 #                                   counters (graph.cpp)
-#   libcublas.so.13, libcublasLt.so.13   column-major SGEMM with cuBLAS's argument checks
+#   libcublas.so.13, libcublasLt.so.13   column-major SGEMM and GemmEx (bf16, TF32) with cuBLAS's argument checks
 # Usage: build.sh KERNELS_CU OUT
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

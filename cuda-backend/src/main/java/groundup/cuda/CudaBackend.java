@@ -35,6 +35,7 @@ import groundup.backend.Checks;
 import groundup.backend.Convolver;
 import groundup.backend.DeviceOutOfMemoryException;
 import groundup.backend.DeviceTimer;
+import groundup.backend.Precision;
 import groundup.backend.StepGraph;
 import groundup.backend.UpdateRule;
 import groundup.tensor.ConvGeometry;
@@ -44,6 +45,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jcuda.Pointer;
 import jcuda.Sizeof;
+import jcuda.cudaDataType;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
@@ -54,6 +56,8 @@ import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstreamCaptureMode;
 import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasComputeType;
+import jcuda.jcublas.cublasGemmAlgo;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasMath;
 import jcuda.jcublas.cublasOperation;
@@ -70,8 +74,8 @@ import jcuda.runtime.cudaStream_t;
  * {@link CudaStatus}. One instance is meant for one thread at a time; any
  * thread may use it (the context is made current on demand).
  *
- * <p>{@code groundup.cuda.tf32=true} lets cuBLAS use TF32 tensor cores (faster, about 1e-3
- * relative error); off by default so that results match the CPU backend.
+ * <p>An fp32 GEMM is fp32: cuBLAS's default math, never TF32. Reduced precisions are asked for
+ * per product ({@link #gemm(Precision, boolean, boolean, float, Tensor, Tensor, float, Tensor)}).
  */
 public final class CudaBackend implements Backend {
     /** Threads per block of the elementwise (grid-stride) kernels. */
@@ -92,12 +96,14 @@ public final class CudaBackend implements Backend {
     private final cublasHandle blas = new cublasHandle();
     private final CudaKernels kernels;
     private final String deviceName;
-    private final boolean tf32;
+    private final int computeMajor;                                        // of the device's compute capability: 8+ has bf16 and tf32 tensor cores
     private final Staging[] uploads = {new Staging("upload staging 0"), new Staging("upload staging 1")};
     private final Staging readback = new Staging("download staging");     // downloads wait for the stream anyway
     private int nextUpload;
-    private CUdeviceptr scratch;                                           // doubles for reductions; null until needed
-    private long scratchBytes;
+    private final Scratch reductions = new Scratch("reduction scratch");    // doubles: partial sums
+    // a reduced-precision GEMM's rounded a and b (bf16 or tf32), apart so that neither needs an offset
+    private final Scratch roundedA = new Scratch("rounded gemm input a"), roundedB = new Scratch("rounded gemm input b");
+    private boolean capturing;                                             // inside record's body
     private long deviceBytes;                                              // what alloc handed out and free has not returned
     private boolean closed;
 
@@ -113,8 +119,9 @@ public final class CudaBackend implements Backend {
     }
 
     CudaBackend() {
-        this.deviceName = CudaDevice.info().toString();
-        this.tf32 = Boolean.getBoolean("groundup.cuda.tf32");
+        CudaDevice.Info info = CudaDevice.info();
+        this.deviceName = info.toString();
+        this.computeMajor = info.major();
         check(cuInit(0), "cuInit");
         check(cuDeviceGet(device, 0), "cuDeviceGet");
         check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
@@ -134,8 +141,7 @@ public final class CudaBackend implements Backend {
             blasCheck(JCublas2.cublasCreate(blas), "cublasCreate");
             blasMade = true;
             blasCheck(JCublas2.cublasSetStream(blas, new cudaStream_t(stream)), "cublasSetStream");
-            blasCheck(JCublas2.cublasSetMathMode(blas, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH),
-                    "cublasSetMathMode");
+            blasCheck(JCublas2.cublasSetMathMode(blas, cublasMath.CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
         } catch (RuntimeException e) {
             if (blasMade) suppress(e, () -> blasCheck(JCublas2.cublasDestroy(blas), "cublasDestroy"));
             if (k != null) suppress(e, k::close);
@@ -164,7 +170,7 @@ public final class CudaBackend implements Backend {
 
     @Override public String name() { return "cuda"; }
 
-    @Override public String describe() { return "cuda: " + deviceName + (tf32 ? ", TF32 GEMM" : ", FP32 GEMM"); }
+    @Override public String describe() { return "cuda: " + deviceName; }
 
     /** Events on the stream ({@link CudaEventTimer}): marking a span waits for nothing. */
     @Override public DeviceTimer timer() { return new CudaEventTimer(stream, this::current); }
@@ -201,21 +207,48 @@ public final class CudaBackend implements Backend {
         return t;
     }
 
-    /** The reduction scratch buffer, at least bytes; growing it waits for the kernels that still read it. */
-    private CUdeviceptr scratch(long bytes) {
-        if (scratchBytes < bytes) {
-            if (scratch != null) {
-                CUdeviceptr old = scratch;
-                long oldBytes = scratchBytes;
-                scratch = null;                  // reset first: if the allocation below fails, nothing points at freed memory
-                scratchBytes = 0;
-                check(cuStreamSynchronize(stream), "cuStreamSynchronize");
-                free(old, oldBytes, "cuMemFree (reduction scratch)");
+    /** The reduction scratch buffer, at least bytes ({@link Scratch#atLeast}). */
+    private CUdeviceptr scratch(long bytes) { return reductions.atLeast(bytes); }
+
+    /**
+     * A device buffer of the backend's own, grown to the most any op has asked of it and never
+     * shrunk, so that after a step's first run its ops find it big enough: a recorded step
+     * ({@link #record}) may not allocate, and Trainer records a step only after running it.
+     */
+    private final class Scratch {
+        final String name;
+        CUdeviceptr ptr;                         // null until first asked for
+        long bytes;
+
+        Scratch(String name) { this.name = name; }
+
+        /**
+         * The buffer, at least wanted bytes. Growing it waits for the kernels that may still read
+         * it, frees it, then allocates; inside {@link #record} it refuses, saying which buffer, since
+         * a graph may neither wait nor allocate (the step then runs op by op).
+         */
+        CUdeviceptr atLeast(long wanted) {
+            if (bytes >= wanted) return ptr;
+            if (capturing) {
+                throw new IllegalStateException("the " + name + " holds " + bytes + " bytes and the step being recorded needs " + wanted
+                        + ": a step must run once before it is recorded, so that the backend's buffers are made");
             }
-            scratch = alloc(bytes);
-            scratchBytes = bytes;
+            if (ptr != null) {
+                CUdeviceptr old = ptr;
+                long oldBytes = bytes;
+                ptr = null;                      // reset first: if the allocation below fails, nothing points at freed memory
+                bytes = 0;
+                check(cuStreamSynchronize(stream), "cuStreamSynchronize (growing the " + name + ")");
+                free(old, oldBytes, "cuMemFree (" + name + ")");
+            }
+            ptr = alloc(wanted);
+            bytes = wanted;
+            return ptr;
         }
-        return scratch;
+
+        void close(java.util.List<Runnable> steps) {
+            if (ptr != null) steps.add(() -> free(ptr, bytes, "cuMemFree (" + name + ")"));
+        }
     }
 
     private void free(CUdeviceptr p, long bytes, String what) {
@@ -337,6 +370,57 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * a and b rounded to the precision by our kernels (round_to_bf16, round_to_tf32: Precision.round
+     * bit for bit) into the backend's own buffers, a and b unchanged; then cublasGemmEx on them, the
+     * operands swapped as in {@link #gemm(boolean, boolean, float, Tensor, Tensor, float, Tensor)}:
+     * bf16 operands (CUDA_R_16BF) under CUBLAS_COMPUTE_32F, or tf32-exact float32 operands under
+     * CUBLAS_COMPUTE_32F_FAST_TF32; c float32, the products summed in float32. TF32 is rounded here
+     * too, not left to cuBLAS: NVIDIA does not document how the tensor cores convert float32 to
+     * tf32 (reports say they drop the low bits), and on tf32-exact inputs any conversion is exact.
+     */
+    @Override public void gemm(Precision p, boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        if (p == Precision.FP32) {
+            gemm(transA, transB, alpha, a, b, beta, c);
+            return;
+        }
+        Checks.gemm(this, transA, transB, a, b, c);
+        current();
+        String op = p + " gemm";
+        int m = c.shape().rows(), n = c.shape().cols(), k = transA ? a.shape().rows() : a.shape().cols();
+        boolean bf16 = p == Precision.BF16;
+        long width = bf16 ? 2 : Sizeof.FLOAT;                 // bytes of a rounded element
+        String kernel = bf16 ? "round_to_bf16" : "round_to_tf32";
+        CUdeviceptr ra = roundedA.atLeast(a.size() * width), rb = roundedB.atLeast(b.size() * width);
+        long perThread = bf16 ? 2 : 1;                           // round_to_bf16 writes two elements as one 32-bit word
+        launch(kernel, (a.size() + perThread - 1) / perThread, op + ": a " + a.shape(), args().ptr(dev(a, op)).ptr(ra).i64(a.size()));
+        launch(kernel, (b.size() + perThread - 1) / perThread, op + ": b " + b.shape(), args().ptr(dev(b, op)).ptr(rb).i64(b.size()));
+        int type = bf16 ? cudaDataType.CUDA_R_16BF : cudaDataType.CUDA_R_32F;
+        int r = JCublas2.cublasGemmEx_new(blas, transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N, n, m, k, Pointer.to(new float[] {alpha}),
+                rb, type, b.shape().cols(), ra, type, a.shape().cols(), Pointer.to(new float[] {beta}), dev(c, op), cudaDataType.CUDA_R_32F, n,
+                bf16 ? cublasComputeType.CUBLAS_COMPUTE_32F : cublasComputeType.CUBLAS_COMPUTE_32F_FAST_TF32, cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
+        if (r != cublasStatus.CUBLAS_STATUS_SUCCESS) {
+            throw new IllegalStateException(op + ": cublasGemmEx failed with " + cublasStatus.stringFor(r) + " for a " + a.shape()
+                    + (transA ? "^T" : "") + ", b " + b.shape() + (transB ? "^T" : "") + ", c " + c.shape() + " on " + deviceName);
+        }
+    }
+
+    /**
+     * fp32; bf16 and tf32 through cublasGemmEx on inputs our kernels rounded. The tensor cores
+     * for both came with compute capability 8.0 (Ampere); a 7.5 (Turing) has none, and what
+     * cuBLAS does with these calls there (other kernels, or a refusal that gemm reports) has not
+     * been tried.
+     */
+    @Override public String precisionDetail(Precision p) {
+        String cores = computeMajor >= 8 ? "tensor cores" : "compute capability " + computeMajor + ".x: no " + p + " tensor cores, cuBLAS's other kernels";
+        return switch (p) {
+            case FP32 -> "fp32";
+            case BF16 -> "bf16: cuBLAS GemmEx on bf16 inputs, fp32 sums (" + cores + ")";
+            case TF32 -> "tf32: cuBLAS GemmEx (fast tf32) on inputs rounded to tf32, fp32 sums (" + cores + ")";
+        };
+    }
+
     @Override public void batchedTranspose(Tensor x, int batch, int rows, int cols, Tensor y) {
         Checks.batchedTranspose(this, x, batch, rows, cols, y);
         current();
@@ -364,7 +448,13 @@ public final class CudaBackend implements Backend {
     }
 
     /** Im2col and GEMM, with the bias, ReLU and pooling after them fused ({@link CudaConvolver}). */
-    @Override public Convolver convolver(ConvGeometry g, int filters) { return new CudaConvolver(this, g, filters); }
+    @Override public Convolver convolver(ConvGeometry g, int filters) { return new CudaConvolver(this, g, filters, Precision.FP32); }
+
+    /** As {@link #convolver(ConvGeometry, int)}, its three GEMMs in the precision ({@link #gemm(Precision, boolean, boolean, float, Tensor, Tensor, float, Tensor)}). */
+    @Override public Convolver convolver(ConvGeometry g, int filters, Precision p) {
+        precisionDetail(p);
+        return new CudaConvolver(this, g, filters, p);
+    }
 
     /** The pooling geometry's window, stride, pad and sizes, as the fused kernels take them: N F OH OW KH KW S P PH PW. */
     private static CudaKernels.Args pooling(CudaKernels.Args a, ConvGeometry p) {
@@ -703,12 +793,15 @@ public final class CudaBackend implements Backend {
         }
         check(cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_GLOBAL), "cuStreamBeginCapture");
         CUgraph graph = new CUgraph();
+        capturing = true;
         try {
             body.run();
         } catch (RuntimeException e) {
             if (cuStreamEndCapture(stream, graph) == CUresult.CUDA_SUCCESS) cuGraphDestroy(graph);
             throw new IllegalStateException("recording a step graph: " + e.getMessage()
                     + " (a recorded step may not wait for the device, allocate, free or upload)", e);
+        } finally {
+            capturing = false;
         }
         check(cuStreamEndCapture(stream, graph), "cuStreamEndCapture (the step did what a graph cannot hold: a wait, an allocation, an upload)");
         CUgraphExec exec = new CUgraphExec();
@@ -748,7 +841,7 @@ public final class CudaBackend implements Backend {
         current();
         java.util.List<Runnable> steps = new java.util.ArrayList<>();
         steps.add(() -> check(cuStreamSynchronize(stream), "cuStreamSynchronize"));
-        if (scratch != null) steps.add(() -> free(scratch, scratchBytes, "cuMemFree (reduction scratch)"));
+        for (Scratch s : new Scratch[] {reductions, roundedA, roundedB}) s.close(steps);
         if (blasWorkspace != null) steps.add(() -> free(blasWorkspace, BLAS_WORKSPACE, "cuMemFree (cuBLAS workspace)"));
         for (ParameterTable t : tables) steps.add(() -> free(t.table(), t.bytes(), "cuMemFree (optimizer table)"));
         for (Staging s : staging()) {

@@ -2,6 +2,7 @@ package groundup.cuda;
 
 import groundup.backend.Checks;
 import groundup.backend.Im2colConvolver;
+import groundup.backend.Precision;
 import groundup.tensor.ConvGeometry;
 import groundup.tensor.Tensor;
 
@@ -13,14 +14,16 @@ import groundup.tensor.Tensor;
  * relu_pool_bwd_columns). The composed path takes six launches forward (GEMM's aside: bias,
  * ReLU, transpose, pooling) and five back; this one, one each way, and the full (N, F, OH, OW)
  * output is never written. The same floats, but for the order a position's overlapping windows
- * are summed in (the composed path adds them with atomics).
+ * are summed in (the composed path adds them with atomics). In bf16 or tf32 the three GEMMs take
+ * their inputs rounded; the kernels around them stay float32.
  */
 final class CudaConvolver extends Im2colConvolver {
     private final CudaBackend b;
     private final ConvGeometry g;
 
-    CudaConvolver(CudaBackend b, ConvGeometry g, int filters) {
-        super(b, g, filters);
+    /** Its GEMMs in {@code precision} ({@link CudaBackend#gemm(Precision, boolean, boolean, float, Tensor, Tensor, float, Tensor)}). */
+    CudaConvolver(CudaBackend b, ConvGeometry g, int filters, Precision precision) {
+        super(b, g, filters, precision);
         this.b = b;
         this.g = g;
     }

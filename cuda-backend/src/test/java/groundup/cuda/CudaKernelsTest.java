@@ -22,10 +22,11 @@ class CudaKernelsTest {
 
     @Test void signaturesAreReadFromThePtx() {
         Map<String, int[]> sig = CudaKernels.signatures();
-        assertEquals(35, sig.size(), sig.keySet().toString());
+        assertEquals(37, sig.size(), sig.keySet().toString());
         assertArrayEquals(new int[] {8, 8, 8}, sig.get("tanh_fwd"), "tanh_fwd(const float*, float*, long long)");
         assertArrayEquals(new int[] {8, 8, 4}, sig.get("fill_f32"), "fill_f32(float*, long long, float)");
         assertArrayEquals(new int[] {8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4, 4}, sig.get("bn_train"), "8 pointers, N C S, momentum eps");
+        assertArrayEquals(new int[] {8, 8, 8}, sig.get("round_to_bf16"), "round_to_bf16(const unsigned int*, unsigned int*, long long)");
         assertArrayEquals(new int[] {8, 8, 8, 8, 8, 4, 8}, sig.get("dropout_fwd"), "x step mask y, long long n, float ratio, u64 seed");
     }
 

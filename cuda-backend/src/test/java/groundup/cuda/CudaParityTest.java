@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import groundup.backend.Backend;
+import groundup.backend.Precision;
 import groundup.backend.UpdateRule;
 import groundup.cpu.CpuBackend;
 import groundup.nn.Affine;
@@ -36,7 +37,8 @@ import org.junit.jupiter.api.Test;
 /**
  * CPU and CUDA agree: every layer's forward and backward on the same random inputs, and
  * SimpleConvNet trained 100 steps from the same seed on both gives loss curves that agree (see
- * {@link #simpleConvNetTrainsAlikeForAHundredSteps} for how closely, and why). On the GPU, else
+ * {@link #simpleConvNetTrainsAlikeForAHundredSteps} for how closely, and why), and so do a few
+ * steps of SimpleConvNet and DeepConvNet in bf16. On the GPU, else
  * on the host stand-in (HostStandIn); skipped with the reason where neither can run.
  */
 @Tag("cuda-device")
@@ -112,18 +114,9 @@ class CudaParityTest extends BackendTestBase {
         int steps = 100, batch = 32, window = 10;
         Random r = new Random(5);
         float[][] xs = new float[4][], ys = new float[4][];
-        for (int k = 0; k < 4; k++) {     // learnable: faint noise, and a bright 6x6 patch whose place is the class
-            xs[k] = new float[batch * 784];
-            ys[k] = new float[batch];
-            for (int i = 0; i < xs[k].length; i++) xs[k][i] = 0.2f * r.nextFloat();
-            for (int i = 0; i < batch; i++) {
-                int label = r.nextInt(10), top = 2 + 12 * (label / 5), left = 1 + 5 * (label % 5);
-                ys[k][i] = label;
-                for (int y = top; y < top + 6; y++) for (int x = left; x < left + 6; x++) xs[k][i * 784 + y * 28 + x] = 0.8f + 0.2f * r.nextFloat();
-            }
-        }
-        double[] lc = losses(cpu, xs, ys, steps, batch, 0), lg = losses(gpu, xs, ys, steps, batch, 0);
-        double[] control = losses(cpu, xs, ys, steps, batch, 1e-6);
+        learnable(r, batch, xs, ys);
+        double[] lc = losses(cpu, xs, ys, steps, batch, 0, Precision.FP32), lg = losses(gpu, xs, ys, steps, batch, 0, Precision.FP32);
+        double[] control = losses(cpu, xs, ys, steps, batch, 1e-6, Precision.FP32);
         for (int s = 0; s < window; s++) {
             assertEquals(lc[s], lg[s], 1e-4 * Math.max(1, Math.abs(lc[s])), "loss at step " + (s + 1) + " (cpu " + lc[s] + ", cuda " + lg[s] + ")");
         }
@@ -139,17 +132,71 @@ class CudaParityTest extends BackendTestBase {
         assertTrue(mean(lg, steps - window, window) < 0.5 * mean(lg, 0, window), "the CUDA loss fell by half");
     }
 
+    /**
+     * SimpleConvNet and DeepConvNet, 8 Adam steps in bf16 on both backends from the same seed and
+     * data. Both round the same inputs to the same bf16 values (a product of two is exact in
+     * float32), yet their curves part faster than in fp32: rounding to bf16 is a step function, so
+     * a difference of a float32 ulp (the sums' order) moves the odd value across a rounding
+     * boundary, a whole bf16 ulp (2^-8), and each layer after it spreads that further (DeepConvNet's
+     * six convolutions: 1e-3 relative by its logits in the first forward already), as do Adam's
+     * early steps (about lr times the gradient's sign). The bound is what that does to the CPU's
+     * own curve: a control run whose first batch is scaled by 1 + 1e-6 gives the envelope (its
+     * largest difference over the steps), and CUDA may stray 4 times that, or 1e-4 of the loss at
+     * the first step and 1e-3 after it, whichever is larger. The CUDA bf16 losses differ from its
+     * fp32 ones (by 1e-5 relative at some step): the run was in bf16.
+     */
+    @Test void bf16TrainsAlikeOnBothForEightSteps() {
+        int steps = 8, batch = 10;
+        float[][] xs = new float[4][], ys = new float[4][];
+        learnable(new Random(6), batch, xs, ys);
+        for (String net : List.of("simple-cnn", "deep-cnn")) {
+            double[] lc = losses(cpu, net, xs, ys, steps, batch, 0, Precision.BF16), lg = losses(gpu, net, xs, ys, steps, batch, 0, Precision.BF16);
+            double[] control = losses(cpu, net, xs, ys, steps, batch, 1e-6, Precision.BF16), fp32 = losses(gpu, net, xs, ys, steps, batch, 0, Precision.FP32);
+            double envelope = 0, fromFp32 = 0;
+            for (int s = 0; s < steps; s++) {
+                envelope = Math.max(envelope, Math.abs(control[s] - lc[s]));
+                fromFp32 = Math.max(fromFp32, Math.abs(lg[s] - fp32[s]) / fp32[s]);
+            }
+            for (int s = 0; s < steps; s++) {
+                double allowed = Math.max(4 * envelope, (s == 0 ? 1e-4 : 1e-3) * lc[s]);
+                assertTrue(Math.abs(lg[s] - lc[s]) <= allowed, String.format("%s bf16 step %d: loss cpu %.6f, cuda %.6f, differ by more than %.6f "
+                        + "(the rounding envelope: %.6f)", net, s + 1, lc[s], lg[s], allowed, envelope));
+            }
+            assertTrue(fromFp32 > 1e-5, net + ": the CUDA bf16 losses are within " + fromFp32 + " of fp32's, relative: the run was not in bf16");
+            System.out.printf("[CudaParityTest] %s bf16, steps 1 and %d: cpu %.6f, %.6f; cuda %.6f, %.6f; envelope %.6f%n", net, steps, lc[0], lc[steps - 1],
+                    lg[0], lg[steps - 1], envelope);
+        }
+    }
+
+    /** Four batches, learnable: faint noise, and a bright 6x6 patch whose place is the class. */
+    private static void learnable(Random r, int batch, float[][] xs, float[][] ys) {
+        for (int k = 0; k < 4; k++) {
+            xs[k] = new float[batch * 784];
+            ys[k] = new float[batch];
+            for (int i = 0; i < xs[k].length; i++) xs[k][i] = 0.2f * r.nextFloat();
+            for (int i = 0; i < batch; i++) {
+                int label = r.nextInt(10), top = 2 + 12 * (label / 5), left = 1 + 5 * (label % 5);
+                ys[k][i] = label;
+                for (int y = top; y < top + 6; y++) for (int x = left; x < left + 6; x++) xs[k][i * 784 + y * 28 + x] = 0.8f + 0.2f * r.nextFloat();
+            }
+        }
+    }
+
     private static double mean(double[] v, int from, int n) {
         double s = 0;
         for (int i = from; i < from + n; i++) s += v[i];
         return s / n;
     }
 
-    /** The loss of each step; the first batch's pixels scaled by (1 + perturb) at step 1 only. */
-    private static double[] losses(Backend b, float[][] xs, float[][] ys, int steps, int batch, double perturb) {
+    private static double[] losses(Backend b, float[][] xs, float[][] ys, int steps, int batch, double perturb, Precision p) {
+        return losses(b, "simple-cnn", xs, ys, steps, batch, perturb, p);
+    }
+
+    /** The loss of each step of the network in precision p; the first batch's pixels scaled by (1 + perturb) at step 1 only. */
+    private static double[] losses(Backend b, String spec, float[][] xs, float[][] ys, int steps, int batch, double perturb, Precision p) {
         double[] out = new double[steps];
         float[] one = new float[1];
-        try (Sequential net = Networks.create(NetworkSpec.of("simple-cnn"), b, 7); Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, 1e-3f, 0);
+        try (Sequential net = Networks.create(NetworkSpec.of(spec), b, 7, p); Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, 1e-3f, 0);
              Tensor x = b.allocate(net.batchShape(batch)); Tensor y = b.allocate(Shape.of(batch))) {
             for (int s = 0; s < steps; s++) {
                 float[] in = xs[s % 4];

@@ -20,7 +20,8 @@ class CudaSkipTest {
         Map<String, String> env = new HashMap<>();
         env.put("LD_LIBRARY_PATH", null);
         String out = ChildJvm.run(env, List.of("-Dgroundup.cuda.standin=off"), RunSuites.class,
-                CudaBackendPropertiesTest.class.getName(), CudaBackendContractTest.class.getName(), CudaLayerGradientTest.class.getName());
+                CudaBackendPropertiesTest.class.getName(), CudaBackendContractTest.class.getName(), CudaLayerGradientTest.class.getName(),
+                CudaPrecisionContractTest.class.getName());
         List<String> lines = out.lines().toList();
         assertFalse(lines.stream().anyMatch(l -> l.startsWith("failed ")), "none fails:\n" + out);
         // jqwik skips the property class (Gpu.SkipWithoutCuda); Jupiter's suites abort each test on the assumption

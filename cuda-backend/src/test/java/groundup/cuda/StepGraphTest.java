@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import groundup.backend.Backend;
+import groundup.backend.Precision;
 import groundup.backend.UpdateRule;
 import groundup.data.Dataset;
 import groundup.nn.NetworkSpec;
@@ -64,10 +65,12 @@ class StepGraphTest {
     private record Run(List<float[]> params, List<EpochStats> stats, StandInCounters counts) {}
 
     /** A network with Adam on a cosine schedule (a new rate and bias correction every step), epochs 1..epochs. */
-    private Run train(NetworkSpec spec, Dataset train, int epochs, boolean graphs) {
+    private Run train(NetworkSpec spec, Dataset train, int epochs, boolean graphs) { return train(spec, train, epochs, graphs, Precision.FP32); }
+
+    private Run train(NetworkSpec spec, Dataset train, int epochs, boolean graphs, Precision precision) {
         System.setProperty(Trainer.GRAPHS, Boolean.toString(graphs));
         long stepsPerEpoch = (train.count() + BATCH - 1) / BATCH;
-        try (Sequential net = Networks.create(spec, b, 1);
+        try (Sequential net = Networks.create(spec, b, 1, precision);
              Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, 0.01f, 1e-4f, LrSchedule.COSINE, epochs * stepsPerEpoch);
              Trainer t = new Trainer(net, opt, train, test, BATCH, 3, null).readEvery(1000)) {
             List<EpochStats> stats = new ArrayList<>();
@@ -102,6 +105,23 @@ class StepGraphTest {
                 assertEquals(0, eager.counts().graphLaunches(), "graphs off");
                 assertEquals(18, graph.counts().graphLaunches(), spec.net() + ": steps 2 to 10 of each epoch (the first records, the short one is issued)");
             }
+        }
+    }
+
+    /**
+     * In bf16 and tf32 a GEMM first rounds its inputs into buffers of the backend's own, grown by
+     * the step's first, eager run: the recorded step then allocates nothing, and replaying it gives
+     * what eager steps give, bit for bit.
+     */
+    @Test void aReducedPrecisionStepRecordsAndReplaysBitForBit() {
+        Dataset train = synthetic(10 * BATCH + 7, 3);
+        for (Precision p : new Precision[] {Precision.BF16, Precision.TF32}) {
+            Run eager = train(SIMPLE, train, 1, false, p), graph = train(SIMPLE, train, 1, true, p);
+            for (int i = 0; i < eager.params().size(); i++) {
+                assertArrayEquals(eager.params().get(i), graph.params().get(i), p + " parameter " + i);
+            }
+            assertEquals(eager.stats().get(0).trainLoss(), graph.stats().get(0).trainLoss(), p + " train loss");
+            if (HostStandIn.active()) assertEquals(9, graph.counts().graphLaunches(), p + ": steps 2 to 10 (the first records, the short one is issued)");
         }
     }
 
