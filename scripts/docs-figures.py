@@ -477,6 +477,31 @@ def render_simple_cnn_seeds(ctx):
     return "\n".join(out)
 
 
+def render_precision_seeds(ctx):
+    """fp32 against bf16 over the same seeds, per network: scripts/accuracy-seeds.sh's runs, kept as NET-PRECISION-sSEED."""
+    rel = ctx.latest("precision-seeds", "run.json")
+    meta = ctx.load(rel + "/run.json")
+    runs = summaries(ctx, rel)
+    head = ["network, epochs", "seed", "fp32: final", "bf16: final", "bf16 - fp32", "runs"]
+    rows = []
+    for net, label in meta["nets"].items():
+        seeds = sorted({int(n.split("-s")[1]) for n in runs if n.startswith(net + "-")})
+        fin = {p: [] for p in ("fp32", "bf16")}
+        for sd in seeds:
+            acc = {p: hundredths(runs[f"{net}-{p}-s{sd}"]["final_test_accuracy"]) for p in ("fp32", "bf16")}
+            for p in fin:
+                fin[p].append(acc[p])
+            rows.append([label, sd, pct_h(acc["fp32"]), pct_h(acc["bf16"]), f"{(acc['bf16'] - acc['fp32']) / 100:+.2f}",
+                         " ".join(f"[{p}]({ctx.link(f'{rel}/{net}-{p}-s{sd}/summary.json')})" for p in ("fp32", "bf16"))])
+        med = {p: median_h(v) for p, v in fin.items()}
+        rows.append([f"**{label}: median (range)**", "",
+                     *(f"{pct_h(med[p])} ({min(fin[p]) / 100:.2f}-{pct_h(max(fin[p]))})" for p in ("fp32", "bf16")),
+                     f"**{(med['bf16'] - med['fp32']) / 100:+.2f}**", ""])
+    return "\n".join([f"{meta['date']}, {meta['machine']}, {meta['threads']} threads, commit {meta['commit']}, "
+                      f"`{meta['commands'][0]}` with `--precision fp32` and `--precision bf16` ([run.json]({ctx.link(rel + '/run.json')})).",
+                      "", table(head, rows)])
+
+
 def render_simple_cnn_validation(ctx):
     rel = ctx.latest("simple-cnn-validation", "run.json")
     meta = ctx.load(rel + "/run.json")
@@ -615,6 +640,7 @@ RENDERERS = {
     "accuracy": render_accuracy,
     "simple-cnn-seeds": render_simple_cnn_seeds,
     "simple-cnn-validation": render_simple_cnn_validation,
+    "precision-seeds": render_precision_seeds,
     "fashion-mnist": render_fashion_mnist,
     "readme-results": render_readme_results,
 }

@@ -13,6 +13,7 @@ import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -26,6 +27,8 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.algorithm.convolution_direct;
@@ -60,6 +63,9 @@ final class DnnlConvolver implements Convolver {
     private final FloatPointer bias, biasGrad;          // (F): plain in every primitive
     private final DnnlOperand xFwd, wFwd, yFwd, dyData, wData, dxData, xWts, dyWts, dwWts;
     private final primitive fwd, bwdData, bwdWts;
+    private final memory borderedX;                     // x with a zero border for a weight gradient padded beyond half its kernel, or null
+    private final primitive toBordered;                 // xFwd's bf16 copy into borderedX's inside
+    private final IntMemoryMap toBorderedArgs;
     private final IntMemoryMap fwdArgs, bwdDataArgs, bwdWtsArgs;
     private Tensor lastX;                               // the x whose copy xFwd holds
     private final ComposedReluPool reluPool;            // pooling where y or dy is in a layout BlockedPooling does not read
@@ -106,12 +112,20 @@ final class DnnlConvolver implements Convolver {
         deterministic.set_deterministic(true);
         convolution_backward_weights.primitive_desc wpd = keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
                 any(xDims, in), any(wDims, f32), bDesc, any(yDims, in), strides, pad, pad, fpd, deterministic, false));
+        convolution_backward_weights.primitive_desc bordered = null;
         if (bf16 && wpd.impl_info_str().getString().contains("gemm")) {
             // oneDNN has no bf16 kernel for this weight gradient but a GEMM, twice as slow as its
-            // float32 one (DeepConvNet's conv4, pad 2: 3.6 against 1.8 ms on AMX); the float32 one
-            // then reads x and dy converted back from their bf16 copies, so it sums the same bf16 values
-            wpd = keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
-                    any(xDims, f32), any(wDims, f32), bDesc, any(yDims, f32), strides, pad, pad, fpd, deterministic, false));
+            // float32 one (DeepConvNet's conv4, pad 2: 3.6 against 1.8 ms on AMX). Its AMX kernel
+            // takes a padding of at most half the kernel: so x gets the rest as a zero border of its
+            // own (the same sums), or else the float32 kernel reads x and dy converted back from
+            // their bf16 copies (the same bf16 values)
+            bordered = borderedWeightGradient(eng, g, filters, bDesc, deterministic);
+            if (bordered == null) {
+                wpd = keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
+                        any(xDims, f32), any(wDims, f32), bDesc, any(yDims, f32), strides, pad, pad, fpd, deterministic, false));
+            } else {
+                wpd = bordered;
+            }
         }
 
         DnnlOperand.Factory op = new DnnlOperand.Factory(eng, stream, parallel, counter, owned);
@@ -121,7 +135,21 @@ final class DnnlConvolver implements Convolver {
         dyData = op.operand(yDims, memory.format_tag.nchw, dpd.diff_dst_desc());
         wData = op.operand(wDims, memory.format_tag.oihw, dpd.weights_desc());
         dxData = op.operand(xDims, memory.format_tag.nchw, dpd.diff_src_desc());
-        xWts = op.sameAs(xFwd, xDims, memory.format_tag.nchw, wpd.src_desc());
+        if (bordered != null) {
+            long border = g.pad() - (g.kh() - 1) / 2;
+            borderedX = keep(new memory(bordered.src_desc(), eng));
+            Pointer.memset(borderedX.get_data_handle(), 0, bordered.src_desc().get_size());   // the border, never written again
+            memory inside = keep(new memory(keep(bordered.src_desc().submemory_desc(xDims, new long[] {0, 0, border, border})), eng,
+                    borderedX.get_data_handle()));
+            toBordered = keep(new reorder(xFwd.inner(), inside));
+            toBorderedArgs = args(DNNL_ARG_FROM, xFwd.inner(), DNNL_ARG_TO, inside);
+            xWts = xFwd;
+        } else {
+            borderedX = null;
+            toBordered = null;
+            toBorderedArgs = null;
+            xWts = op.sameAs(xFwd, xDims, memory.format_tag.nchw, wpd.src_desc());
+        }
         dyWts = op.sameAs(dyData, yDims, memory.format_tag.nchw, wpd.diff_dst_desc());
         dwWts = op.operand(wDims, memory.format_tag.oihw, wpd.diff_weights_desc());
         bias = keep(new FloatPointer(filters));
@@ -133,15 +161,36 @@ final class DnnlConvolver implements Convolver {
         bwdData = keep(new convolution_backward_data(dpd));
         bwdDataArgs = args(DNNL_ARG_DIFF_DST, dyData.inner(), DNNL_ARG_WEIGHTS, wData.inner(), DNNL_ARG_DIFF_SRC, dxData.inner());
         bwdWts = keep(new convolution_backward_weights(wpd));
-        bwdWtsArgs = args(DNNL_ARG_SRC, xWts.inner(), DNNL_ARG_DIFF_DST, dyWts.inner(), DNNL_ARG_DIFF_WEIGHTS, dwWts.inner(),
+        bwdWtsArgs = args(DNNL_ARG_SRC, borderedX != null ? borderedX : xWts.inner(), DNNL_ARG_DIFF_DST, dyWts.inner(), DNNL_ARG_DIFF_WEIGHTS, dwWts.inner(),
                 DNNL_ARG_DIFF_BIAS, biasGradMem);
+    }
+
+    /**
+     * The bf16 weight gradient of a convolution padded by more than half its kernel (DeepConvNet's
+     * conv4: 3x3, pad 2), as one padded by half (pad 1) over x with the rest as a zero border
+     * (14x14 to 16x16): the same sums, on oneDNN's AMX kernel. Null where oneDNN has none for it
+     * either, or the padding is not more than half the kernel.
+     */
+    private convolution_backward_weights.primitive_desc borderedWeightGradient(engine eng, ConvGeometry g, int filters, memory.desc bDesc,
+                                                                               primitive_attr attr) {
+        long half = (g.kh() - 1) / 2, border = g.pad() - half;
+        if (g.kh() != g.kw() || border <= 0) return null;
+        long[] xDims = {g.n(), g.c(), g.h() + 2 * border, g.w() + 2 * border}, wDims = {filters, g.c(), g.kh(), g.kw()};
+        long[] yDims = {g.n(), filters, g.outH(), g.outW()}, strides = {g.stride(), g.stride()}, pad = {half, half};
+        memory.data_type bf16 = memory.data_type.bf16, f32 = memory.data_type.f32;
+        memory.desc xDesc = keep(new memory.desc(xDims, bf16, memory.format_tag.nhwc));
+        convolution_forward.primitive_desc hint = keep(new convolution_forward.primitive_desc(eng, forward_training, convolution_direct,
+                xDesc, any(wDims, bf16), bDesc, any(yDims, f32), strides, pad, pad));
+        convolution_backward_weights.primitive_desc wpd = keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
+                xDesc, any(wDims, f32), bDesc, any(yDims, bf16), strides, pad, pad, hint, attr, false));
+        return wpd.impl_info_str().getString().contains("gemm") ? null : wpd;
     }
 
     /** How each operand travels, e.g. "x nChw16c, w reordered by oneDNN, ...": for tests and profiles. */
     String layouts() {
         return "x " + xFwd.layout() + ", w " + wFwd.layout() + ", y " + yFwd.layout() + ", dy " + dyData.layout()
                 + ", dx " + dxData.layout() + ", dw " + dwWts.layout()
-                + (xWts == xFwd ? "" : ", x for dw " + xWts.layout()) + (dyWts == dyData ? "" : ", dy for dw " + dyWts.layout());
+                + (borderedX != null ? ", x zero-bordered for dw" : xWts == xFwd ? "" : ", x for dw " + xWts.layout()) + (dyWts == dyData ? "" : ", dy for dw " + dyWts.layout());
     }
 
     @Override public ConvGeometry geometry() { return g; }
@@ -341,6 +390,10 @@ final class DnnlConvolver implements Convolver {
             lastX = tx;
         }
         if (xWts != xFwd) xWts.loadFromSibling();
+        if (toBordered != null) {
+            toBordered.execute(stream, toBorderedArgs);
+            stream._wait();
+        }
         if (dyWts != dyData) dyWts.loadFromSibling();
         bwdWts.execute(stream, bwdWtsArgs);
         stream._wait();

@@ -37,4 +37,18 @@ class DnnlConvolverTest {
             System.out.println("DeepConvNet conv4 on this machine: " + l);
         }
     }
+
+    /**
+     * In bf16 on AMX, oneDNN 3.8.1 has only a GEMM for conv4's weight gradient (pad 2 is more than
+     * half its kernel), so the convolver gives x a zero border and runs it as pad 1 on the AMX
+     * kernel. The precision contract checks its numbers on this layer; this, that it took that path.
+     */
+    @Test void conv4sBf16WeightGradientRunsOnABorderedCopyOnAmx() {
+        org.junit.jupiter.api.Assumptions.assumeTrue("AMX".equals(Dnnl.bf16Instructions()), "no AMX here for oneDNN");
+        try (CpuBackend b = new CpuBackend(2, ConvolutionKind.DNNL);
+             DnnlConvolver conv4 = new DnnlConvolver(b, new Parallel(2), new LayoutCounter(), true, new ConvGeometry(100, 32, 14, 14, 3, 3, 1, 2), 32, true)) {
+            String l = conv4.layouts();
+            assertTrue(l.contains("x zero-bordered for dw"), l);
+        }
+    }
 }
