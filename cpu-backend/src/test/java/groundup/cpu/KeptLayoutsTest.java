@@ -38,17 +38,12 @@ class KeptLayoutsTest {
     @Test void deepConvNetTrainsToTheSameBitsWithFewerConversions() {
         assumeTrue(Dnnl.available(), "oneDNN cannot load here" + Dnnl.whyNot());
         Run kept = train(true, Precision.FP32), converted = train(false, Precision.FP32);
-        assertArrayEquals(bits(converted.losses), bits(kept.losses), "losses, step by step");
-        for (int i = 0; i < kept.parameters.size(); i++) {
-            assertArrayEquals(bits(converted.parameters.get(i)), bits(kept.parameters.get(i)), "parameter " + i + " after " + STEPS + " steps");
-        }
+        assertSameBits(kept, converted, Precision.FP32);
         // DeepConvNet: conv1 on SGEMM (9 taps), conv2..conv6 on oneDNN. Converting: each of the five
         // packs x and unpacks dx, conv3 and conv5 also unpack y and pack dy (the pooled three pool
         // from oneDNN's layout and unpool into it): 14 a step, and where oneDNN runs conv4's weight
         // gradient in nChw8c (AVX-512), 2 reorders more. Kept: conv2 packs conv1's output, conv1 gets its dy
         // unpacked, the pooled conv4 and conv2 their pooled dy, and conv4's 2 reorders: 4 or 6.
-        System.out.printf("DeepConvNet, batch %d: %d conversions (%d floats) a step kept, %d (%d) converted%n",
-                BATCH, kept.conversionsPerStep, kept.floatsPerStep, converted.conversionsPerStep, converted.floatsPerStep);
         assertTrue(kept.conversionsPerStep * 2 <= converted.conversionsPerStep,
                 kept.conversionsPerStep + " conversions a step kept, against " + converted.conversionsPerStep + " converted");
         assertTrue(kept.floatsPerStep * 10 <= converted.floatsPerStep * 6,
@@ -62,14 +57,19 @@ class KeptLayoutsTest {
     @Test void deepConvNetInBf16TrainsToTheSameBitsKeptOrConverted() {
         assumeTrue(Dnnl.bf16Instructions() != null, "no bf16 instructions for oneDNN here" + Dnnl.whyNot());
         Run kept = train(true, Precision.BF16), converted = train(false, Precision.BF16);
-        assertArrayEquals(bits(converted.losses), bits(kept.losses), "bf16 losses, step by step");
-        for (int i = 0; i < kept.parameters.size(); i++) {
-            assertArrayEquals(bits(converted.parameters.get(i)), bits(kept.parameters.get(i)), "bf16 parameter " + i + " after " + STEPS + " steps");
-        }
-        System.out.printf("DeepConvNet in bf16, batch %d: %d conversions (%d floats) a step kept, %d (%d) converted%n",
-                BATCH, kept.conversionsPerStep, kept.floatsPerStep, converted.conversionsPerStep, converted.floatsPerStep);
+        assertSameBits(kept, converted, Precision.BF16);
         assertTrue(kept.conversionsPerStep < converted.conversionsPerStep,
                 kept.conversionsPerStep + " conversions a step kept, against " + converted.conversionsPerStep + " converted");
+    }
+
+    /** Kept and converted gave the same losses and parameters, bit for bit; prints the conversions of each. */
+    private static void assertSameBits(Run kept, Run converted, Precision p) {
+        assertArrayEquals(bits(converted.losses), bits(kept.losses), p + " losses, step by step");
+        for (int i = 0; i < kept.parameters.size(); i++) {
+            assertArrayEquals(bits(converted.parameters.get(i)), bits(kept.parameters.get(i)), p + " parameter " + i + " after " + STEPS + " steps");
+        }
+        System.out.printf("DeepConvNet in %s, batch %d: %d conversions (%d floats) a step kept, %d (%d) converted%n",
+                p, BATCH, kept.conversionsPerStep, kept.floatsPerStep, converted.conversionsPerStep, converted.floatsPerStep);
     }
 
     private static Run train(boolean keep, Precision precision) {
