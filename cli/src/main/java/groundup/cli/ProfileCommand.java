@@ -34,6 +34,8 @@ final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "Timed steps; the table gives their median and range (default: ${DEFAULT-VALUE}).")
     int steps = 20;
     @Option(names = "--seed", description = "Seed of the weights and the random input (default: ${DEFAULT-VALUE}).") long seed = 1;
+    @Option(names = "--precision", paramLabel = "P", description = "fp32, bf16 or tf32: of the network's products, as train's (default: -Dgroundup.precision, else fp32).")
+    String precision;
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: a new runs/profile-NET-YYYYMMDD-HHMMSS).") Path out;
     @Option(names = "--force", description = "Replace profile.json and profile.png in --out.") boolean force;
     @Mixin BackendOption backendOption;
@@ -44,12 +46,25 @@ final class ProfileCommand implements Callable<Integer> {
         if (steps < 1) throw new UsageException("--steps " + steps + ": must be positive");
         if (force && out == null) throw new UsageException("--force: applies only with --out (the default folder is always a new one)");
         NetworkSpec.of(net);                    // an unknown name is a usage error before anything runs
+        groundup.backend.Precision prec;
+        try {
+            prec = precision != null ? groundup.backend.Precision.parse(precision) : groundup.backend.Precision.requested();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--precision: " + e.getMessage());
+        }
         Path dir = outputFolder();
         try (Backend b = backendOption.open()) {
+            String detail;
+            try {
+                detail = b.precisionDetail(prec);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--precision " + prec + ": " + e.getMessage());
+            }
             System.out.println("profile of " + net + " on " + b.describe());
+            if (prec != groundup.backend.Precision.FP32) System.out.println("precision: " + detail);
             System.out.printf(Locale.ROOT, "batch %d, %d warm-up step%s, then %d timed; input synthetic (random pixels and labels, "
                     + "no data set needed)%n", batch, warmup, warmup == 1 ? "" : "s", steps);
-            Profile p = StepProfiler.run(b, new StepProfiler.Params(net, batch, warmup, steps, seed));
+            Profile p = StepProfiler.run(b, new StepProfiler.Params(net, batch, warmup, steps, seed, prec));
             System.out.println("timed with " + p.timer() + "; medians over the timed steps, (min-max)");
             System.out.println("peak: " + p.peak());
             System.out.println();

@@ -28,7 +28,10 @@ import java.util.Random;
  */
 public final class StepProfiler {
     /** What to profile: a book network at a batch size, warm-up steps, timed steps, the seed of weights and input. */
-    public record Params(String net, int batch, int warmup, int steps, long seed) {
+    public record Params(String net, int batch, int warmup, int steps, long seed, groundup.backend.Precision precision) {
+        /** In fp32. */
+        public Params(String net, int batch, int warmup, int steps, long seed) { this(net, batch, warmup, steps, seed, groundup.backend.Precision.FP32); }
+
         public Params {
             if (batch < 1) throw new IllegalArgumentException("batch " + batch + ": must be positive");
             if (warmup < 0) throw new IllegalArgumentException("warmup " + warmup + ": must be 0 or more");
@@ -41,7 +44,7 @@ public final class StepProfiler {
     private StepProfiler() {}
 
     public static Profile run(Backend b, Params p) {
-        try (Sequential net = Networks.create(NetworkSpec.of(p.net()), b, p.seed());
+        try (Sequential net = Networks.create(NetworkSpec.of(p.net()), b, p.seed(), p.precision());
              Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, UpdateRule.Kind.ADAM.defaultLr, 0);
              Tensor x = b.allocate(net.batchShape(p.batch()));
              Tensor labels = b.allocate(Shape.of(p.batch()));

@@ -132,11 +132,11 @@ public abstract class PrecisionContract extends BackendTestBase {
 
     @Test void convolverRoundsTheInputsOfEachProduct() {
         Random r = new Random(32);
-        // odd sizes; wide layers as blocked layouts see them (16 channels, counts that pad a block); DeepConvNet's conv4 (pad 2)
+        // odd sizes; wide layers as blocked layouts see them (16 channels, counts that pad a block); DeepConvNet's conv4 (pad 2) and conv6
         ConvGeometry[] gs = {new ConvGeometry(2, 3, 7, 6, 3, 3, 1, 1), new ConvGeometry(3, 1, 9, 9, 5, 5, 1, 0),
                 new ConvGeometry(2, 16, 9, 9, 3, 3, 1, 1), new ConvGeometry(3, 20, 7, 6, 3, 3, 1, 2), new ConvGeometry(2, 8, 6, 5, 3, 3, 2, 1),
-                new ConvGeometry(2, 32, 14, 14, 3, 3, 1, 2)};
-        int[] filters = {5, 30, 16, 24, 40, 32};
+                new ConvGeometry(2, 32, 14, 14, 3, 3, 1, 2), new ConvGeometry(2, 64, 8, 8, 3, 3, 1, 1)};
+        int[] filters = {5, 30, 16, 24, 40, 32, 64};
         for (Precision p : precisions()) {
             for (int i = 0; i < gs.length; i++) {
                 ConvGeometry g = gs[i];

@@ -66,6 +66,7 @@ final class DnnlConvolver implements Convolver {
     private final memory borderedX;                     // x with a zero border for a weight gradient padded beyond half its kernel, or null
     private final primitive toBordered;                 // xFwd's bf16 copy into borderedX's inside
     private final IntMemoryMap toBorderedArgs;
+    private final boolean weightGradientAlone;          // on one OpenMP thread ({@link OpenMpThreads})
     private final IntMemoryMap fwdArgs, bwdDataArgs, bwdWtsArgs;
     private Tensor lastX;                               // the x whose copy xFwd holds
     private final ComposedReluPool reluPool;            // pooling where y or dy is in a layout BlockedPooling does not read
@@ -110,23 +111,27 @@ final class DnnlConvolver implements Convolver {
                 any(xDims, f32), any(wDims, in), any(yDims, in), strides, pad, pad, fpd));
         primitive_attr deterministic = keep(new primitive_attr());
         deterministic.set_deterministic(true);
-        convolution_backward_weights.primitive_desc wpd = keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
-                any(xDims, in), any(wDims, f32), bDesc, any(yDims, in), strides, pad, pad, fpd, deterministic, false));
-        convolution_backward_weights.primitive_desc bordered = null;
-        if (bf16 && wpd.impl_info_str().getString().contains("gemm")) {
-            // oneDNN has no bf16 kernel for this weight gradient but a GEMM, twice as slow as its
-            // float32 one (DeepConvNet's conv4, pad 2: 3.6 against 1.8 ms on AMX). Its AMX kernel
-            // takes a padding of at most half the kernel: so x gets the rest as a zero border of its
-            // own (the same sums), or else the float32 kernel reads x and dy converted back from
-            // their bf16 copies (the same bf16 values)
-            bordered = borderedWeightGradient(eng, g, filters, bDesc, deterministic);
-            if (bordered == null) {
-                wpd = keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
+        // bf16 on a map of 64 positions or fewer: the weight gradient made for one OpenMP thread (oneDNN
+        // fixes a primitive's thread count when it makes it), see OpenMpThreads for why
+        weightGradientAlone = bf16 && (long) g.outH() * g.outW() <= 64 && OpenMpThreads.available();
+        convolution_backward_weights.primitive_desc[] made = new convolution_backward_weights.primitive_desc[2];   // {wpd, bordered or null}
+        Runnable make = () -> {
+            made[0] = keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
+                    any(xDims, in), any(wDims, f32), bDesc, any(yDims, in), strides, pad, pad, fpd, deterministic, false));
+            if (bf16 && made[0].impl_info_str().getString().contains("gemm")) {
+                // oneDNN has no bf16 kernel for this weight gradient but a GEMM, twice as slow as its
+                // float32 one (DeepConvNet's conv4, pad 2: 3.6 against 1.8 ms on AMX). Its AMX kernel
+                // takes a padding of at most half the kernel: so x gets the rest as a zero border of its
+                // own (the same sums), or else the float32 kernel reads x and dy converted back from
+                // their bf16 copies (the same bf16 values)
+                made[1] = borderedWeightGradient(eng, g, filters, bDesc, deterministic);
+                made[0] = made[1] != null ? made[1] : keep(new convolution_backward_weights.primitive_desc(eng, convolution_direct,
                         any(xDims, f32), any(wDims, f32), bDesc, any(yDims, f32), strides, pad, pad, fpd, deterministic, false));
-            } else {
-                wpd = bordered;
             }
-        }
+        };
+        if (weightGradientAlone) OpenMpThreads.alone(make);
+        else make.run();
+        convolution_backward_weights.primitive_desc wpd = made[0], bordered = made[1];
 
         DnnlOperand.Factory op = new DnnlOperand.Factory(eng, stream, parallel, counter, owned);
         xFwd = op.operand(xDims, memory.format_tag.nchw, fpd.src_desc());
@@ -160,7 +165,11 @@ final class DnnlConvolver implements Convolver {
         fwdArgs = args(DNNL_ARG_SRC, xFwd.inner(), DNNL_ARG_WEIGHTS, wFwd.inner(), DNNL_ARG_BIAS, biasMem, DNNL_ARG_DST, yFwd.inner());
         bwdData = keep(new convolution_backward_data(dpd));
         bwdDataArgs = args(DNNL_ARG_DIFF_DST, dyData.inner(), DNNL_ARG_WEIGHTS, wData.inner(), DNNL_ARG_DIFF_SRC, dxData.inner());
-        bwdWts = keep(new convolution_backward_weights(wpd));
+        convolution_backward_weights[] primitive = new convolution_backward_weights[1];
+        Runnable makePrimitive = () -> primitive[0] = keep(new convolution_backward_weights(wpd));
+        if (weightGradientAlone) OpenMpThreads.alone(makePrimitive);
+        else makePrimitive.run();
+        bwdWts = primitive[0];
         bwdWtsArgs = args(DNNL_ARG_SRC, borderedX != null ? borderedX : xWts.inner(), DNNL_ARG_DIFF_DST, dyWts.inner(), DNNL_ARG_DIFF_WEIGHTS, dwWts.inner(),
                 DNNL_ARG_DIFF_BIAS, biasGradMem);
     }
@@ -190,7 +199,8 @@ final class DnnlConvolver implements Convolver {
     String layouts() {
         return "x " + xFwd.layout() + ", w " + wFwd.layout() + ", y " + yFwd.layout() + ", dy " + dyData.layout()
                 + ", dx " + dxData.layout() + ", dw " + dwWts.layout()
-                + (borderedX != null ? ", x zero-bordered for dw" : xWts == xFwd ? "" : ", x for dw " + xWts.layout()) + (dyWts == dyData ? "" : ", dy for dw " + dyWts.layout());
+                + (borderedX != null ? ", x zero-bordered for dw" : xWts == xFwd ? "" : ", x for dw " + xWts.layout()) + (dyWts == dyData ? "" : ", dy for dw " + dyWts.layout())
+                + (weightGradientAlone ? ", dw on one thread" : "");
     }
 
     @Override public ConvGeometry geometry() { return g; }

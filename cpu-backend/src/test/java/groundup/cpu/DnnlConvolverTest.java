@@ -51,4 +51,21 @@ class DnnlConvolverTest {
             assertTrue(l.contains("x zero-bordered for dw"), l);
         }
     }
+
+    /** conv6 in bf16 on AMX: its weight gradient on one OpenMP thread ({@link OpenMpThreads}), the count given back after. */
+    @Test void conv6sBf16WeightGradientRunsOnOneThreadAndGivesTheCountBack() {
+        org.junit.jupiter.api.Assumptions.assumeTrue("AMX".equals(Dnnl.bf16Instructions()) && OpenMpThreads.available(), "no AMX or no libgomp here");
+        groundup.tensor.ConvGeometry g = new ConvGeometry(4, 64, 8, 8, 3, 3, 1, 1);
+        try (CpuBackend b = new CpuBackend(2, ConvolutionKind.DNNL);
+             DnnlConvolver conv6 = new DnnlConvolver(b, new Parallel(2), new LayoutCounter(), true, g, 64, true);
+             groundup.tensor.Tensor x = b.allocate(g.inputShape()); groundup.tensor.Tensor w = b.allocate(groundup.tensor.Shape.of(64, 576));
+             groundup.tensor.Tensor bias = b.allocate(groundup.tensor.Shape.of(64)); groundup.tensor.Tensor y = b.allocate(groundup.tensor.Shape.of(4, 64, 8, 8));
+             groundup.tensor.Tensor dw = b.allocate(groundup.tensor.Shape.of(64, 576)); groundup.tensor.Tensor db = b.allocate(groundup.tensor.Shape.of(64))) {
+            assertTrue(conv6.layouts().contains("dw on one thread"), conv6.layouts());
+            int before = OpenMpThreads.now();
+            conv6.forward(x, w, bias, y);
+            conv6.backward(x, w, y, dw, db, null);
+            assertTrue(before > 0 && OpenMpThreads.now() == before, "OpenMP threads " + before + " before, " + OpenMpThreads.now() + " after");
+        }
+    }
 }
