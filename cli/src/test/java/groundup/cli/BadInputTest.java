@@ -276,6 +276,8 @@ class BadInputTest {
         c.add(bad("eval: batch 0", 2, "--batch", eval(loose.toString(), "--batch", "0")));
         c.add(bad("eval: another dataset", 2, "--dataset fashion-mnist", eval(loose.toString(), "--dataset", "fashion-mnist")));
         c.add(bad("eval: no checkpoint flag", 2, "--checkpoint", "eval"));
+        c.add(bad("eval: precision fp8", 2, "--precision && fp8", eval(loose.toString(), "--precision", "fp8")));
+        c.add(bad("eval: tf32 on the cpu", 2, "--precision tf32 && no tf32", eval(loose.toString(), "--precision", "tf32")));
         c.add(bad("predict: junk checkpoint", 1, plain.toString(), "predict", "--backend", "cpu", "--checkpoint", plain.toString(), plain.toString()));
         // compare: summaries with a bad field, and a --plot that would replace an input or another run's file
         c.add(bad("compare: nothing", 1, root.resolve("nothing").toString(), "compare", root.resolve("nothing").toString()));
