@@ -107,7 +107,7 @@ final class BlockedPooling {
         this.pooled = pool.outH() * pool.outW();
         this.book2x2 = PlanePooling.isBook2x2(pool);
         this.hw = pool.h() * pool.w();
-        this.vector = vectorIfItFits && book2x2 && block >= VectorPooling.LANES;
+        this.vector = vectorIfItFits && book2x2 && block % VectorPooling.LANES == 0;
         raw = new float[parallel.threads()][block * hw];
         planes = new float[parallel.threads()][block * hw];         // VectorPooling's backward scratch too: 2*P*B <= B*H*W
         bits = vector ? new int[parallel.threads()][2 * pooled * block] : null;

@@ -2,7 +2,6 @@ package groundup.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -18,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * int-bit max, the first tap equal to the max as the winner, +0 for the losers in the backward.
  *
  * <p>Why 256-bit vectors and not the CPU's widest: oneDNN's blocks are 8 or 16 channels, a
- * multiple of 8 lanes (or all of a layer's channels, NHWC on AMX: the last lanes then masked); two 256-bit halves of a 16-lane block ran as fast as one 512-bit vector
+ * multiple of 8 lanes; two 256-bit halves of a 16-lane block ran as fast as one 512-bit vector
  * (the transposes to and from the NCHW planes, scalar, take most of the time); and a species
  * fixed at compile time is what C2 compiles to plain vector instructions.
  *
@@ -42,15 +41,15 @@ final class VectorPooling {
      * API's first use costs about 0.6 s (its classes, and its operations interpreted, hundreds of
      * times slower than compiled, until C2 takes over), which a training run would otherwise
      * pay inside its first step; {@link BlockedPooling#warmUpInBackground} runs this on a thread
-     * of its own while the data loads. Even and odd maps, with and without winners, blocks of 16,
-     * 8 and 12 (a masked tail), so that the compiled code covers the branches real layers take.
+     * of its own while the data loads. Even and odd maps, with and without winners, blocks of 16
+     * and 8, so that the compiled code covers the branches real layers take.
      */
     static void warmUp(int rounds) {
         float[] r = new float[16 * 8 * 8], scratch = new float[2 * 16 * 16], yp = new float[16 * 16], arg = new float[16 * 16];
         int[] bits = new int[2 * 16 * 16];
         for (int i = 0; i < r.length; i++) r[i] = i % 7 - 3;
         for (int k = 0; k < rounds; k++) {
-            int block = (k & 2) == 0 ? 16 : (k & 8) == 0 ? 8 : 12, side = (k & 1) == 0 ? 8 : 7;     // 12: a masked tail
+            int block = (k & 2) == 0 ? 16 : 8, side = (k & 1) == 0 ? 8 : 7;
             pool2x2OfRelu(r, block, side, side / 2, side / 2, block, yp, (k & 4) == 0 ? arg : null, 0, bits);
             unpool2x2(yp, yp, arg, 0, block, block, side, side, r, scratch);
         }
@@ -70,21 +69,16 @@ final class VectorPooling {
                               int[] scratch) {
         int row = w * block, pooled = oh * ow, winners = pooled * block;
         IntVector three = IntVector.broadcast(I, 3);
-        VectorMask<Float> all = F.maskAll(true), tail = F.indexInRange(block - block % LANES, block);
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
                 int i0 = 2 * oy * row + 2 * ox * block, t = (oy * ow + ox) * block;
                 for (int l = 0; l < block; l += LANES) {
-                    // a block of 30 (NHWC on AMX) ends in 6 lanes: loads and stores masked there, so they
-                    // neither run off the arrays nor write over the next window's lanes
-                    VectorMask<Float> m = l + LANES <= block ? all : tail;
-                    VectorMask<Integer> mi = m.cast(I);
-                    IntVector b0 = reluBits(r, i0 + l, m), b1 = reluBits(r, i0 + block + l, m);
-                    IntVector b2 = reluBits(r, i0 + row + l, m), b3 = reluBits(r, i0 + row + block + l, m);
+                    IntVector b0 = reluBits(r, i0 + l), b1 = reluBits(r, i0 + block + l);
+                    IntVector b2 = reluBits(r, i0 + row + l), b3 = reluBits(r, i0 + row + block + l);
                     IntVector max = b0.max(b1).max(b2.max(b3));
-                    max.intoArray(scratch, t + l, mi);
+                    max.intoArray(scratch, t + l);
                     if (argmax != null) {
-                        three.blend(2, b2.eq(max)).blend(1, b1.eq(max)).blend(0, b0.eq(max)).intoArray(scratch, winners + t + l, mi);
+                        three.blend(2, b2.eq(max)).blend(1, b1.eq(max)).blend(0, b0.eq(max)).intoArray(scratch, winners + t + l);
                     }
                 }
             }
@@ -96,9 +90,9 @@ final class VectorPooling {
         }
     }
 
-    /** {@link BlockedPooling#reluBits} of eight floats of r from at, those of m (the others 0). */
-    private static IntVector reluBits(float[] r, int at, VectorMask<Float> m) {
-        IntVector b = FloatVector.fromArray(F, r, at, m).reinterpretAsInts(), abs = b.and(0x7fffffff);
+    /** {@link BlockedPooling#reluBits} of eight floats of r from at. */
+    private static IntVector reluBits(float[] r, int at) {
+        IntVector b = FloatVector.fromArray(F, r, at).reinterpretAsInts(), abs = b.and(0x7fffffff);
         IntVector nan = abs.neg().add(0x7f800000).lanewise(VectorOperators.ASHR, 31);      // all ones where abs is a NaN's
         return b.max(0).or(abs.and(nan));
     }
@@ -126,17 +120,15 @@ final class VectorPooling {
             }
         }
         FloatVector zero = FloatVector.zero(F);
-        VectorMask<Float> all = F.maskAll(true), tail = F.indexInRange(block - block % LANES, block);
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
                 int i0 = 2 * oy * row + 2 * ox * block, t = (oy * ow + ox) * block;
                 for (int l = 0; l < block; l += LANES) {
-                    VectorMask<Float> m = l + LANES <= block ? all : tail;     // the last lanes of a block not a multiple of 8
-                    FloatVector d = FloatVector.fromArray(F, scratch, t + l, m), k = FloatVector.fromArray(F, scratch, winners + t + l, m);
-                    zero.blend(d, k.eq(0f)).intoArray(r, i0 + l, m);
-                    zero.blend(d, k.eq(1f)).intoArray(r, i0 + block + l, m);
-                    zero.blend(d, k.eq(2f)).intoArray(r, i0 + row + l, m);
-                    zero.blend(d, k.eq(3f)).intoArray(r, i0 + row + block + l, m);
+                    FloatVector d = FloatVector.fromArray(F, scratch, t + l), k = FloatVector.fromArray(F, scratch, winners + t + l);
+                    zero.blend(d, k.eq(0f)).intoArray(r, i0 + l);
+                    zero.blend(d, k.eq(1f)).intoArray(r, i0 + block + l);
+                    zero.blend(d, k.eq(2f)).intoArray(r, i0 + row + l);
+                    zero.blend(d, k.eq(3f)).intoArray(r, i0 + row + block + l);
                 }
             }
         }

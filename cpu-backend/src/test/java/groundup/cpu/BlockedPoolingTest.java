@@ -35,10 +35,10 @@ class BlockedPoolingTest {
         assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(), "surefire's argLine lost --add-modules jdk.incubator.vector");
     }
 
-    /** The warm-up's variants (blocks 16, 8 and 12, even and odd maps, with and without winners) run on arrays that fit them. */
+    /** The warm-up's eight variants (blocks 16 and 8, even and odd maps, with and without winners) run on arrays that fit them. */
     @Test void theWarmUpRunsEveryVariant() {
         assumeTrue(VectorPooling.fits(), "this CPU has no 256-bit vectors");
-        VectorPooling.warmUp(16);
+        VectorPooling.warmUp(8);
     }
 
     @Test void theVectorChoiceIsExplicit() {
@@ -54,7 +54,7 @@ class BlockedPoolingTest {
     @Test void poolsAndUnpoolsAsTheBackendDoesOnNchw() {
         Random r = new Random(3);
         try (Parallel parallel = new Parallel(2)) {
-            for (int block : new int[] {16, 8, 1, 30, 12}) {          // 30 and 12: NHWC on AMX, one block of all the channels
+            for (int block : new int[] {16, 8, 1}) {
                 for (int[] c : CASES) {
                     for (boolean vector : new boolean[] {false, true}) {
                     ConvGeometry pool = new ConvGeometry(c[0], c[1], c[2], c[3], c[4], c[4], c[5], c[6]);
@@ -87,7 +87,7 @@ class BlockedPoolingTest {
 
                     if (vector) assumeTrue(VectorPooling.fits(), "this CPU has no 256-bit vectors");
                     BlockedPooling bp = new BlockedPooling(parallel, block, pool, vector);
-                    assertEquals(vector && block >= 8 && PlanePooling.isBook2x2(pool), bp.vectorized(), what);
+                    assertEquals(vector && block % 8 == 0 && PlanePooling.isBook2x2(pool), bp.vectorized(), what);
                     float[] yp = new float[pooled], arg = new float[pooled];
                     FloatBuffer blockedYp = ByteBuffer.allocateDirect(n * blocks * block * pooledPlane * Float.BYTES)
                             .order(ByteOrder.nativeOrder()).asFloatBuffer();
