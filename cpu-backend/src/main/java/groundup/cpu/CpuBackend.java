@@ -121,7 +121,8 @@ public final class CpuBackend implements Backend {
      * bf16: convolutions on oneDNN's bf16 kernels where this CPU has bf16 instructions (AMX,
      * AVX512-BF16) and oneDNN is the convolution path (auto, dnnl, or gemm, which hands over);
      * else, and for the affine layers' products, inputs rounded to bf16 and multiplied in float32:
-     * the same numbers (a product of two bf16 values is exact in float32), at float32's speed.
+     * the same numbers (a product of two bf16 values is exact in float32), the convolutions on
+     * the im2col oracle, slower than float32's oneDNN path.
      * No tf32: that is a CUDA tensor-core format.
      */
     @Override public String precisionDetail(Precision p) {
