@@ -419,6 +419,11 @@ def median_h(vals):
     return (twice + 1) // 2
 
 
+def median_range(hs):
+    """Accuracies in hundredths of a percent as "98.88% (98.67-99.00%)": their median and range."""
+    return f"{pct_h(median_h(hs))} ({min(hs) / 100:.2f}-{pct_h(max(hs))})"
+
+
 def seeds_group(runs, prefix):
     finals = [hundredths(s["final_test_accuracy"]) for name, s in runs.items() if name.startswith(prefix)]
     return finals
@@ -465,7 +470,7 @@ def render_simple_cnn_seeds(ctx):
     for g in ("constant", "cosine"):
         fin = seeds_group(runs, g + "-")
         reached = sum(1 for n, r in runs.items() if n.startswith(g + "-") and max(hundredths(test_acc(e)) for e in r["epochs"]) >= 9890)
-        stats[g] = (f"{pct_h(median_h(fin))} ({min(fin) / 100:.2f}-{pct_h(max(fin))})", f"{sum(fin) / len(fin) / 100:.2f}%",
+        stats[g] = (median_range(fin), f"{sum(fin) / len(fin) / 100:.2f}%",
                     f"{sum(1 for v in fin if v >= 9890)} of {len(fin)}", f"{reached} of {len(fin)}")
     for i, what in enumerate(["final, median (range)", "mean of finals", "runs ending at 98.90% or more", "runs reaching 98.90% at some epoch"]):
         rows.append([f"**{what}**", stats["constant"][i], "", stats["cosine"][i], "", ""])
@@ -495,7 +500,7 @@ def render_precision_seeds(ctx):
                          " ".join(f"[{p}]({ctx.link(f'{rel}/{net}-{p}-s{sd}/summary.json')})" for p in ("fp32", "bf16"))])
         med = {p: median_h(v) for p, v in fin.items()}
         rows.append([f"**{label}: median (range)**", "",
-                     *(f"{pct_h(med[p])} ({min(fin[p]) / 100:.2f}-{pct_h(max(fin[p]))})" for p in ("fp32", "bf16")),
+                     *(median_range(fin[p]) for p in ("fp32", "bf16")),
                      f"**{(med['bf16'] - med['fp32']) / 100:+.2f}**", ""])
     return "\n".join([f"{meta['date']}, {meta['machine']}, {meta['threads']} threads, commit {meta['commit']}, "
                       f"`{meta['commands'][0]}` with `--precision fp32` and `--precision bf16` ([run.json]({ctx.link(rel + '/run.json')})).",
@@ -555,7 +560,7 @@ def render_readme_results(ctx):
 
     def seeds_cell(g):
         fin = seeds_group(runs, g + "-")
-        return f"median {pct_h(median_h(fin))} ({min(fin) / 100:.2f}-{pct_h(max(fin))})"
+        return f"median {median_range(fin)}"
 
     def step_cells(net):
         k = f"train {net}"
