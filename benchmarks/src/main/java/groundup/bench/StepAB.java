@@ -35,6 +35,9 @@ import java.util.Random;
  *     convolution blocks fused, and run as their parts (Sequential.Builder.fuse(false))
  * java -jar benchmarks/target/groundup-benchmarks.jar layouts [NET] [ROUNDS] [BATCH] [--json FILE] (deep-cnn 10 100)
  *     oneDNN's layouts kept between convolutions, and converted at every call (groundup.cpu.layouts)
+ * java -jar benchmarks/target/groundup-benchmarks.jar convolution [NET] [ROUNDS] [BATCH] [KIND_A] [KIND_B] [--json FILE]
+ *     (deep-cnn 10 100 auto dnnl) the CPU backend with two groundup.cpu.convolution kinds: whether
+ *     auto's choice per layer is the faster network
  * java -jar benchmarks/target/groundup-benchmarks.jar precision [NET] [ROUNDS] [BATCH] [--json FILE] (deep-cnn 10 100)
  *     the network's matrix products in bf16, and in fp32 ({@link Precision}): two networks from
  *     the same seed on one backend
@@ -95,6 +98,29 @@ final class StepAB {
                                 + "\"steps_per_round\": %d, \"backend\": \"%s\",%n \"ways\": [%s,%n  %s]}%n",
                         LocalDate.now(), net, batch, threads, rounds, MEASURED_STEPS, kb.describe().replace("\"", "'"),
                         wayJson(kept), wayJson(converted)));
+                System.out.println("wrote " + json);
+            }
+        }
+    }
+
+    static void convolution(String[] args) throws IOException {
+        List<String> a = new ArrayList<>(List.of(args));
+        Path json = jsonOption(a);
+        String net = a.size() > 0 ? a.get(0) : "deep-cnn";
+        int rounds = a.size() > 1 ? Integer.parseInt(a.get(1)) : 10, batch = a.size() > 2 ? Integer.parseInt(a.get(2)) : 100;
+        String kindA = a.size() > 3 ? a.get(3) : "auto", kindB = a.size() > 4 ? a.get(4) : "dnnl";
+        int threads = CpuBackendProvider.threads();
+        try (Backend ba = new CpuBackend(threads, kindA); Backend bb = new CpuBackend(threads, kindB);
+             Way wa = Way.of(kindA, ba, Networks.create(NetworkSpec.of(net), ba, 1), batch);
+             Way wb = Way.of(kindB, bb, Networks.create(NetworkSpec.of(net), bb, 1), batch)) {
+            run(wa, wb, rounds);
+            print(net, batch, ba.describe() + "; against " + bb.describe(), rounds, wa, wb);
+            if (json != null) {
+                Files.writeString(json, String.format(Locale.ROOT,
+                        "{\"topic\": \"convolution-kinds\", \"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
+                                + "\"steps_per_round\": %d, \"machine\": \"%s\",%n \"command\": \"%s\",%n \"ways\": [%s,%n  %s]}%n",
+                        LocalDate.now(), net, batch, threads, rounds, MEASURED_STEPS, quoted(machine()),
+                        quoted(command("convolution", net, rounds, batch) + " " + kindA + " " + kindB), wayJson(wa), wayJson(wb)));
                 System.out.println("wrote " + json);
             }
         }

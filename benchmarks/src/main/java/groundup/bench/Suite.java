@@ -62,6 +62,10 @@ public final class Suite {
             StepAB.layouts(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (cmd.equals("convolution")) {        // two groundup.cpu.convolution kinds, alternately, in one process
+            StepAB.convolution(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (cmd.equals("precision")) {          // bf16 against fp32 products, alternately, in one process
             StepAB.precision(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;

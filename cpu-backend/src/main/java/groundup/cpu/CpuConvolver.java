@@ -1,6 +1,7 @@
 package groundup.cpu;
 
 import groundup.backend.Checks;
+import groundup.backend.ComposedReluPool;
 import groundup.backend.Convolver;
 import groundup.tensor.ConvGeometry;
 import groundup.tensor.Tensor;
@@ -22,6 +23,11 @@ import org.bytedeco.openblas.global.openblas_full;
  * colT is a few hundred KB at most for the book's networks, so it is written, copied to its
  * off-heap twin and read by single-threaded SGEMM while it is still in cache. Every buffer is
  * made with the convolver, once per geometry: a step allocates nothing.
+ *
+ * <p>A pooling after it runs as its parts ({@link ComposedReluPool}): `auto` runs this convolver
+ * only on layers with fewer than {@link ConvolutionKind#AUTO_MIN_TAPS} taps (the book's pooled
+ * layers have more) or where oneDNN cannot load, and pooling each image in cache here measured
+ * too little to keep a kernel of its own for that (docs/benchmarks.md, "Pooling").
  */
 final class CpuConvolver implements Convolver {
     private static final int ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
@@ -35,7 +41,7 @@ final class CpuConvolver implements Convolver {
     private final float[][] colArr, dcolArr, dbPart, image;
     private final boolean[] touched;
     private final float[] dwHost;
-    private float[] unkept;                              // see unkept(pool); made on the first such forward
+    private final ComposedReluPool reluPool;
 
     CpuConvolver(CpuBackend backend, Parallel parallel, ConvGeometry g, int filters) {
         this.backend = backend;
@@ -55,7 +61,7 @@ final class CpuConvolver implements Convolver {
         colArr = new float[parts][ckk * spatial];
         dcolArr = new float[parts][];
         dbPart = new float[parts][filters];
-        image = new float[parts][filters * spatial];     // one image's output or dy per worker: 69 KB for SimpleConvNet
+        image = new float[parts][filters * spatial];     // one image's masked dy per worker: 69 KB for SimpleConvNet
         touched = new boolean[parts];
         dwHost = new float[filters * ckk];
         for (int t = 0; t < parts; t++) {
@@ -65,6 +71,7 @@ final class CpuConvolver implements Convolver {
             dyi[t] = new FloatPointer((long) filters * spatial);
             dwPart[t] = new FloatPointer((long) filters * ckk);
         }
+        reluPool = new ComposedReluPool(backend, this);
     }
 
     @Override public ConvGeometry geometry() { return g; }
@@ -75,40 +82,24 @@ final class CpuConvolver implements Convolver {
 
     @Override public void forward(Tensor tx, Tensor tw, Tensor tb, Tensor ty) {
         Checks.convolution(backend, g, filters, tx, tw, tb, ty);
-        forward(tx, tw, tb, a(ty, "convolution"), false, null, null, null);
+        forward(tx, tw, tb, a(ty, "convolution"), false);
     }
 
     /** The ReLU joins the bias, on image i's output while it is still in cache. */
     @Override public void forwardRelu(Tensor tx, Tensor tw, Tensor tb, Tensor ty) {
         Checks.convolution(backend, g, filters, tx, tw, tb, ty);
-        forward(tx, tw, tb, a(ty, "convolution"), true, null, null, null);
+        forward(tx, tw, tb, a(ty, "convolution"), true);
     }
 
-    /**
-     * Image i's output is biased, ReLU'd and pooled in this worker's own (F, OH*OW) array while
-     * it is in cache: the full output (6.9 MB for SimpleConvNet at batch 100) is never written,
-     * nor read back by a ReLU and a pooling of their own.
-     */
     @Override public void forwardReluPool(Tensor tx, Tensor tw, Tensor tb, ConvGeometry pool, Tensor typ, Tensor targ) {
-        Checks.convolution(backend, g, filters, tx, tw, tb, null);
-        Checks.convolutionPool(backend, g, filters, pool, typ, targ);
-        float[] arg = targ != null ? a(targ, "convolution") : PlanePooling.isBook2x2(pool) ? null : unkept(pool);    // only 2x2 skips the winners
-        forward(tx, tw, tb, null, true, pool, a(typ, "convolution"), arg);
+        reluPool.forward(tx, tw, tb, pool, typ, targ);
     }
 
-    /** Where a forward keeps no winners: the book's 2x2 pooling skips them, other windows find them into this scratch array. */
-    private float[] unkept(ConvGeometry pool) {
-        int size = pool.pooledShape().size();
-        if (unkept == null || unkept.length != size) unkept = new float[size];
-        return unkept;
-    }
-
-    /** y: the output (null when pooled); pool, yp, arg: the pooling of the ReLU'd output, or null (arg null: winners not kept, book's 2x2 only). */
-    private void forward(Tensor tx, Tensor tw, Tensor tb, float[] y, boolean relu, ConvGeometry pool, float[] yp, float[] arg) {
+    /** y = conv(x, w) + b, and max(y, 0) where relu: the ReLU joins the bias on image i's output while it is in cache. */
+    private void forward(Tensor tx, Tensor tw, Tensor tb, float[] y, boolean relu) {
         float[] x = a(tx, "convolution"), wv = a(tw, "convolution"), bias = a(tb, "convolution");
         w.position(0).put(wv, 0, filters * ckk);
-        int n = g.n(), per = filters * spatial, pooledPlane = pool == null ? 0 : pool.outH() * pool.outW();
-        boolean book2x2 = pool != null && PlanePooling.isBook2x2(pool);
+        int n = g.n(), per = filters * spatial;
         parallel.forRange(parts, 1, (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 for (int i = n * t / parts; i < n * (t + 1) / parts; i++) {
@@ -116,23 +107,16 @@ final class CpuConvolver implements Convolver {
                     colT[t].position(0).put(colArr[t], 0, ckk * spatial);
                     openblas_full.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, filters, spatial, ckk, 1f, wView[t].position(0), ckk,
                             colT[t].position(0), spatial, 0f, out[t].position(0), spatial);
-                    // yi: image i's output, in y at i*per, or alone in this worker's image array at 0 when pooled
-                    float[] yi = pool == null ? y : image[t];
-                    int at = pool == null ? i * per : 0;
-                    out[t].position(0).get(yi, at, per);
+                    int at = i * per;
+                    out[t].position(0).get(y, at, per);
                     for (int f = 0; f < filters; f++) {
                         float bf = bias[f];
                         int j = at + f * spatial, end = j + spatial;
                         if (relu) {
-                            for (; j < end; j++) yi[j] = Math.max(yi[j] + bf, 0f);     // as CpuBackend's ReLU: NaN kept
+                            for (; j < end; j++) y[j] = Math.max(y[j] + bf, 0f);     // as CpuBackend's ReLU: NaN kept
                         } else {
-                            for (; j < end; j++) yi[j] += bf;
+                            for (; j < end; j++) y[j] += bf;
                         }
-                    }
-                    if (pool == null) continue;
-                    for (int f = 0; f < filters; f++) {
-                        if (book2x2) PlanePooling.maxPool2x2OfRelu(yi, f * spatial, yp, arg, (i * filters + f) * pooledPlane, g.outH(), g.outW());
-                        else PlanePooling.maxPool(yi, f * spatial, yp, arg, (i * filters + f) * pooledPlane, pool);
                     }
                 }
             }
@@ -141,34 +125,24 @@ final class CpuConvolver implements Convolver {
 
     @Override public void backward(Tensor tx, Tensor tw, Tensor tdy, Tensor tdw, Tensor tdb, Tensor tdx) {
         Checks.convolutionBackward(backend, g, filters, tx, tw, tdy, tdw, tdb, tdx);
-        backward(tx, tw, a(tdy, "convolution"), null, null, null, tdw, tdb, tdx);
+        backward(tx, tw, a(tdy, "convolution"), null, tdw, tdb, tdx);
     }
 
     /** Image i's dy is masked as it is copied for the GEMMs: the ReLU's backward costs no pass of its own. */
     @Override public void backwardRelu(Tensor tx, Tensor tw, Tensor ty, Tensor tdy, Tensor tdw, Tensor tdb, Tensor tdx) {
         Checks.convolutionBackward(backend, g, filters, tx, tw, tdy, tdw, tdb, tdx);
         Checks.elementwise(backend, "convolution backwardRelu (y, dy)", ty, tdy);
-        backward(tx, tw, a(tdy, "convolution"), a(ty, "convolution"), null, null, tdw, tdb, tdx);
+        backward(tx, tw, a(tdy, "convolution"), a(ty, "convolution"), tdw, tdb, tdx);
     }
 
-    /**
-     * Image i's dy is built in this worker's image array from the pooled gradient, masked by
-     * the pooled ReLU output and scattered to the winners: no full-size dy is ever written.
-     */
     @Override public void backwardReluPool(Tensor tx, Tensor tw, ConvGeometry pool, Tensor typ, Tensor targ, Tensor tdyp,
                                            Tensor tdw, Tensor tdb, Tensor tdx) {
-        Checks.convolutionBackward(backend, g, filters, tx, tw, null, tdw, tdb, tdx);
-        Checks.convolutionPool(backend, g, filters, pool, typ, targ, tdyp);
-        backward(tx, tw, a(tdyp, "convolution"), a(typ, "convolution"), pool, a(targ, "convolution"), tdw, tdb, tdx);
+        reluPool.backward(tx, tw, pool, typ, targ, tdyp, tdw, tdb, tdx);
     }
 
-    /**
-     * Three ways in: dyAll is dy (y, pool null); dy masked where y is positive (pool null); or the
-     * pooled gradient, masked where y (the pooled output) is positive, routed through arg.
-     */
-    private void backward(Tensor tx, Tensor tw, float[] dyAll, float[] y, ConvGeometry pool, float[] arg, Tensor tdw, Tensor tdb, Tensor tdx) {
+    /** dyAll is dy (y null), or dy to be masked where y is positive (the ReLU's backward). */
+    private void backward(Tensor tx, Tensor tw, float[] dyAll, float[] y, Tensor tdw, Tensor tdb, Tensor tdx) {
         float[] x = a(tx, "convolution"), wv = a(tw, "convolution");
-        int pooledPlane = pool == null ? 0 : pool.outH() * pool.outW();
         float[] dw = a(tdw, "convolution"), db = a(tdb, "convolution"), dx = tdx == null ? null : a(tdx, "convolution");
         w.position(0).put(wv, 0, filters * ckk);
         int n = g.n(), per = filters * spatial;
@@ -183,17 +157,10 @@ final class CpuConvolver implements Convolver {
                 for (int i = n * t / parts; i < n * (t + 1) / parts; i++) {
                     im2colT(x, i, colArr[t]);
                     colT[t].position(0).put(colArr[t], 0, ckk * spatial);
-                    // dy: image i of dy, at offset i*per; masked, image i alone in this worker's dyMasked at 0
+                    // dy: image i of dy, at offset i*per; masked, image i alone in this worker's image array at 0
                     float[] dy = dyAll;
                     int at = i * per;
-                    if (pool != null) {
-                        dy = image[t];
-                        java.util.Arrays.fill(dy, 0, per, 0f);
-                        for (int f = 0; f < filters; f++) {
-                            PlanePooling.unpool(dyAll, y, arg, (i * filters + f) * pooledPlane, pool, dy, f * spatial);
-                        }
-                        at = 0;
-                    } else if (y != null) {
+                    if (y != null) {
                         dy = image[t];
                         reluMask(y, dyAll, at, dy, per);
                         at = 0;
@@ -296,6 +263,7 @@ final class CpuConvolver implements Convolver {
     private static int ceilDiv(int a, int b) { return -Math.floorDiv(-a, b); }
 
     @Override public void close() {
+        reluPool.close();
         w.close();
         for (int t = 0; t < parts; t++) {
             colT[t].close();

@@ -3,11 +3,11 @@ package groundup.cpu;
 import groundup.tensor.ConvGeometry;
 
 /**
- * Max pooling of one (h, w) plane at a time, in scalar Java over arrays: the CPU backend's
- * maxPool and maxPoolBackward run it on every plane; the SGEMM convolver's fused pooling on one
- * image's output while it is in cache; {@link BlockedPooling} on oneDNN's blocked output where
- * its vector kernels do not apply. The vector kernels ({@link VectorPooling}) give the same
- * floats and winners (BlockedPoolingTest holds them to it).
+ * Max pooling of one (h, w) plane at a time, in scalar Java over arrays, any window: the CPU
+ * backend's maxPool and maxPoolBackward run it on every plane (the unfused pooling, and the
+ * SGEMM convolver's pooling, composed), {@link BlockedPooling} on oneDNN's blocked output for
+ * windows other than the book's 2x2. {@link BlockedPooling}'s 2x2 kernels, scalar and
+ * {@link VectorPooling}'s, give the same floats and winners (BlockedPoolingTest holds them to it).
  */
 final class PlanePooling {
     private PlanePooling() {}
@@ -90,36 +90,6 @@ final class PlanePooling {
                 int iy = oy * s - p + k / kw, ix = ox * s - p + k % kw;
                 float d = yp == null ? dy[o] : ReluGradient.of(dy[o], yp[o]);
                 dx[in + iy * w + ix] += d;
-            }
-        }
-    }
-
-    /**
-     * The book's pooling (2x2 windows, stride 2, no padding) of one (h, w) plane of a ReLU's
-     * output, x[in...] to y[out...] and arg[out...], as {@link #maxPool} gives it.
-     * Why a kernel of its own: a ReLU's output is +0, positive or NaN, and such floats order
-     * as their bits do once the sign is cleared (a NaN, of either sign, above every number), so
-     * the window's comparisons run on ints: compares and conditional moves, where Math.max on
-     * floats is a longer sequence (SimpleConvNet's pool on one Xeon vCPU, a throwaway harness:
-     * 6.0 against 8.2 ms; its fused forward 6.0 against 6.3 ms on two; its train step 2-3%). The
-     * winner is the first tap whose bits equal the max, from 0/1 flags: no select between taps,
-     * which the JIT compiled to jumps that mispredict on real data (the same harness: 3.1 against
-     * 5.9 ms). Ties go to the first in row-major order, a NaN wins; the value is the winning
-     * element itself.
-     */
-    static void maxPool2x2OfRelu(float[] x, int in, float[] y, float[] arg, int out, int h, int w) {
-        int oh = h / 2, ow = w / 2;
-        for (int oy = 0; oy < oh; oy++) {
-            int r0 = in + 2 * oy * w, r1 = r0 + w, o = out + oy * ow;
-            for (int ox = 0; ox < ow; ox++) {
-                int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
-                int b0 = Float.floatToRawIntBits(x[i0]) & 0x7fffffff, b1 = Float.floatToRawIntBits(x[i0 + 1]) & 0x7fffffff;
-                int b2 = Float.floatToRawIntBits(x[i1]) & 0x7fffffff, b3 = Float.floatToRawIntBits(x[i1 + 1]) & 0x7fffffff;
-                int max = Math.max(Math.max(b0, b1), Math.max(b2, b3));
-                int n0 = b0 != max ? 1 : 0, n1 = b1 != max ? 1 : 0, n2 = b2 != max ? 1 : 0;
-                int k = n0 * (1 + n1 * (1 + n2));                           // the first tap whose bits are the max
-                y[o + ox] = x[i0 + (k >> 1) * w + (k & 1)];
-                if (arg != null) arg[o + ox] = k;                        // null: not kept (the JIT unswitches the loop)
             }
         }
     }
