@@ -299,11 +299,15 @@ def render_conv_dnnl_vs_gemm(ctx):
     d = ctx.load(rel + "/figures.json")
 
     def cell(x):
-        return f"{score(x)}, {x['gflops']} GF/s ({x['share_pct']}%)"
+        # compare-conv-kinds.sh: the rounds' median and range; older runs: one JMH score and its error
+        ms = rng(x, digits=2, unit="ms") if "median" in x else score(x)
+        return f"{ms}, {x['gflops']:g} GF/s ({x['share_pct']}%)"
 
+    ceiling = max(d["ceilings_gflops"])
+    rounds = f"medians of {d['rounds']} rounds, the two kinds alternately (range)" if "rounds" in d else "one run each"
     rows = [[f"{r['layer']} ({r['taps']})", r["auto_then"], cell(r["dnnl_forward"]), cell(r["dnnl_backward"]),
              cell(r["gemm_forward"]), cell(r["gemm_backward"]), ctx.run_cell(d, rel + "/figures.json")] for r in d["rows"]]
-    return (f"`{d['command']}`; shares of {d['ceilings_gflops'][0]} GFLOP/s.\n\n"
+    return (f"`{d['command']}`; {rounds}; shares of {ceiling} GFLOP/s, the best fp32 ceiling of the run.\n\n"
             + table(["layer (C*kh*kw)", "auto ran then", "oneDNN fwd", "oneDNN bwd", "SGEMM fwd", "SGEMM bwd", "run"], rows))
 
 
@@ -625,7 +629,28 @@ def render_layouts(ctx):
             f"`{first['command']}`\n\n" + table(head, rows))
 
 
+def render_convolution_kinds(ctx):
+    """StepAB's convolution A/B (benchmarks jar `convolution`): every JSON in the newest run, a row per way."""
+    rel = ctx.latest("convolution-kinds", "deep-cnn-auto-dnnl.json")
+    files = sorted(f for f in os.listdir(ctx.path(rel)) if f.endswith(".json"))
+    head = ["net, batch 100", "what ran", "groundup.cpu.convolution", "train step (ms), median of the rounds (range)",
+            "against the first", "conversions a step", "run"]
+    rows = []
+    for f in files:
+        d = ctx.load(f"{rel}/{f}")
+        a = d["ways"][0]["step_ms"]["median"]
+        for w in d["ways"]:
+            rows.append([NETS[d["net"]], d["what"], w["way"], rng(w["step_ms"], digits=2), f"{w['step_ms']['median'] / a:.2f}x",
+                         str(w["conversions_per_step"]), ctx.run_cell(d, f"{rel}/{f}")])
+    first = ctx.load(f"{rel}/{files[0]}")
+    return (f"Two CPU backends in one process, a block of {first['steps_per_round']} steps each, alternately, "
+            f"{first['rounds']} rounds, {first['threads']} threads: "
+            "`java --add-modules jdk.incubator.vector -jar benchmarks/target/groundup-benchmarks.jar convolution NET ROUNDS 100 KIND_A KIND_B --json FILE`\n\n"
+            + table(head, rows))
+
+
 RENDERERS = {
+    "convolution-kinds": render_convolution_kinds,
     "layouts": render_layouts,
     "train-step": render_train_step,
     "train-step-bf16": render_train_step_bf16,

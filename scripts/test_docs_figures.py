@@ -3,8 +3,9 @@
 
 Checks that the committed docs are up to date, that a second run changes nothing, that --check
 notices a changed figure, a hand edit inside a block and a newer run of a topic, that the
-rewrite then brings the docs back in line, and that runs with bf16 figures fill the bf16 table
-without a bf16-only run taking the fp32 tables' place.
+rewrite then brings the docs back in line, that runs with bf16 figures fill the bf16 table
+without a bf16-only run taking the fp32 tables' place, and that the convolution tables read
+both the newer runs (medians with ranges) and the transcribed ones (a score and its error).
 """
 import contextlib
 import importlib.util
@@ -134,6 +135,18 @@ class DocsFiguresTest(unittest.TestCase):
         self.assertIn("|  | 14.4 ms (13.4-16.1) |  |  | 23.8 ms (23.0-31.9) |  | 1.66x |", row)
         self.assertIn("results/2026-12-06-cpu-step/figures.json", self.row("docs/benchmarks.md", "| SimpleConvNet | 5.6 ms"))
         self.assertNotIn("2099", self.read("README.md"))
+
+    def test_the_convolution_tables_render_runs_of_both_kinds(self):
+        # a run of compare-conv-kinds.sh: each cell the rounds' median and range
+        row = self.row("docs/benchmarks.md", "| conv2 (144) | oneDNN | 1.34 ms (1.24-1.45), 270.2 GF/s (61%) |")
+        self.assertIn("results/2026-12-06-conv-dnnl-vs-gemm/figures.json", row)
+        # without it, the transcribed run before it: one JMH score and its error
+        shutil.rmtree(os.path.join(self.root, figures.RESULTS, "2026-12-06-conv-dnnl-vs-gemm"))
+        self.assertEqual(1, run("--check", "--root", self.root))
+        self.assertEqual(0, run("--root", self.root))
+        self.assertIn("9.0 ms ± 10.5, 40 GF/s (23%)", self.row("docs/benchmarks.md", "| conv2 (144) | oneDNN | 9.0 ms"))
+        # the convolution A/B: one row per way, its step against the first way's
+        self.assertIn("on every layer | dnnl | 25.04 (19.21-35.76) | 0.98x | 4 |", self.read("docs/benchmarks.md"))
 
 
 if __name__ == "__main__":
