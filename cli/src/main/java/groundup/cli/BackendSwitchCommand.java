@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "backends", mixinStandardHelpOptions = true,
         description = {"The backend switch: the same network, seed and mini-batches on every backend that loads here and on each CPU "
                 + "convolution path, compared step by step with the reference (CPU, im2col, convolution blocks unfused): loss curves, "
-                + "parameter drift, time per step and epoch, and whether each agrees within float32 tolerance.",
+                + "parameter drift, time per step and epoch, and whether each agrees within float32 tolerance; exit 1 if any disagrees.",
                 "The default (300 steps of batch 100 on 3,000 images, 6 variants) takes about a minute on 2 cores."},
         modelTransformer = BackendSwitchCommand.NoBackendFlag.class)
 final class BackendSwitchCommand extends ExperimentCommand.DataExperiment {
@@ -84,6 +84,15 @@ final class BackendSwitchCommand extends ExperimentCommand.DataExperiment {
             String variants = String.join(",", found.variants().stream().map(BackendVariant::name).toList());
             options.finish("backends", Record.of("backends", "none (GroundUp's own; the network of ch07/train_convnet.py by default)", variants,
                     options.seed, p, r), png);
+            // a disagreement is this experiment's finding, as a failed check is gradcheck's: exit 1, so that a script notices
+            List<String> disagree = r.runs().stream()
+                    .filter(run -> !run.variant().equals(r.reference()) && !run.variant().equals(BackendVariants.CONTROL) && !run.verdict().agree())
+                    .map(run -> run.variant() + " (" + run.verdict().why() + ")").toList();
+            if (!disagree.isEmpty()) {
+                System.err.println("experiment backends: " + disagree.size() + " of " + (r.runs().size() - 2) + " variants disagree with the "
+                        + r.reference() + ": " + String.join("; ", disagree));
+                return 1;
+            }
         }
         return 0;
     }

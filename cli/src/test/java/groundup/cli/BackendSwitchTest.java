@@ -81,6 +81,23 @@ class BackendSwitchTest {
         }
     }
 
+    /** A disagreement is the experiment's finding: exit 1 and one line naming the variant, after the table, the PNG and the JSON. */
+    @Test void theCommandExitsOneNamingAVariantThatDisagrees() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data")), out = dir.resolve("out");
+        IdxFiles.write(data, 200, 10, 3);
+        System.setProperty(PlantedBackendProvider.PROPERTY, "AFFINE_WEIGHTS");
+        try {
+            CliTest.Run run = CliTest.run("experiment", "backends", "--images", "200", "--batch", "20", "--epochs", "1", "--data", data.toString(),
+                    "--out", out.toString());
+            assertEquals(1, run.code(), run.out() + run.err());
+            assertTrue(run.err().contains("variants disagree with the reference: planted (step "), run.err());
+            assertFalse(run.err().contains("cpu gemm"), "only the variants that disagree are named: " + run.err());
+            assertTrue(Files.exists(out.resolve("backends.json")) && Files.exists(out.resolve("backends.png")), "the record is kept");
+        } finally {
+            System.clearProperty(PlantedBackendProvider.PROPERTY);
+        }
+    }
+
     @Test void theCommandPrintsItsTableSaysWhyCudaWasSkippedAndWritesPngAndJson() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data")), out = dir.resolve("out");
         IdxFiles.write(data, 200, 10, 3);
