@@ -118,9 +118,10 @@ final class StepAB {
             if (json != null) {
                 Files.writeString(json, String.format(Locale.ROOT,
                         "{\"topic\": \"convolution-kinds\", \"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
-                                + "\"steps_per_round\": %d, \"machine\": \"%s\",%n \"command\": \"%s\",%n \"ways\": [%s,%n  %s]}%n",
+                                + "\"steps_per_round\": %d, \"machine\": \"%s\",%n \"command\": \"%s\",%n \"second_faster_rounds\": %d,%n"
+                                + " \"ways\": [%s,%n  %s]}%n",
                         LocalDate.now(), net, batch, threads, rounds, MEASURED_STEPS, quoted(machine()),
-                        quoted(command("convolution", net, rounds, batch) + " " + kindA + " " + kindB), wayJson(wa), wayJson(wb)));
+                        quoted(command("convolution", net, rounds, batch) + " " + kindA + " " + kindB), bFaster(wa, wb), wayJson(wa), wayJson(wb)));
                 System.out.println("wrote " + json);
             }
         }
@@ -231,7 +232,15 @@ final class StepAB {
             System.out.printf(Locale.ROOT, "  %-12s %.2f ms (%.2f-%.2f)%s%n", w.name + ":", median(w.rounds),
                     Collections.min(w.rounds), Collections.max(w.rounds), counts);
         }
-        System.out.printf(Locale.ROOT, "  %s / %s: %.2fx%n", b.name, a.name, median(b.rounds) / median(a.rounds));
+        System.out.printf(Locale.ROOT, "  %s / %s: %.2fx; %s faster in %d of %d rounds%n", b.name, a.name, median(b.rounds) / median(a.rounds),
+                b.name, bFaster(a, b), rounds);
+    }
+
+    /** In how many rounds b's block was faster than a's of the same round: the rounds paired, as they ran side by side. */
+    private static int bFaster(Way a, Way b) {
+        int n = 0;
+        for (int i = 0; i < Math.min(a.rounds.size(), b.rounds.size()); i++) if (b.rounds.get(i) < a.rounds.get(i)) n++;
+        return n;
     }
 
     private static double median(List<Double> v) {
