@@ -2,6 +2,7 @@ package groundup.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -73,6 +74,15 @@ class ProfileCommandTest {
         assertTrue(p.getAsJsonObject("peak").get("gflops").getAsDouble() > 0);
         byte[] png = Files.readAllBytes(out.resolve(ProfileCommand.PNG));
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(png, 4));
+    }
+
+    /** A bf16 profile's shares are of the fp32 peak, which does not bound it: the peak line says so; fp32's does not need to. */
+    @Test void aBf16ProfileSaysItsPeakIsFp32s() throws Exception {
+        CliTest.Run bf16 = CliTest.run(quick("cpu", dir.resolve("bf16"), "--precision", "bf16"));
+        assertEquals(0, bf16.code(), bf16.err());
+        assertTrue(bf16.out().contains("an fp32 peak: bf16 products are not bound by it"), bf16.out());
+        CliTest.Run fp32 = CliTest.run(quick("cpu", dir.resolve("fp32")));
+        assertFalse(fp32.out().contains("not bound by it"), fp32.out());
     }
 
     @Test void anEarlierProfileIsReplacedOnlyWithForce() throws Exception {
