@@ -25,6 +25,7 @@ public final class CpuBackend implements Backend {
     private final BlasGemm blas;
     private final ConvolutionKind convolution;
     private final boolean keepLayouts;
+    private final boolean bf16Emulated;                // groundup.cpu.bf16=emulated: no bf16 kernels even where the CPU has them
     private final LayoutCounter layouts = new LayoutCounter();
     private double[] partials = new double[0];   // per-chunk sums of the reductions, grown, never shrunk
     private float[] roundedA = new float[0], roundedB = new float[0];   // a reduced-precision gemm's inputs, grown, never shrunk
@@ -68,6 +69,7 @@ public final class CpuBackend implements Backend {
     CpuBackend(int threads, ConvolutionKind convolution, boolean keepLayouts) {
         if (threads <= 0) throw new IllegalArgumentException("groundup.threads must be positive, got " + threads);
         this.keepLayouts = keepLayouts;
+        this.bf16Emulated = bf16EmulatedChosen(System.getProperty("groundup.cpu.bf16"));
         NativeEnvironment.apply(threads);   // before BlasGemm loads OpenBLAS and anything loads oneDNN's libgomp
         this.parallel = new Parallel(threads);
         this.blas = new BlasGemm(parallel);
@@ -103,6 +105,21 @@ public final class CpuBackend implements Backend {
     }
 
     /**
+     * {@code groundup.cpu.bf16}: {@code auto} (the default: oneDNN's bf16 kernels where the CPU has
+     * them) or {@code emulated} (inputs rounded, fp32 kernels, everywhere): bf16's numbers without
+     * its kernels, to compare the two in a backend-switch experiment or to test the emulation on a
+     * CPU that does not need it. True for emulated.
+     */
+    static boolean bf16EmulatedChosen(String property) {
+        String p = property == null ? "auto" : property.trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (p) {
+            case "auto" -> false;
+            case "emulated" -> true;
+            default -> throw new IllegalArgumentException("groundup.cpu.bf16 must be auto or emulated, got '" + property + "'");
+        };
+    }
+
+    /**
      * How many times this backend has carried an activation between NCHW and one of oneDNN's
      * layouts since it was made (Java packs and unpacks, oneDNN reorders); weights not counted.
      */
@@ -122,7 +139,8 @@ public final class CpuBackend implements Backend {
      * AVX512-BF16) and oneDNN is the convolution path (auto, dnnl, or gemm, which hands over);
      * else, and for the affine layers' products, inputs rounded to bf16 and multiplied in float32:
      * the same numbers (a product of two bf16 values is exact in float32), the convolutions on
-     * the im2col oracle, slower than float32's oneDNN path.
+     * the fp32 path this backend would run, after rounding ({@link RoundedInputsConvolver}), or on
+     * the im2col oracle where that is the path asked for.
      * No tf32: that is a CUDA tensor-core format.
      */
     @Override public String precisionDetail(Precision p) {
@@ -133,17 +151,19 @@ public final class CpuBackend implements Backend {
                     ? "bf16: convolutions on oneDNN's bf16 kernels (" + Dnnl.bf16Instructions() + "), affine layers on inputs rounded to bf16,"
                       + " multiplied by OpenBLAS in fp32"
                     : "bf16 emulated: " + whyNoBf16Kernels() + "; every product's inputs are rounded to bf16 and multiplied in fp32"
-                      + " (bf16's numbers, fp32's speed or slower)";
+                      + (convolution == ConvolutionKind.IM2COL ? ", the convolutions on the im2col oracle (slower than fp32)"
+                         : ", the convolutions on the fp32 path after rounding x, w and dy (about fp32's speed)");
         };
     }
 
     /** Whether a bf16 convolution runs on oneDNN's bf16 kernels (else it is emulated). */
     private boolean bf16Convolutions() {
-        return convolution != ConvolutionKind.IM2COL && Dnnl.bf16Instructions() != null;
+        return convolution != ConvolutionKind.IM2COL && !bf16Emulated && Dnnl.bf16Instructions() != null;
     }
 
     private String whyNoBf16Kernels() {
         if (convolution == ConvolutionKind.IM2COL) return "groundup.cpu.convolution=im2col, the oracle";
+        if (bf16Emulated) return "groundup.cpu.bf16=emulated";
         if (!Dnnl.available()) return "oneDNN does not load" + Dnnl.whyNot();
         return "this CPU has no bf16 instructions (AMX, AVX512-BF16) for oneDNN";
     }
@@ -156,7 +176,14 @@ public final class CpuBackend implements Backend {
             saidEmulated = true;
             System.getLogger("groundup.backend").log(System.Logger.Level.WARNING, detail);
         }
-        return new Im2colConvolver(this, g, filters, p);
+        return convolution == ConvolutionKind.IM2COL ? new Im2colConvolver(this, g, filters, p)
+                : new RoundedInputsConvolver(this, convolver(g, filters), p);
+    }
+
+    /** dst = src rounded to p ({@link Precision#round}), element for element; src is not modified. */
+    void round(Precision p, Tensor src, Tensor dst) {
+        Checks.elementwise(this, "round(" + p + ")", src, dst);
+        round(p, in(src, "round"), ((CpuMemory) dst.handle(this, "round")).arrayToOverwrite(), src.size());
     }
 
     private boolean saidEmulated;
