@@ -652,7 +652,24 @@ def render_convolution_kinds(ctx):
             + table(head, rows))
 
 
+def render_precision_ab(ctx):
+    """StepAB's precision A/B (benchmarks jar `precision`): every JSON in the newest run, a row per file."""
+    rel = ctx.latest("precision-ab", "deep-cnn.json")
+    head = ["net, batch 100", "how bf16 ran", "bf16 step (ms)", "fp32 step (ms)", "fp32 / bf16", "rounds", "run"]
+    rows = []
+    for f in sorted(x for x in os.listdir(ctx.path(rel)) if x.endswith(".json")):
+        d = ctx.load(f"{rel}/{f}")
+        bf16, fp32 = (w["step_ms"] for w in d["ways"])
+        paired = f", bf16 faster in {d['rounds'] - d['second_faster_rounds']}" if "second_faster_rounds" in d else ""
+        rows.append([NETS[d["net"]], d["bf16"], rng(bf16, digits=2), rng(fp32, digits=2),
+                     f"{d['fp32_over_bf16']:.2f}x", f"{d['rounds']}{paired}", ctx.run_cell(d, f"{rel}/{f}")])
+    return ("Two networks from one seed on one backend, a block of steps in bf16, then one in fp32, each round, medians of the "
+            "rounds with their range: `java --add-modules jdk.incubator.vector -jar benchmarks/target/groundup-benchmarks.jar "
+            "precision NET ROUNDS 100 --json FILE` (`-Dgroundup.cpu.bf16=emulated` for the emulation)\n\n" + table(head, rows))
+
+
 RENDERERS = {
+    "precision-ab": render_precision_ab,
     "convolution-kinds": render_convolution_kinds,
     "layouts": render_layouts,
     "train-step": render_train_step,

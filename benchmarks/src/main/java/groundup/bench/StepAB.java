@@ -144,10 +144,10 @@ final class StepAB {
                         "{\"topic\": \"precision\", \"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
                                 + "\"steps_per_round\": %d, \"machine\": \"%s\", \"backend\": \"%s\",%n \"bf16\": \"%s\",%n"
                                 + " \"command\": \"%s\",%n"
-                                + " \"fp32_over_bf16\": %.3f,%n \"ways\": [%s,%n  %s]}%n",
+                                + " \"fp32_over_bf16\": %.3f,%n \"second_faster_rounds\": %d,%n \"ways\": [%s,%n  %s]}%n",
                         LocalDate.now(), net, batch, CpuBackendProvider.threads(), rounds, MEASURED_STEPS, quoted(machine()),
                         quoted(b.describe()), quoted(detail), quoted(command("precision", net, rounds, batch)), median(fp32.rounds) / median(bf16.rounds),
-                        wayJson(bf16), wayJson(fp32)));
+                        bFaster(bf16, fp32), wayJson(bf16), wayJson(fp32)));
                 System.out.println("wrote " + json);
             }
         }
