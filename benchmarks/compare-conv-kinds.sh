@@ -16,9 +16,14 @@ rounds="${1:-3}"
 threads="${2:-$(nproc)}"
 read -r -a jmh_opts <<< "${JMH_OPTS:--f 1 -wi 2 -w 1s -i 3 -r 1s}"
 jar=benchmarks/target/groundup-benchmarks.jar
-[ -f "$jar" ] || ./mvnw -B -q -DskipTests package
+# built from this tree: a jar older than a source would be measured under HEAD's name
+if [ ! -f "$jar" ] || [ -n "$(find core cpu-backend benchmarks -path '*/src/*' -newer "$jar" -print -quit)" ]; then
+  ./mvnw -B -q -DskipTests package
+fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+[ -z "${OUT:-}" ] || mkdir -p "$OUT"
+[ "$threads" = "$(nproc)" ] || echo "note: the ceiling is measured on all $(nproc) cores, the layers on $threads threads: their shares of it read low"
 layers=simple,deep1,deep2,deep3,deep4,deep5,deep6
 # the backend picks OpenBLAS's kernels for this CPU itself, unless told: a value set here would win
 [ -z "${OPENBLAS_CORETYPE:-}" ] || echo "note: OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE is set: the SGEMM side runs those kernels (unset it for figures)"
@@ -30,15 +35,16 @@ for r in $(seq 1 "$rounds"); do
       org.openjdk.jmh.Main ConvBench -p layer="$layers" "${jmh_opts[@]}" -rf json -rff "$tmp/$kind$r.json" > "$tmp/$kind$r.log" 2>&1 \
       || { cat "$tmp/$kind$r.log"; exit 1; }
     echo "round $r, $kind done; CPU time stolen by the hypervisor meanwhile: $(steal_since)"
+    [ -z "${OUT:-}" ] || cp "$tmp/$kind$r.json" "$OUT/jmh-$kind-round$r.json"      # kept as it finishes, whatever happens later
   done
   java -jar "$jar" ceilings > "$tmp/ceil$r.json"
 done
 min_taps=$(sed -n 's/.*static final int AUTO_MIN_TAPS = \([0-9]*\);.*/\1/p' cpu-backend/src/main/java/groundup/cpu/ConvolutionKind.java)
-cpu() { grep -m1 "^$1" /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'; }
+cpu() { grep -m1 "^$1" /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || true; }   # not every CPU has every line
 machine="$(cpu 'model name') (family $(cpu 'cpu family'), model $(cpu 'model\s')), $(nproc) vCPUs"
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo +uncommitted)"
 python3 - "$tmp" "$rounds" "$threads" "$min_taps" "${OUT:-}" "$machine" "$commit" "${jmh_opts[*]}" "$layers" <<'PY'
-import datetime, json, os, shutil, statistics, sys
+import datetime, json, os, statistics, sys
 tmp, rounds, threads, min_taps, out, machine, commit, jmh_opts, layers = sys.argv[1:]
 rounds, min_taps = int(rounds), int(min_taps)
 # ConvBench.LAYERS: (C, H, W, filters, kernel, pad), stride 1
@@ -51,6 +57,8 @@ ms = {}                                             # (kind, layer, direction) -
 for kind in ("dnnl", "gemm"):
     for r in range(1, rounds + 1):
         for b in json.load(open(f"{tmp}/{kind}{r}.json")):
+            if b["params"].get("dx", "true") != "true":          # the table is of backward with dx; a JMH_OPTS that adds dx=false is not mixed in
+                continue
             key = (kind, b["params"]["layer"], b["benchmark"].rsplit(".", 1)[1])
             ms.setdefault(key, []).append(b["primaryMetric"]["score"])
 ceil = [json.load(open(f"{tmp}/ceil{r}.json")) for r in range(1, rounds + 1)]
@@ -81,10 +89,6 @@ for layer in layers.split(","):
     print(f"| {row['layer']} ({taps}) | {row['auto_then']} | " + " | ".join(fmt(row[f"{kk}_{d}"]) for kk in ("dnnl", "gemm") for d in ("forward", "backward"))
           + f" | {faster[0]} / {faster[1]} |")
 if out:
-    os.makedirs(out, exist_ok=True)
-    for kind in ("dnnl", "gemm"):
-        for r in range(1, rounds + 1):
-            shutil.copy(f"{tmp}/{kind}{r}.json", f"{out}/jmh-{kind}-round{r}.json")
     doc = {"topic": "conv-dnnl-vs-gemm",
            "what": "each conv layer through oneDNN and through the image-by-image SGEMM convolver, JMH ConvBench, batch 100, "
                    "backward with dx; the two kinds alternately, each cell the median of the rounds' JMH scores with their range, "

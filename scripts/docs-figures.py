@@ -643,7 +643,7 @@ def render_convolution_kinds(ctx):
             ratio = f"{w['step_ms']['median'] / a:.2f}x"
             if i == 1 and "second_faster_rounds" in d:          # the rounds paired, as they ran side by side
                 ratio += f", faster in {d['second_faster_rounds']} of {d['rounds']} rounds"
-            rows.append([NETS[d["net"]], d["what"], w["way"], rng(w["step_ms"], digits=2), ratio,
+            rows.append([NETS[d["net"]], d.get("what", ""), w["way"], rng(w["step_ms"], digits=2), ratio,
                          str(w["conversions_per_step"]), ctx.run_cell(d, f"{rel}/{f}")])
     first = ctx.load(f"{rel}/{files[0]}")
     return (f"Two CPU backends in one process, a block of {first['steps_per_round']} steps each, alternately, "

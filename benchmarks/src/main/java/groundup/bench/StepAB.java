@@ -117,10 +117,10 @@ final class StepAB {
             print(net, batch, ba.describe() + "; against " + bb.describe(), rounds, wa, wb);
             if (json != null) {
                 Files.writeString(json, String.format(Locale.ROOT,
-                        "{\"topic\": \"convolution-kinds\", \"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
+                        "{\"topic\": \"convolution-kinds\", \"what\": \"%s against %s\", \"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
                                 + "\"steps_per_round\": %d, \"machine\": \"%s\",%n \"command\": \"%s\",%n \"second_faster_rounds\": %d,%n"
                                 + " \"ways\": [%s,%n  %s]}%n",
-                        LocalDate.now(), net, batch, threads, rounds, MEASURED_STEPS, quoted(machine()),
+                        kindA, kindB, LocalDate.now(), net, batch, threads, rounds, MEASURED_STEPS, quoted(machine()),
                         quoted(command("convolution", net, rounds, batch) + " " + kindA + " " + kindB), bFaster(wa, wb), wayJson(wa), wayJson(wb)));
                 System.out.println("wrote " + json);
             }
@@ -190,11 +190,15 @@ final class StepAB {
                 w.name, median(w.rounds), Collections.min(w.rounds), Collections.max(w.rounds), w.counts[0], w.counts[1]);
     }
 
-    /** Round 0 warms both up and is not counted; each round is a block of steps each way, a and b in turn. */
+    /**
+     * Round 0 warms both up and is not counted; each round is a block of steps each way, a first
+     * in odd rounds and b first in even ones, so that neither always runs on a machine the
+     * other has just warmed (or heated).
+     */
     private static void run(Way a, Way b, int rounds) {
         float[] loss = new float[1];
         for (int round = 0; round <= rounds; round++) {
-            for (Way w : List.of(a, b)) {
+            for (Way w : round % 2 == 1 ? List.of(a, b) : List.of(b, a)) {
                 List<Double> ms = new ArrayList<>();
                 long c0 = 0, f0 = 0;
                 for (int s = 0; s < WARMUP_STEPS + MEASURED_STEPS; s++) {

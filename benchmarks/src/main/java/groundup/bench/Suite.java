@@ -24,6 +24,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -jar benchmarks/target/groundup-benchmarks.jar fusion [NET] [ROUNDS] [BATCH]   (train step fused against one by one)
  * java -jar benchmarks/target/groundup-benchmarks.jar layouts [NET] [ROUNDS] [BATCH] [--json FILE]     (oneDNN's layouts kept against converted)
  * java -jar benchmarks/target/groundup-benchmarks.jar precision [NET] [ROUNDS] [BATCH] [--json FILE]   (train step in bf16 against fp32)
+ * java -jar benchmarks/target/groundup-benchmarks.jar convolution [NET] [ROUNDS] [BATCH] [KIND_A] [KIND_B] [--json FILE]
+ *     (the CPU backend with two groundup.cpu.convolution kinds)
  * java -jar benchmarks/target/groundup-benchmarks.jar report JMH_JSON OUT_DIR [--pytorch FILE]
  * </pre>
  */
@@ -83,7 +85,7 @@ public final class Suite {
         Profile p = switch (cmd) {
             case "quick" -> QUICK;
             case "full" -> FULL;
-            default -> throw new IllegalArgumentException("unknown profile '" + cmd + "': quick, full, gemm, ceilings, fusion, layouts, precision or report");
+            default -> throw new IllegalArgumentException("unknown profile '" + cmd + "': quick, full, gemm, ceilings, fusion, layouts, precision, convolution or report");
         };
         Path out = option(args, "--out");
         if (out == null) out = Path.of("benchmarks", "results", p.name());

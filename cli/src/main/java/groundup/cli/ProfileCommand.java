@@ -67,7 +67,7 @@ final class ProfileCommand implements Callable<Integer> {
             Profile p = StepProfiler.run(b, new StepProfiler.Params(net, batch, warmup, steps, seed, prec));
             System.out.println("timed with " + p.timer() + "; medians over the timed steps, (min-max)");
             System.out.println("peak: " + p.peak() + (prec == groundup.backend.Precision.FP32 ? ""
-                    : "; an fp32 peak: " + prec + " products are not bound by it, and their shares of it may read over 100%"));
+                    : "; fp32's: a " + prec + " layer's share of it may read over 100% where the backend has " + prec + " kernels"));
             System.out.println();
             System.out.print(ProfileTable.format(p));
             System.out.println();

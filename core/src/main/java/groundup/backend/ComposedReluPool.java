@@ -7,7 +7,7 @@ import groundup.tensor.Tensor;
 /**
  * A convolution, its ReLU and a max pooling after it, composed from the convolver's
  * {@link Convolver#forwardRelu} and {@link Convolver#backward} and the backend's pooling
- * kernels: {@link Convolver#forwardReluPool} for convolvers that cannot pool in cache.
+ * kernels: {@link Convolver#forwardReluPool} for convolvers with no pooling of their own.
  * <pre>
  * forward:  y (N,F,OH,OW) = forwardRelu(x); yp, argmax = maxPool(y)   (argmax null: into a scratch tensor)
  * backward: dyp' = dyp where yp &gt; 0, else 0    (yp is the ReLU output at the argmax: its mask there)

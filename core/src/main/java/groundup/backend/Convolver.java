@@ -43,9 +43,9 @@ public interface Convolver extends AutoCloseable {
     /**
      * {@link #forwardRelu}, then max pooling of its output (N, F, OH, OW) over {@code pool}
      * (a geometry whose input is that output): yp and argmax as {@link Backend#maxPool}. Where
-     * the backend can, the convolution's own output never goes to memory: each image is
-     * pooled while it is in cache (the CPU's SGEMM convolver). {@link ComposedReluPool} is the
-     * plain composition, the oracle. argmax null: no backward follows (inference), so the
+     * the backend can, the full-size output is not written and read back as a plain array
+     * (the CPU's oneDNN convolver pools its blocked output in place; CUDA pools the GEMM's
+     * output in one kernel). {@link ComposedReluPool} is the plain composition, the oracle. argmax null: no backward follows (inference), so the
      * winners need not be kept; yp is the same, and a convolver may skip finding them.
      */
     void forwardReluPool(Tensor x, Tensor w, Tensor b, ConvGeometry pool, Tensor yp, Tensor argmax);

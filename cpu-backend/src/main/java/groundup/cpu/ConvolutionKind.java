@@ -26,10 +26,9 @@ enum ConvolutionKind {
      * against 12.1 / 30.8, conv6 (576) 3.9 / 7.3 against 9.9 / 22.6. SimpleConvNet's conv
      * (25) was slower in oneDNN then (2.8 / 14.8 against 3.2 / 6.2: 64 was the threshold) and
      * is faster since its pooling reads oneDNN's layout in place (a2c13a3: train step 5-9%
-     * faster, inference 10-15%). On a Zen 5 at 08d802d (benchmarks/compare-conv-kinds.sh)
-     * oneDNN won every layer alone, and DeepConvNet's step with conv1 on oneDNN was 0.98x
-     * auto's, inside the rounds' range: not enough to move the threshold against the Xeon's
-     * opposite result. See docs/benchmarks.md, "Why the threshold is 16 taps".
+     * faster, inference 10-15%). Machine-dependent: on a Zen 5 DeepConvNet's step with conv1
+     * on oneDNN too was within the rounds' spread of auto's. docs/benchmarks.md, "Why the
+     * threshold is 16 taps", has the tables and the commands.
      */
     static final int AUTO_MIN_TAPS = 16;
 

@@ -47,7 +47,8 @@ public final class CpuBackend implements Backend {
      * or converted; null is kept), whatever the system properties say.
      */
     public CpuBackend(int threads, String convolution, String layouts) {
-        this(threads, chosenAfterTheEnvironment(threads, convolution), keepLayoutsChosen(layouts));
+        this(threads, chosenAfterTheEnvironment(threads, convolution), keepLayoutsChosen(layouts),
+                bf16EmulatedChosen(System.getProperty("groundup.cpu.bf16")));
         BlockedPooling.vector();            // a groundup.cpu.vector that cannot be had fails here, saying why, not at the first convolution
         if (this.convolution == ConvolutionKind.AUTO || this.convolution == ConvolutionKind.DNNL) BlockedPooling.warmUpInBackground();
     }
@@ -67,9 +68,14 @@ public final class CpuBackend implements Backend {
      * ({@link CpuMemory}); false: every oneDNN call converts its activations from and to NCHW.
      */
     CpuBackend(int threads, ConvolutionKind convolution, boolean keepLayouts) {
+        this(threads, convolution, keepLayouts, bf16EmulatedChosen(System.getProperty("groundup.cpu.bf16")));
+    }
+
+    /** bf16Emulated: a bf16 network's convolutions emulated ({@link RoundedInputsConvolver}) even where the CPU has bf16 kernels. */
+    CpuBackend(int threads, ConvolutionKind convolution, boolean keepLayouts, boolean bf16Emulated) {
         if (threads <= 0) throw new IllegalArgumentException("groundup.threads must be positive, got " + threads);
         this.keepLayouts = keepLayouts;
-        this.bf16Emulated = bf16EmulatedChosen(System.getProperty("groundup.cpu.bf16"));
+        this.bf16Emulated = bf16Emulated;
         NativeEnvironment.apply(threads);   // before BlasGemm loads OpenBLAS and anything loads oneDNN's libgomp
         this.parallel = new Parallel(threads);
         this.blas = new BlasGemm(parallel);
@@ -183,6 +189,7 @@ public final class CpuBackend implements Backend {
     /** dst = src rounded to p ({@link Precision#round}), element for element; src is not modified. */
     void round(Precision p, Tensor src, Tensor dst) {
         Checks.elementwise(this, "round(" + p + ")", src, dst);
+        if (p.droppedBits() == 0) throw new IllegalArgumentException(p + " drops no bits: nothing to round");
         round(p, in(src, "round"), ((CpuMemory) dst.handle(this, "round")).arrayToOverwrite(), src.size());
     }
 

@@ -24,12 +24,10 @@ import org.bytedeco.openblas.global.openblas_full;
  * off-heap twin and read by single-threaded SGEMM while it is still in cache. Every buffer is
  * made with the convolver, once per geometry: a step allocates nothing.
  *
- * <p>A pooling after it runs as its parts ({@link ComposedReluPool}). Why no pooling of each
- * image in cache here: `auto` runs this convolver only below {@link ConvolutionKind#AUTO_MIN_TAPS}
- * taps (the book's pooled layers have more) or where oneDNN cannot load, and where oneDNN loads it
- * lost to oneDNN even with that pooling (SimpleConvNet's step 1.09x; docs/benchmarks.md, "Why the
- * threshold is 16 taps"); one max-pool kernel fewer, for a slower SimpleConvNet where oneDNN
- * cannot load.
+ * <p>A pooling after it runs as its parts ({@link ComposedReluPool}): `auto` runs this convolver
+ * only below {@link ConvolutionKind#AUTO_MIN_TAPS} taps, which the book's pooled layers exceed,
+ * or where oneDNN cannot load; a pooling kernel of its own lost to oneDNN there even so
+ * (docs/benchmarks.md, "Why the threshold is 16 taps").
  */
 final class CpuConvolver implements Convolver {
     private static final int ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;

@@ -9,19 +9,21 @@ import groundup.tensor.Tensor;
 
 /**
  * A reduced-precision convolution on an fp32 convolver: x, w and dy rounded to the precision
- * into copies of this convolver's own, then the fp32 convolver's products. The same numbers as
- * the oracle ({@code Im2colConvolver} on a rounding gemm): a product of two bf16 values is exact
- * in float32, so only the order of the float32 sums differs. Why: the CPU's bf16 emulation
- * (no bf16 instructions, or {@code groundup.cpu.bf16=emulated}) then runs at about fp32's speed,
- * on the path fp32 would take, instead of the oracle's.
+ * into copies of this convolver's own, then the fp32 convolver's products. The products are the
+ * oracle's ({@code Im2colConvolver} on a rounding gemm): a product of two bf16 values is exact
+ * in float32, so y, dw and dx differ from it only in the order of the float32 sums; db sums the
+ * rounded dy (as oneDNN's bf16 kernels do), where the oracle sums dy. Why: the CPU's bf16
+ * emulation (no bf16 instructions, or {@code groundup.cpu.bf16=emulated}) runs on the path fp32
+ * would take instead of the oracle's.
  * <pre>
- * forward:  y = fp32.forward(round(x), round(w), b)                   (fused: ReLU, pooling as fp32's)
- * backward: fp32.backward(round(x), round(w), round(dy))              round(x), round(w) kept from forward
+ * forward:  y = fp32.forward(round(x), round(w), b)        (fused: ReLU, pooling as fp32's)
+ * backward: fp32.backward(round(x), round(w), round(dy))   round(x), round(w): the forward's copies
+ *           (x and w come back unchanged, the contract)
  * pooled backward: round(dyp), then fp32's unpooling: each element of dy is one dyp or 0 where
  *           the windows do not overlap; where they do (a sum of two), the composition instead,
  *           whose full dy is rounded as it is
  * </pre>
- * db sums the rounded dy, as oneDNN's bf16 kernels do. Inputs are never modified.
+ * Inputs are never modified.
  */
 final class RoundedInputsConvolver implements Convolver {
     private final CpuBackend b;
@@ -55,19 +57,19 @@ final class RoundedInputsConvolver implements Convolver {
         else fp32.forwardReluPool(roundX(tx), roundW(tw), tb, pool, typ, targ);
     }
 
-    /** x is the last forward's, unchanged (the contract): its rounded copy is still current. */
+    /** x and w are the last forward's, unchanged (the contract): their rounded copies are still current. */
     @Override public void backward(Tensor tx, Tensor tw, Tensor tdy, Tensor tdw, Tensor tdb, Tensor tdx) {
-        fp32.backward(forwardX(), roundW(tw), roundDy(tdy), tdw, tdb, tdx);
+        fp32.backward(forwardX(), w, roundDy(tdy), tdw, tdb, tdx);
     }
 
     @Override public void backwardRelu(Tensor tx, Tensor tw, Tensor ty, Tensor tdy, Tensor tdw, Tensor tdb, Tensor tdx) {
-        fp32.backwardRelu(forwardX(), roundW(tw), ty, roundDy(tdy), tdw, tdb, tdx);       // the mask of a rounded dy is the rounded masked dy
+        fp32.backwardRelu(forwardX(), w, ty, roundDy(tdy), tdw, tdb, tdx);       // the mask of a rounded dy is the rounded masked dy
     }
 
     @Override public void backwardReluPool(Tensor tx, Tensor tw, ConvGeometry pool, Tensor typ, Tensor targ, Tensor tdyp,
                                            Tensor tdw, Tensor tdb, Tensor tdx) {
         if (overlaps(pool)) overlapping.backward(tx, tw, pool, typ, targ, tdyp, tdw, tdb, tdx);
-        else fp32.backwardReluPool(forwardX(), roundW(tw), pool, typ, targ, roundDy(tdyp), tdw, tdb, tdx);
+        else fp32.backwardReluPool(forwardX(), w, pool, typ, targ, roundDy(tdyp), tdw, tdb, tdx);
     }
 
     /** Whether a pooled gradient's windows can send two values to one element of dy. */

@@ -11,17 +11,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The reduced-precision contract on the CPU's bf16 emulation over its fp32 convolution paths
  * ({@link RoundedInputsConvolver}): what a CPU without bf16 instructions runs under auto, here
- * forced by groundup.cpu.bf16=emulated.
+ * forced as groundup.cpu.bf16=emulated forces it.
  */
 class CpuRoundedInputsPrecisionContractTest extends PrecisionContract {
-    @Override protected Backend createBackend() {
-        System.setProperty("groundup.cpu.bf16", "emulated");
-        try {
-            return new CpuBackend(2, "auto");
-        } finally {
-            System.clearProperty("groundup.cpu.bf16");
-        }
-    }
+    @Override protected Backend createBackend() { return new CpuBackend(2, ConvolutionKind.AUTO, true, true); }
 
     @Override protected List<Precision> precisions() { return List.of(Precision.BF16); }
 

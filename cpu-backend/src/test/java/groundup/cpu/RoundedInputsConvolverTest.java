@@ -5,6 +5,7 @@ import static groundup.testing.Tensors.random;
 import static groundup.testing.Tensors.upload;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,26 +33,17 @@ class RoundedInputsConvolverTest {
 
     @Test void theFusedPathsGiveTheOraclesNumbersOnEveryFp32Path() {
         Random r = new Random(41);
-        ConvGeometry g = new ConvGeometry(3, 16, 9, 9, 3, 3, 1, 1);       // 144 taps: oneDNN under auto; 9 taps below on SGEMM
-        ConvGeometry thin = new ConvGeometry(3, 1, 9, 9, 3, 3, 1, 1);
+        // 16 channels fill one of oneDNN's blocks; 1 channel is a first layer's; 9x9 maps leave a row and a column unpooled
+        ConvGeometry g = new ConvGeometry(3, 16, 9, 9, 3, 3, 1, 1), thin = new ConvGeometry(3, 1, 9, 9, 3, 3, 1, 1);
         for (ConvolutionKind kind : List.of(ConvolutionKind.DNNL, ConvolutionKind.GEMM)) {
             if (kind == ConvolutionKind.DNNL && !Dnnl.available()) continue;
-            CpuBackend b = emulating(kind);
-            for (ConvGeometry geom : List.of(g, thin)) {
-                for (ConvGeometry pool : List.of(pool(geom, 2, 2), pool(geom, 3, 2))) {
-                    check(b, geom, 12, pool, r, kind + " " + geom + " pool " + pool.kh() + "x" + pool.kw() + "/" + pool.stride());
+            try (CpuBackend b = new CpuBackend(2, kind, true, true)) {     // bf16 emulated, whatever the CPU has
+                for (ConvGeometry geom : List.of(g, thin)) {
+                    for (ConvGeometry pool : List.of(pool(geom, 2, 2), pool(geom, 3, 2))) {
+                        check(b, geom, 12, pool, r, kind + " " + geom + " pool " + pool.kh() + "x" + pool.kw() + "/" + pool.stride());
+                    }
                 }
             }
-        }
-    }
-
-    /** A backend on this convolution path with groundup.cpu.bf16=emulated: no bf16 kernels, whatever the CPU has. */
-    static CpuBackend emulating(ConvolutionKind kind) {
-        System.setProperty("groundup.cpu.bf16", "emulated");
-        try {
-            return new CpuBackend(2, kind, true);
-        } finally {
-            System.clearProperty("groundup.cpu.bf16");
         }
     }
 
@@ -84,6 +76,10 @@ class RoundedInputsConvolverTest {
             got.backwardReluPool(x, w, pool, a[4], a[5], dyp, a[1], a[2], a[3]);
             want.backwardReluPool(x, w, pool, e[4], e[5], dyp, e[1], e[2], e[3]);
             grads(a, e, g, f, what + " backwardReluPool");
+            // inference: no winners kept, the same pooled output
+            b.fill(a[4], Float.NaN);
+            got.forwardReluPool(x, w, bias, pool, a[4], null);
+            assertClose(e[4].toArray(), a[4].toArray(), RTOL, ATOL * ckk, what + " forwardReluPool without winners");
             assertArrayEquals(xv, x.toArray(), what + ": x unchanged");
             assertArrayEquals(wv, w.toArray(), what + ": w unchanged");
         } finally {
@@ -116,6 +112,6 @@ class RoundedInputsConvolverTest {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> CpuBackend.bf16EmulatedChosen("on"));
         assertEquals("groundup.cpu.bf16 must be auto or emulated, got 'on'", ex.getMessage());
         assertTrue(CpuBackend.bf16EmulatedChosen(" Emulated "));
-        assertTrue(!CpuBackend.bf16EmulatedChosen(null));
+        assertFalse(CpuBackend.bf16EmulatedChosen(null));
     }
 }
