@@ -15,6 +15,7 @@ import java.nio.FloatBuffer;
  */
 final class BlockedActivation {
     final int images, channels, hw, block;
+    private final long[] dims;
     private final FloatBuffer floats;
     private final Parallel parallel;
     private final LayoutCounter counter;
@@ -23,6 +24,7 @@ final class BlockedActivation {
 
     /** dims {N, C, H, W}; floats: the blocked memory (ceil(C/B)*B*N*H*W floats or more). */
     BlockedActivation(long[] dims, int block, FloatBuffer floats, Parallel parallel, LayoutCounter counter) {
+        this.dims = dims.clone();
         this.images = Math.toIntExact(dims[0]);
         this.channels = Math.toIntExact(dims[1]);
         this.hw = Math.toIntExact(dims[2] * dims[3]);
@@ -33,6 +35,24 @@ final class BlockedActivation {
     }
 
     FloatBuffer floats() { return floats; }
+
+    /** {N, C, H, W}; the caller does not modify it. */
+    long[] dims() { return dims; }
+
+    /**
+     * that = this rounded to p, float for float, padding lanes included (they are +0, which
+     * rounds to +0); that has this one's layout. Stays in the layout: not a conversion.
+     */
+    void roundInto(groundup.backend.Precision p, BlockedActivation that) {
+        int tile = block * hw;
+        float[][] ts = tiles();
+        ChannelBlocks.forEach(parallel, images, channels, block, (t, item, image, c0, lanes) -> {
+            float[] r = ts[t];
+            floats.get(item * tile, r, 0, tile);
+            CpuBackend.roundRange(p, r, r, 0, tile);
+            that.floats.put(item * tile, r, 0, tile);
+        });
+    }
 
     /** The real floats N*C*H*W (without the padding lanes). */
     int size() { return images * channels * hw; }

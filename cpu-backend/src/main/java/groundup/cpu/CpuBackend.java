@@ -186,11 +186,25 @@ public final class CpuBackend implements Backend {
                 : new RoundedInputsConvolver(this, convolver(g, filters), p);
     }
 
-    /** dst = src rounded to p ({@link Precision#round}), element for element; src is not modified. */
+    /**
+     * dst = src rounded to p ({@link Precision#round}), element for element; src is not modified.
+     * Where src's value is in oneDNN's blocked layout (a convolution's output kept there), that
+     * copy is rounded as it lies into dst's blocked copy: rounding is element for element, so it
+     * needs no NCHW, and the convolution that reads dst reads it in place (+0 padding stays +0).
+     */
     void round(Precision p, Tensor src, Tensor dst) {
         Checks.elementwise(this, "round(" + p + ")", src, dst);
         if (p.droppedBits() == 0) throw new IllegalArgumentException(p + " drops no bits: nothing to round");
-        round(p, in(src, "round"), ((CpuMemory) dst.handle(this, "round")).arrayToOverwrite(), src.size());
+        CpuMemory s = (CpuMemory) src.handle(this, "round"), d = (CpuMemory) dst.handle(this, "round");
+        CpuMemory.Blocked from = s.blockedIfCurrent();
+        if (from != null) {
+            BlockedActivation a = from.activation;
+            CpuMemory.Blocked to = d.blockedToWrite(from.layout(), a.dims(), a.block, parallel, layouts);
+            a.roundInto(p, to.activation);
+            d.wroteBlocked();
+            return;
+        }
+        round(p, s.arrayToRead(), d.arrayToOverwrite(), src.size());
     }
 
     private boolean saidEmulated;
@@ -272,16 +286,18 @@ public final class CpuBackend implements Backend {
      * (a NaN is kept by a mask, not a test).
      */
     private void round(Precision p, float[] src, float[] dst, int n) {
+        parallel.forRange(n, GRAIN, (lo, hi) -> roundRange(p, src, dst, lo, hi));
+    }
+
+    /** dst[lo, hi) = src[lo, hi) rounded to p, on the calling thread (src and dst may be one array). */
+    static void roundRange(Precision p, float[] src, float[] dst, int lo, int hi) {
         int drop = p.droppedBits(), half = (1 << (drop - 1)) - 1, keep = -1 << drop;
-        boolean vector = BlockedPooling.vector();
-        parallel.forRange(n, GRAIN, (lo, hi) -> {
-            for (int i = vector ? VectorRounding.round(src, dst, lo, hi, drop) : lo; i < hi; i++) {
-                int bits = Float.floatToRawIntBits(src[i]);
-                int nan = (0x7f800000 - (bits & 0x7fffffff)) >> 31;          // all ones where src[i] is a NaN
-                int r = (bits + half + ((bits >>> drop) & 1)) & keep;
-                dst[i] = Float.intBitsToFloat((r & ~nan) | (bits & nan));
-            }
-        });
+        for (int i = BlockedPooling.vector() ? VectorRounding.round(src, dst, lo, hi, drop) : lo; i < hi; i++) {
+            int bits = Float.floatToRawIntBits(src[i]);
+            int nan = (0x7f800000 - (bits & 0x7fffffff)) >> 31;          // all ones where src[i] is a NaN
+            int r = (bits + half + ((bits >>> drop) & 1)) & keep;
+            dst[i] = Float.intBitsToFloat((r & ~nan) | (bits & nan));
+        }
     }
 
     @Override public void batchedTranspose(Tensor tx, int batch, int rows, int cols, Tensor ty) {

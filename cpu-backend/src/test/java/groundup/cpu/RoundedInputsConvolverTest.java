@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import groundup.backend.Convolver;
 import groundup.backend.Im2colConvolver;
@@ -106,6 +107,35 @@ class RoundedInputsConvolverTest {
     private static Tensor keep(List<Tensor> live, Tensor t) {
         live.add(t);
         return t;
+    }
+
+    /**
+     * A convolution's output kept in oneDNN's layout is rounded there and read in place by the
+     * next emulated convolution: no conversion to NCHW and back, and the oracle's numbers.
+     * 20 channels: the last block of 16 has padding lanes.
+     */
+    @Test void aKeptOutputIsRoundedInItsLayoutAndReadInPlace() {
+        assumeTrue(Dnnl.available(), "oneDNN cannot load here" + Dnnl.whyNot());
+        Random r = new Random(43);
+        ConvGeometry g = new ConvGeometry(2, 20, 7, 5, 3, 3, 1, 1);
+        Shape yShape = Shape.of(2, 20, 7, 5);
+        List<Tensor> live = new ArrayList<>();
+        try (CpuBackend b = new CpuBackend(2, ConvolutionKind.DNNL, true, true);
+             Convolver first = b.convolver(g, 20, Precision.BF16); Convolver second = b.convolver(g, 20, Precision.BF16);
+             Convolver oracle = new Im2colConvolver(b, g, 20, Precision.BF16)) {
+            Tensor x = keep(live, upload(b, random(r, yShape.size()), yShape.dims()));
+            Tensor w1 = keep(live, upload(b, random(r, 20 * 180), 20, 180)), w2 = keep(live, upload(b, random(r, 20 * 180), 20, 180));
+            Tensor b1 = keep(live, upload(b, random(r, 20), 20)), b2 = keep(live, upload(b, random(r, 20), 20));
+            Tensor y = keep(live, b.allocate(yShape)), z = keep(live, b.allocate(yShape)), want = keep(live, b.allocate(yShape));
+            first.forwardRelu(x, w1, b1, y);                 // y: only in oneDNN's layout
+            long before = b.layoutConversions();
+            second.forward(y, w2, b2, z);
+            assertEquals(before, b.layoutConversions(), "y rounded in its layout and read there: no conversion");
+            oracle.forward(y, w2, b2, want);
+            assertClose(want.toArray(), z.toArray(), RTOL, ATOL * 180, "the second convolution of the kept, rounded output");
+        } finally {
+            live.forEach(Tensor::close);
+        }
     }
 
     @Test void anUnknownBf16SettingIsNamed() {
