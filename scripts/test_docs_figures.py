@@ -146,7 +146,12 @@ class DocsFiguresTest(unittest.TestCase):
         self.assertEqual(0, run("--root", self.root))
         self.assertIn("9.0 ms ± 10.5, 40 GF/s (23%)", self.row("docs/benchmarks.md", "| conv2 (144) | oneDNN | 9.0 ms"))
         # the convolution A/B: one row per way, its step against the first way's
-        self.assertIn("on every layer | dnnl | 25.04 (19.21-35.76) | 0.98x | 4 |", self.read("docs/benchmarks.md"))
+        with open(os.path.join(self.root, figures.RESULTS, "2026-12-06-convolution-kinds", "deep-cnn-auto-dnnl.json")) as f:
+            d = json.load(f)
+        auto, dnnl = (w["step_ms"] for w in d["ways"])
+        self.assertIn(f"on every layer | dnnl | {dnnl['median']:.2f} ({dnnl['min']:.2f}-{dnnl['max']:.2f}) | "
+                      f"{dnnl['median'] / auto['median']:.2f}x, faster in {d['second_faster_rounds']} of {d['rounds']} rounds | 4 |",
+                      self.read("docs/benchmarks.md"))
 
 
 if __name__ == "__main__":

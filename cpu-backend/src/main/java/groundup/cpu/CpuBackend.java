@@ -158,7 +158,7 @@ public final class CpuBackend implements Backend {
                       + " multiplied by OpenBLAS in fp32"
                     : "bf16 emulated: " + whyNoBf16Kernels() + "; every product's inputs are rounded to bf16 and multiplied in fp32"
                       + (convolution == ConvolutionKind.IM2COL ? ", the convolutions on the im2col oracle (slower than fp32)"
-                         : ", the convolutions on the fp32 path after rounding x, w and dy (about fp32's speed)");
+                         : ", the convolutions on the fp32 path after rounding x, w and dy (a little slower than fp32: the rounding passes)");
         };
     }
 
