@@ -47,7 +47,8 @@ rc=0
 check short --deadline 30 || rc=$?
 [ $((SECONDS - t0)) -le 38 ] || fail "a 30 s deadline took $((SECONDS - t0)) s"
 [ $rc -eq 3 ] || { cat "$tmp/short.txt"; fail "exit $rc with steps cut and none failed, not 3"; }
-grep -qE '^epoch-deep +not reached \(deadline\)' "$tmp/short.txt" || fail "no 'not reached (deadline)' row in the table:\n$(cat "$tmp/short.txt")"
+# which steps the deadline cuts depends on the machine's speed (a fast one fits both epochs in it): at least one
+grep -qE '^[a-z-]+ +not reached \(deadline\)' "$tmp/short.txt" || fail "no 'not reached (deadline)' row in the table:\n$(cat "$tmp/short.txt")"
 for s in $STEPS; do
   row="$(grep -E "^$s " "$tmp/short/summary.txt")" || fail "no row for $s in summary.txt"
   [[ $row =~ ^$s\ +(ok|not\ reached\ \(deadline\))\  ]] || fail "unexpected row: $row"
