@@ -634,7 +634,7 @@ def render_convolution_kinds(ctx):
     rel = ctx.latest("convolution-kinds", "deep-cnn-auto-dnnl.json")
     files = sorted(f for f in os.listdir(ctx.path(rel)) if f.endswith(".json"))
     head = ["net, batch 100", "what ran", "groundup.cpu.convolution", "train step (ms), median of the rounds (range)",
-            "against the first", "conversions a step", "run"]
+            "against the first", "rounds", "conversions a step", "run"]
     rows = []
     for f in files:
         d = ctx.load(f"{rel}/{f}")
@@ -643,11 +643,11 @@ def render_convolution_kinds(ctx):
             ratio = f"{w['step_ms']['median'] / a:.2f}x"
             if i == 1 and "second_faster_rounds" in d:          # the rounds paired, as they ran side by side
                 ratio += f", faster in {d['second_faster_rounds']} of {d['rounds']} rounds"
-            rows.append([NETS[d["net"]], d.get("what", ""), w["way"], rng(w["step_ms"], digits=2), ratio,
+            rows.append([NETS[d["net"]], d.get("what", ""), w["way"], rng(w["step_ms"], digits=2), ratio, str(d["rounds"]),
                          str(w["conversions_per_step"]), ctx.run_cell(d, f"{rel}/{f}")])
     first = ctx.load(f"{rel}/{files[0]}")
-    return (f"Two CPU backends in one process, a block of {first['steps_per_round']} steps each, alternately, "
-            f"{first['rounds']} rounds, {first['threads']} threads: "
+    return (f"Two CPU backends in one process, a block of {first['steps_per_round']} steps each, alternately, the rounds in each row, "
+            f"{first['threads']} threads: "
             "`java --add-modules jdk.incubator.vector -jar benchmarks/target/groundup-benchmarks.jar convolution NET ROUNDS 100 KIND_A KIND_B --json FILE`\n\n"
             + table(head, rows))
 
@@ -663,8 +663,8 @@ def render_precision_ab(ctx):
         paired = f", bf16 faster in {d['rounds'] - d['second_faster_rounds']}" if "second_faster_rounds" in d else ""
         rows.append([NETS[d["net"]], d["bf16"], rng(bf16, digits=2), rng(fp32, digits=2),
                      f"{d['fp32_over_bf16']:.2f}x", f"{d['rounds']}{paired}", ctx.run_cell(d, f"{rel}/{f}")])
-    return ("Two networks from one seed on one backend, a block of steps in bf16, then one in fp32, each round, medians of the "
-            "rounds with their range: `java --add-modules jdk.incubator.vector -jar benchmarks/target/groundup-benchmarks.jar "
+    return ("Two networks from one seed on one backend, a block of steps each way each round (since ddbc34b the order alternating "
+            "between rounds), medians of the rounds with their range; \"how bf16 ran\" is the backend's own line at the time: `java --add-modules jdk.incubator.vector -jar benchmarks/target/groundup-benchmarks.jar "
             "precision NET ROUNDS 100 --json FILE` (`-Dgroundup.cpu.bf16=emulated` for the emulation)\n\n" + table(head, rows))
 
 

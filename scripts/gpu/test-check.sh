@@ -4,8 +4,8 @@
 # run through a fake compute-sanitizer (scripts/gpu/testing) over CudaKernelsTest.
 #  1. --quick within its deadline: every step ok (torch: skipped, saying why, where no torch), the
 #     table printed last, each step's log in $OUT/logs.tgz, the table in $OUT/summary.txt;
-#  2. a deadline too short for most steps: the run ends within it, exit 3, "not reached (deadline)"
-#     in its table, and the logs of the steps that ran;
+#  2. a deadline too short for some steps (which ones depends on the machine's speed): the run ends
+#     within it, exit 3, "not reached (deadline)" in its table, and the logs of the steps that ran;
 #  3. killed (SIGKILL, every process of it) during a step: the logs and the table of the steps that
 #     finished are in $OUT;
 #  4. a sanitizer that finds errors fails its step and the run, and its findings are printed.
@@ -41,7 +41,7 @@ grep -qE '^memcheck .*ERROR SUMMARY: 0 errors; tests: [1-9]' "$tmp/full/summary.
 grep -qE '^racecheck .*RACECHECK SUMMARY: 0 hazards' "$tmp/full/summary.txt" || fail "racecheck row: $(grep '^racecheck ' "$tmp/full/summary.txt")"
 tail -n 14 "$tmp/full.txt" | grep -q '^== GroundUp GPU check: .*host stand-in, deadline 240 s' || fail "the table is not printed last"
 
-echo "$((SECONDS - begin)) s: 2. a deadline that cuts most steps"
+echo "$((SECONDS - begin)) s: 2. a deadline that cuts some steps"
 t0=$SECONDS
 rc=0
 check short --deadline 30 || rc=$?

@@ -128,6 +128,7 @@ class RoundedInputsConvolverTest {
             Tensor b1 = keep(live, upload(b, random(r, 20), 20)), b2 = keep(live, upload(b, random(r, 20), 20));
             Tensor y = keep(live, b.allocate(yShape)), z = keep(live, b.allocate(yShape)), want = keep(live, b.allocate(yShape));
             first.forwardRelu(x, w1, b1, y);                 // y: only in oneDNN's layout
+            assertTrue(((CpuMemory) y.handle(b, "test")).blockedIfCurrent() != null, "y is held in oneDNN's layout, the case under test");
             long before = b.layoutConversions();
             second.forward(y, w2, b2, z);
             assertEquals(before, b.layoutConversions(), "y rounded in its layout and read there: no conversion");
