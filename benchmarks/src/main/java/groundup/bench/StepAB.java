@@ -90,13 +90,13 @@ final class StepAB {
         try (Backend kb = new CpuBackend(threads, "auto", "kept"); Backend cb = new CpuBackend(threads, "auto", "converted");
              Way kept = Way.of("kept", kb, Networks.create(NetworkSpec.of(net), kb, 1), batch);
              Way converted = Way.of("converted", cb, Networks.create(NetworkSpec.of(net), cb, 1), batch)) {
-            run(kept, converted, rounds);
+            String when = run(kept, converted, rounds);
             print(net, batch, kb.describe(), rounds, kept, converted);
             if (json != null) {
                 Files.writeString(json, String.format(Locale.ROOT,
-                        "{\"topic\": \"layouts\", \"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
+                        "{\"topic\": \"layouts\", %s\"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
                                 + "\"steps_per_round\": %d, \"backend\": \"%s\",%n \"ways\": [%s,%n  %s]}%n",
-                        LocalDate.now(), net, batch, threads, rounds, MEASURED_STEPS, kb.describe().replace("\"", "'"),
+                        when, LocalDate.now(), net, batch, threads, rounds, MEASURED_STEPS, kb.describe().replace("\"", "'"),
                         wayJson(kept), wayJson(converted)));
                 System.out.println("wrote " + json);
             }
@@ -113,14 +113,14 @@ final class StepAB {
         try (Backend ba = new CpuBackend(threads, kindA); Backend bb = new CpuBackend(threads, kindB);
              Way wa = Way.of(kindA, ba, Networks.create(NetworkSpec.of(net), ba, 1), batch);
              Way wb = Way.of(kindB, bb, Networks.create(NetworkSpec.of(net), bb, 1), batch)) {
-            run(wa, wb, rounds);
+            String when = run(wa, wb, rounds);
             print(net, batch, ba.describe() + "; against " + bb.describe(), rounds, wa, wb);
             if (json != null) {
                 Files.writeString(json, String.format(Locale.ROOT,
-                        "{\"topic\": \"convolution-kinds\", \"what\": \"%s against %s\", \"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
+                        "{\"topic\": \"convolution-kinds\", %s\"what\": \"%s against %s\", \"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
                                 + "\"steps_per_round\": %d, \"machine\": \"%s\",%n \"command\": \"%s\",%n \"second_faster_rounds\": %d,%n"
                                 + " \"ways\": [%s,%n  %s]}%n",
-                        kindA, kindB, LocalDate.now(), net, batch, threads, rounds, MEASURED_STEPS, quoted(machine()),
+                        when, kindA, kindB, LocalDate.now(), net, batch, threads, rounds, MEASURED_STEPS, quoted(machine()),
                         quoted(command("convolution", net, rounds, batch) + " " + kindA + " " + kindB), bFaster(wa, wb), wayJson(wa), wayJson(wb)));
                 System.out.println("wrote " + json);
             }
@@ -136,16 +136,16 @@ final class StepAB {
              Way bf16 = Way.of("bf16", b, Networks.create(NetworkSpec.of(net), b, 1, Precision.BF16), batch);
              Way fp32 = Way.of("fp32", b, Networks.create(NetworkSpec.of(net), b, 1, Precision.FP32), batch)) {
             String detail = b.precisionDetail(Precision.BF16);
-            run(bf16, fp32, rounds);
+            String when = run(bf16, fp32, rounds);
             print(net, batch, b.describe(), rounds, bf16, fp32);
             System.out.println("  " + detail);      // how this backend runs bf16: on bf16 kernels, or emulated at fp32's speed
             if (json != null) {
                 Files.writeString(json, String.format(Locale.ROOT,
-                        "{\"topic\": \"precision\", \"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
+                        "{\"topic\": \"precision\", %s\"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
                                 + "\"steps_per_round\": %d, \"machine\": \"%s\", \"backend\": \"%s\",%n \"bf16\": \"%s\",%n"
                                 + " \"command\": \"%s\",%n"
                                 + " \"fp32_over_bf16\": %.3f,%n \"second_faster_rounds\": %d,%n \"ways\": [%s,%n  %s]}%n",
-                        LocalDate.now(), net, batch, CpuBackendProvider.threads(), rounds, MEASURED_STEPS, quoted(machine()),
+                        when, LocalDate.now(), net, batch, CpuBackendProvider.threads(), rounds, MEASURED_STEPS, quoted(machine()),
                         quoted(b.describe()), quoted(detail), quoted(command("precision", net, rounds, batch)), median(fp32.rounds) / median(bf16.rounds),
                         bFaster(bf16, fp32), wayJson(bf16), wayJson(fp32)));
                 System.out.println("wrote " + json);
@@ -195,7 +195,9 @@ final class StepAB {
      * in odd rounds and b first in even ones, so that neither always runs on a machine the
      * other has just warmed (or heated).
      */
-    private static void run(Way a, Way b, int rounds) {
+    private static String run(Way a, Way b, int rounds) {
+        String started = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        long[] cpu0 = cpuTimes();
         float[] loss = new float[1];
         for (int round = 0; round <= rounds; round++) {
             for (Way w : round % 2 == 1 ? List.of(a, b) : List.of(b, a)) {
@@ -217,6 +219,26 @@ final class StepAB {
                     w.counts[1] = (cpu.layoutConvertedFloats() - f0) / MEASURED_STEPS;
                 }
             }
+        }
+        long[] cpu1 = cpuTimes();
+        String stolen = cpu0 == null || cpu1 == null || cpu1[0] == cpu0[0] ? "n/a"
+                : String.format(Locale.ROOT, "%.1f%%", 100.0 * (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]));
+        System.out.println("started " + started + "; CPU time stolen by the hypervisor meanwhile: " + stolen);
+        return String.format(Locale.ROOT, "\"started\": \"%s\", \"cpu_stolen\": \"%s\", ", started, stolen);
+    }
+
+    /**
+     * {all CPU time, the hypervisor's steal} in ticks from /proc/stat's first line, or null where
+     * there is none (not Linux): on a shared VM, rounds with steal ran beside a neighbour.
+     */
+    private static long[] cpuTimes() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < Math.min(f.length, 9); i++) total += Long.parseLong(f[i]);
+            return new long[] {total, f.length > 8 ? Long.parseLong(f[8]) : 0};
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 
