@@ -29,16 +29,12 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (batch <= 0) throw new UsageException("--batch " + batch + ": must be positive");
-        Precision p;
-        try {
-            p = Precision.parse(precision);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--precision: " + e.getMessage());
-        }
+        Precision p = UsageException.parsed("--precision", () -> Precision.parse(precision));
         NetworkSpec spec = PredictCommand.specOf(checkpoint);
         KnownDataset d = dataset.checkedAgainst(TrainingRun.datasetOf(Checkpoint.readHeader(checkpoint)), checkpoint);
         Dataset test = data.load(d).test();
-        try (Backend b = backendOption.open(); Sequential net = Networks.create(spec, b, 0, checked(b, p))) {
+        try (Backend b = backendOption.open();
+             Sequential net = Networks.create(spec, b, 0, UsageException.parsed("--precision " + p, () -> { b.precisionDetail(p); return p; }))) {
             Checkpoint.load(checkpoint, net, null);
             long t0 = System.nanoTime();
             try (Evaluator ev = new Evaluator(net, test, batch)) {
@@ -49,14 +45,5 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static Precision checked(Backend b, Precision p) {
-        try {
-            b.precisionDetail(p);
-            return p;
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--precision " + p + ": " + e.getMessage());
-        }
     }
 }

@@ -1,6 +1,7 @@
 package groundup.cli;
 
 import groundup.backend.Backend;
+import groundup.backend.Precision;
 import groundup.files.AtomicFiles;
 import groundup.nn.NetworkSpec;
 import groundup.profile.Profile;
@@ -46,27 +47,17 @@ final class ProfileCommand implements Callable<Integer> {
         if (steps < 1) throw new UsageException("--steps " + steps + ": must be positive");
         if (force && out == null) throw new UsageException("--force: applies only with --out (the default folder is always a new one)");
         NetworkSpec.of(net);                    // an unknown name is a usage error before anything runs
-        groundup.backend.Precision prec;
-        try {
-            prec = precision != null ? groundup.backend.Precision.parse(precision) : groundup.backend.Precision.requested();
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--precision: " + e.getMessage());
-        }
+        Precision prec = UsageException.parsed("--precision", () -> precision != null ? Precision.parse(precision) : Precision.requested());
         Path dir = outputFolder();
         try (Backend b = backendOption.open()) {
-            String detail;
-            try {
-                detail = b.precisionDetail(prec);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--precision " + prec + ": " + e.getMessage());
-            }
+            String detail = UsageException.parsed("--precision " + prec, () -> b.precisionDetail(prec));
             System.out.println("profile of " + net + " on " + b.describe());
-            if (prec != groundup.backend.Precision.FP32) System.out.println("precision: " + detail);
+            if (prec != Precision.FP32) System.out.println("precision: " + detail);
             System.out.printf(Locale.ROOT, "batch %d, %d warm-up step%s, then %d timed; input synthetic (random pixels and labels, "
                     + "no data set needed)%n", batch, warmup, warmup == 1 ? "" : "s", steps);
             Profile p = StepProfiler.run(b, new StepProfiler.Params(net, batch, warmup, steps, seed, prec));
             System.out.println("timed with " + p.timer() + "; medians over the timed steps, (min-max)");
-            System.out.println("peak: " + p.peak() + (prec == groundup.backend.Precision.FP32 ? ""
+            System.out.println("peak: " + p.peak() + (prec == Precision.FP32 ? ""
                     : "; fp32's: a " + prec + " layer's share of it may read over 100% where the backend has " + prec + " kernels"));
             System.out.println();
             System.out.print(ProfileTable.format(p));

@@ -96,10 +96,10 @@ final class TrainCommand implements Callable<Integer> {
             for (String flag : MLP_FLAGS) check(!given(flag), flag + ": applies to --net mlp only; " + net + " has the book's fixed layers");
         }
         check(!force || out != null, "--force: applies only with --out (a run's default folder is always a new one)");
-        UpdateRule.Kind kind = parsed("--optimizer", () -> UpdateRule.Kind.parse(optimizer));
-        LrSchedule schedule = parsed("--lr-schedule " + lrSchedule, () -> LrSchedule.parse(lrSchedule));
-        Precision p = precision != null ? parsed("--precision", () -> Precision.parse(precision))
-                : parsed("-D" + Precision.PROPERTY, Precision::requested);
+        UpdateRule.Kind kind = UsageException.parsed("--optimizer", () -> UpdateRule.Kind.parse(optimizer));
+        LrSchedule schedule = UsageException.parsed("--lr-schedule " + lrSchedule, () -> LrSchedule.parse(lrSchedule));
+        Precision p = precision != null ? UsageException.parsed("--precision", () -> Precision.parse(precision))
+                : UsageException.parsed("-D" + Precision.PROPERTY, Precision::requested);
         NetworkSpec spec = new NetworkSpec(net, hidden != null ? hidden : NetworkSpec.of(net).hidden(), batchNorm, dropout);
         RunConfig c = new RunConfig(dataset.orElse(KnownDataset.MNIST), spec, kind, lr != null ? lr : RunConfig.defaultLr(kind, spec), schedule, weightDecay, batch,
                 epochs == null ? 20 : epochs, seed, trainLimit, testLimit, validation, p);
@@ -126,14 +126,6 @@ final class TrainCommand implements Callable<Integer> {
         if (!ok) throw new UsageException(usage);
     }
 
-    private static <T> T parsed(String flag, java.util.function.Supplier<T> parse) {
-        try {
-            return parse.get();
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(flag + ": " + e.getMessage());
-        }
-    }
-
     @Override public Integer call() throws Exception {
         RunConfig c = config();
         DataFiles recorded = resume != null ? TrainingRun.dataFilesOf(resume) : null;
@@ -144,7 +136,7 @@ final class TrainCommand implements Callable<Integer> {
         check(!FilePaths.same(out, dataDir), resume != null ? "--data " + dataDir + ": is the run's own folder; give the folder of its data files"
                 : "--out " + out + ": is the data folder (--data); a run writes into a folder of its own");
         try (Backend b = backendOption.open()) {     // a backend that cannot load fails before any data moves
-            String precisionDetail = parsed("--precision " + c.precision(), () -> b.precisionDetail(c.precision()));
+            String precisionDetail = UsageException.parsed("--precision " + c.precision(), () -> b.precisionDetail(c.precision()));
             Mnist.Split split = resume != null ? data.loadForResume(c.dataset(), recorded, resume) : data.load(c.dataset());
             TrainingRun.Data d = TrainingRun.Data.of(c, split);
             try (TrainingRun run = resume != null ? TrainingRun.resume(b, c, d, out) : TrainingRun.start(b, c, d, out, force)) {

@@ -38,7 +38,7 @@ final class OpenMpThreads {
                         .map(l -> l.substring(l.indexOf('/') < 0 ? l.length() : l.indexOf('/')))
                         .filter(p -> p.contains("/libgomp")).findFirst().orElse(null);
                 if (path != null) gomp = Native.load(path, Gomp.class);
-            } catch (Throwable e) {     // no JNA, no /proc: the primitive runs on every thread, as before
+            } catch (Throwable e) {     // no JNA, no /proc: the primitive runs on the backend's threads
                 gomp = null;
             }
         }
