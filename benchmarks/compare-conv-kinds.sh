@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# Each convolution layer of the book's networks through both CPU convolution paths that `auto`
-# chooses between, oneDNN (groundup.cpu.convolution=dnnl) and image-by-image SGEMM (=gemm): JMH
-# ConvBench, batch 100, forward and backward (dW, db and dx), the two kinds alternately ROUNDS
-# times in one run, then the fp32 ceiling (the benchmarks jar's `ceilings`) once a round. Prints a
-# table of medians with their range, which kind was faster per layer and direction, and which one
-# `auto` runs there (ConvolutionKind.AUTO_MIN_TAPS), so that a path auto never picks, or picks
-# where the other wins, shows. With OUT set, writes figures.json there (scripts/docs-figures.py's
-# conv-dnnl-vs-gemm table) and each round's JMH JSON.
+# Each convolution layer of the book's networks through both CPU convolution paths, oneDNN
+# (groundup.cpu.convolution=dnnl, what `auto` runs where oneDNN loads) and image-by-image SGEMM
+# (=gemm, auto's where it does not): JMH ConvBench, batch 100, forward and backward (dW, db and
+# dx), the two kinds alternately ROUNDS times in one run, then the fp32 ceiling (the benchmarks
+# jar's `ceilings`) once a round. Prints a table of medians with their range and which kind was
+# faster per layer and direction, so that a layer where SGEMM wins shows. With OUT set, writes
+# figures.json there (scripts/docs-figures.py's conv-dnnl-vs-gemm table) and each round's JMH JSON.
 #
 #   benchmarks/compare-conv-kinds.sh [ROUNDS] [THREADS]
 #   OUT=docs/results/DATE-conv-dnnl-vs-gemm benchmarks/compare-conv-kinds.sh 3 2
@@ -39,14 +38,13 @@ for r in $(seq 1 "$rounds"); do
   done
   java -jar "$jar" ceilings > "$tmp/ceil$r.json"
 done
-min_taps=$(sed -n 's/.*static final int AUTO_MIN_TAPS = \([0-9]*\);.*/\1/p' cpu-backend/src/main/java/groundup/cpu/ConvolutionKind.java)
 cpu() { grep -m1 "^$1" /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || true; }   # not every CPU has every line
 machine="$(cpu 'model name') (family $(cpu 'cpu family'), model $(cpu 'model\s')), $(nproc) vCPUs"
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo +uncommitted)"
-python3 - "$tmp" "$rounds" "$threads" "$min_taps" "${OUT:-}" "$machine" "$commit" "${jmh_opts[*]}" "$layers" <<'PY'
+python3 - "$tmp" "$rounds" "$threads" "${OUT:-}" "$machine" "$commit" "${jmh_opts[*]}" "$layers" <<'PY'
 import datetime, json, os, statistics, sys
-tmp, rounds, threads, min_taps, out, machine, commit, jmh_opts, layers = sys.argv[1:]
-rounds, min_taps = int(rounds), int(min_taps)
+tmp, rounds, threads, out, machine, commit, jmh_opts, layers = sys.argv[1:]
+rounds = int(rounds)
 # ConvBench.LAYERS: (C, H, W, filters, kernel, pad), stride 1
 shapes = {"simple": (1, 28, 28, 30, 5, 0), "deep1": (1, 28, 28, 16, 3, 1), "deep2": (16, 28, 28, 16, 3, 1),
           "deep3": (16, 14, 14, 32, 3, 1), "deep4": (32, 14, 14, 32, 3, 2), "deep5": (32, 8, 8, 64, 3, 1),
@@ -72,13 +70,13 @@ def cell(kind, layer, direction):
     return {"median": round(med, 3), "min": round(min(v), 3), "max": round(max(v), 3),
             "gflops": round(gflop / (med / 1e3), 1), "share_pct": round(100 * gflop / (med / 1e3) / top)}
 rows = []
-print(f"fp32 ceiling {top:.1f} GFLOP/s; auto: oneDNN where C*kh*kw >= {min_taps}; ms, median of {rounds} rounds (range)")
+print(f"fp32 ceiling {top:.1f} GFLOP/s; auto runs oneDNN on every layer where it loads; ms, median of {rounds} rounds (range)")
 print("| layer (C*kh*kw) | auto runs | oneDNN fwd | oneDNN bwd | SGEMM fwd | SGEMM bwd | faster fwd / bwd |")
 print("|---|---|---|---|---|---|---|")
 for layer in layers.split(","):
     c, h, w, f, k, p = shapes[layer]
     taps = c * k * k
-    row = {"layer": names[layer], "taps": taps, "auto_then": "oneDNN" if taps >= min_taps else "SGEMM"}
+    row = {"layer": names[layer], "taps": taps, "auto_then": "oneDNN"}
     for kind in ("dnnl", "gemm"):
         for d in ("forward", "backward"):
             row[f"{kind}_{d}"] = cell(kind, layer, d)
@@ -94,7 +92,7 @@ if out:
                    "backward with dx; the two kinds alternately, each cell the median of the rounds' JMH scores with their range, "
                    "GFLOP/s (backward counts dW and dx) and the share of the best fp32 ceiling of the rounds",
            "date": datetime.date.today().isoformat(), "commit": commit, "machine": machine, "threads": int(threads),
-           "rounds": rounds, "auto_min_taps": min_taps,
+           "rounds": rounds,
            "command": f"OUT=... benchmarks/compare-conv-kinds.sh {rounds} {threads} (JMH {jmh_opts}, layers {layers})",
            "ceilings_gflops": [round(c["gemm_gflops"], 1) for c in ceil], "rows": rows}
     with open(f"{out}/figures.json", "w") as fh:

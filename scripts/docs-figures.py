@@ -270,30 +270,6 @@ def render_openblas_kernels(ctx):
     return table(head, rows)
 
 
-def render_conv_layers(ctx):
-    rel = ctx.latest("conv-layers")
-    d = ctx.load(rel + "/figures.json")
-    c = d["ceilings_gflops"]
-
-    def cell(x):
-        return f"{score(x)}, {x['gflops']} GF/s ({x['share_pct'][0]}%; {x['share_pct'][1]}%)"
-
-    rows = [[f"{r['layer']} ({r['taps']})", r["runs"], cell(r["forward"]), cell(r["backward"]), ctx.run_cell(d, rel + "/figures.json")]
-            for r in d["rows"]]
-    return (f"Shares: of {c[0]} GFLOP/s (this run's ceiling); of {c[1]}. `{d['command']}`\n\n"
-            + table(["layer (C*kh*kw)", "runs", "forward", "backward (with dx)", "run"], rows))
-
-
-def render_conv_layers_dx(ctx):
-    rel = ctx.latest("conv-layers-dx")
-    d = ctx.load(rel + "/figures.json")
-    c = d["ceilings_gflops"]
-    rows = [[f"{r['layer']} ({r['runs']})", score(r["with_dx"]),
-             f"{score(r['without_dx'])}, {r['without_dx']['gflops']} GF/s ({r['without_dx']['share_pct'][0]}% of {c[0]}; "
-             f"{r['without_dx']['share_pct'][1]}% of {c[1]})", ctx.run_cell(d, rel + "/figures.json")] for r in d["rows"]]
-    return f"`{d['command']}`\n\n" + table(["layer", "backward with dx", "backward without dx (as trained)", "run"], rows)
-
-
 def render_conv_dnnl_vs_gemm(ctx):
     rel = ctx.latest("conv-dnnl-vs-gemm")
     d = ctx.load(rel + "/figures.json")
@@ -682,8 +658,6 @@ RENDERERS = {
     "gemm": render_gemm,
     "openblas-kernels": render_openblas_kernels,
     "quick-gemm": render_quick_gemm,
-    "conv-layers": render_conv_layers,
-    "conv-layers-dx": render_conv_layers_dx,
     "conv-dnnl-vs-gemm": render_conv_dnnl_vs_gemm,
     "quick-pooling": render_quick_pooling,
     "quick-elementwise": render_quick_elementwise,

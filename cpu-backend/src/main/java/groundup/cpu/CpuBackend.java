@@ -211,8 +211,8 @@ public final class CpuBackend implements Backend {
 
     /** The convolution {@code groundup.cpu.convolution} chose ({@link ConvolutionKind}). */
     @Override public Convolver convolver(ConvGeometry g, int filters) {
-        return switch (convolution.forLayer(g)) {
-            case AUTO -> throw new AssertionError("forLayer resolves auto");
+        return switch (convolution.resolved()) {
+            case AUTO -> throw new AssertionError("resolved() resolves auto");
             case DNNL -> new DnnlConvolver(this, parallel, layouts, keepLayouts, g, filters);
             case GEMM -> new CpuConvolver(this, parallel, g, filters);
             case IM2COL -> Backend.super.convolver(g, filters);

@@ -24,10 +24,10 @@ import org.bytedeco.openblas.global.openblas_full;
  * off-heap twin and read by single-threaded SGEMM while it is still in cache. Every buffer is
  * made with the convolver, once per geometry: a step allocates nothing.
  *
- * <p>A pooling after it runs as its parts ({@link ComposedReluPool}): `auto` runs this convolver
- * only below {@link ConvolutionKind#AUTO_MIN_TAPS} taps, which the book's pooled layers exceed,
- * or where oneDNN cannot load; a pooling kernel of its own lost to oneDNN there even so
- * (docs/benchmarks.md, "Why the threshold is 16 taps").
+ * <p>`auto` runs it where oneDNN cannot load (as `gemm`, on request, anywhere): there it is
+ * the CPU's fastest convolution without oneDNN, ahead of the im2col oracle. A pooling after it
+ * runs as its parts ({@link ComposedReluPool}); a pooling kernel of its own lost to oneDNN even
+ * so (docs/benchmarks.md, "Which convolution runs where").
  */
 final class CpuConvolver implements Convolver {
     private static final int ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;

@@ -12,11 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConvolutionKindTest {
 
     /**
-     * The shipped platform (x86-64 Linux) must get oneDNN for DeepConvNet's wide layers and
-     * SimpleConvNet's 5x5 one: a silent fall back to SGEMM there would cost 2-3x on the wide
-     * ones. The narrowest (DeepConvNet's conv1, 9 taps) stay on SGEMM.
+     * The shipped platform (x86-64 Linux) must get oneDNN for every layer, DeepConvNet's wide ones,
+     * SimpleConvNet's 5x5 one and DeepConvNet's single-channel conv1 (9 taps): a silent fall back to
+     * SGEMM would cost 2-3x on the wide ones.
      */
-    @Test void autoRunsOneDnnOnWideLayersAndSgemmOnNarrowOnes() {
+    @Test void autoRunsOneDnnOnEveryLayer() {
         assertEquals("", Dnnl.whyNot());
         assertEquals(ConvolutionKind.AUTO, ConvolutionKind.chosen(null));
         assertEquals(ConvolutionKind.AUTO, ConvolutionKind.chosen(" Auto "));
@@ -26,8 +26,8 @@ class ConvolutionKindTest {
              Convolver deep1 = b.convolver(new ConvGeometry(2, 1, 28, 28, 3, 3, 1, 1), 16)) {
             assertInstanceOf(DnnlConvolver.class, deep2);
             assertInstanceOf(DnnlConvolver.class, simple);
-            assertInstanceOf(CpuConvolver.class, deep1);
-            assertTrue(b.describe().contains("convolution oneDNN 3.") && b.describe().contains("C*kh*kw >= 16"), b.describe());
+            assertInstanceOf(DnnlConvolver.class, deep1);
+            assertTrue(b.describe().contains("convolution oneDNN 3.") && !b.describe().contains("SGEMM"), b.describe());
         }
     }
 
@@ -35,8 +35,16 @@ class ConvolutionKindTest {
         assertEquals(ConvolutionKind.DNNL, ConvolutionKind.chosen("dnnl"));
         assertEquals(ConvolutionKind.GEMM, ConvolutionKind.chosen("gemm"));
         assertEquals(ConvolutionKind.IM2COL, ConvolutionKind.chosen("IM2COL"));
-        ConvGeometry narrow = new ConvGeometry(1, 1, 5, 5, 3, 3, 1, 0);
-        assertEquals(ConvolutionKind.DNNL, ConvolutionKind.DNNL.forLayer(narrow), "asked for: not overridden by auto's rule");
+        for (ConvolutionKind k : ConvolutionKind.values()) {
+            if (k != ConvolutionKind.AUTO) assertEquals(k, k.resolved(), "asked for: not overridden by auto's rule");
+        }
+        assertEquals(ConvolutionKind.DNNL, ConvolutionKind.AUTO.resolved(), "auto where oneDNN loads");
+        try (CpuBackend b = new CpuBackend(2, ConvolutionKind.GEMM);
+             Convolver narrow = b.convolver(new ConvGeometry(1, 1, 5, 5, 3, 3, 1, 0), 4);
+             Convolver wide = b.convolver(new ConvGeometry(1, 16, 5, 5, 3, 3, 1, 0), 4)) {
+            assertInstanceOf(CpuConvolver.class, narrow);
+            assertInstanceOf(CpuConvolver.class, wide);
+        }
     }
 
     @Test void anUnknownKindIsAnErrorThatListsTheKinds() {

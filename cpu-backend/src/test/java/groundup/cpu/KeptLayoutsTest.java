@@ -39,11 +39,12 @@ class KeptLayoutsTest {
         assumeTrue(Dnnl.available(), "oneDNN cannot load here" + Dnnl.whyNot());
         Run kept = train(true, Precision.FP32), converted = train(false, Precision.FP32);
         assertSameBits(kept, converted, Precision.FP32);
-        // DeepConvNet: conv1 on SGEMM (9 taps), conv2..conv6 on oneDNN. Converting: each of the five
-        // packs x and unpacks dx, conv3 and conv5 also unpack y and pack dy (the pooled three pool
-        // from oneDNN's layout and unpool into it): 14 a step, and where oneDNN runs conv4's weight
-        // gradient in nChw8c (AVX-512), 2 reorders more. Kept: conv2 packs conv1's output, conv1 gets its dy
-        // unpacked, the pooled conv4 and conv2 their pooled dy, and conv4's 2 reorders: 4 or 6.
+        // DeepConvNet, every convolution on oneDNN. Converting: each but conv1 (one channel, whose
+        // NCHW is oneDNN's layout; no dx) packs x and unpacks dx, conv1, conv3 and conv5 also unpack
+        // y and pack dy (the pooled three pool from oneDNN's layout and unpool into it): 16 a step,
+        // and where oneDNN runs conv4's weight gradient in nChw8c (AVX-512), 2 reorders more. Kept:
+        // the pooled conv2 and conv4 get their pooled dy unpacked (the unpooling reads NCHW), and
+        // conv4's 2 reorders: 2 or 4.
         assertTrue(kept.conversionsPerStep * 2 <= converted.conversionsPerStep,
                 kept.conversionsPerStep + " conversions a step kept, against " + converted.conversionsPerStep + " converted");
         assertTrue(kept.floatsPerStep * 10 <= converted.floatsPerStep * 6,
