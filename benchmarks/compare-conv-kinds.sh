@@ -11,6 +11,7 @@
 #   OUT=docs/results/DATE-conv-dnnl-vs-gemm benchmarks/compare-conv-kinds.sh 3 2
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benchmarks/context.sh
 rounds="${1:-3}"
 threads="${2:-$(nproc)}"
 read -r -a jmh_opts <<< "${JMH_OPTS:--f 1 -wi 2 -w 1s -i 3 -r 1s}"
@@ -38,9 +39,6 @@ for r in $(seq 1 "$rounds"); do
   done
   java -jar "$jar" ceilings > "$tmp/ceil$r.json"
 done
-cpu() { grep -m1 "^$1" /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' || true; }   # not every CPU has every line
-machine="$(cpu 'model name') (family $(cpu 'cpu family'), model $(cpu 'model\s')), $(nproc) vCPUs"
-commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo +uncommitted)"
 python3 - "$tmp" "$rounds" "$threads" "${OUT:-}" "$machine" "$commit" "${jmh_opts[*]}" "$layers" <<'PY'
 import datetime, json, os, statistics, sys
 tmp, rounds, threads, out, machine, commit, jmh_opts, layers = sys.argv[1:]

@@ -24,6 +24,7 @@
 #   PRECISION=fp32,bf16 OUT=docs/results/DATE-cpu-step benchmarks/compare-cpu-step.sh 3 2
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benchmarks/context.sh
 rounds="${1:-3}"
 threads="${2:-$(nproc)}"
 tmp="$(mktemp -d)"
@@ -62,8 +63,6 @@ for r in $(seq 1 "$rounds"); do
   env "${GU_ENV[@]}" java -jar "$jar" ceilings > "$tmp/ceil$r.json"     # fp32 GEMM and memory ceilings, once a round
   echo "round $r done; CPU time stolen by the hypervisor: $stolen_gu while GroundUp ran, $stolen_pt while PyTorch ran"
 done
-machine="$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) vCPUs"
-commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo +uncommitted)"
 "$PY" - "$tmp" "$rounds" "$threads" "${TORCH_ENV[*]}" "${GU_ENV[*]}" "$djl" "${OUT:-}" "$machine" "$commit" "$precision" <<'PY'
 import datetime, json, os, re, statistics, sys
 tmp, rounds, threads, env, gu_env, djl = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6] == "1"

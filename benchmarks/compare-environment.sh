@@ -13,6 +13,7 @@
 #   (then python3 scripts/docs-figures.py puts it into docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benchmarks/context.sh
 rounds="${1:-3}"
 threads="${2:-$(nproc)}"
 jars="${JARS:-now=benchmarks/target/groundup-benchmarks.jar}"
@@ -42,8 +43,6 @@ for r in $(seq 1 "$rounds"); do
     done
   done
 done
-machine="$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) vCPUs"
-commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . || echo +uncommitted)"
 python3 - "$tmp" "$rounds" "$jars" "${LAUNCHER[*]}" "$threads" "${OUT:-}" "$machine" "$commit" "${steals[*]}" <<'PY'
 import datetime, json, os, statistics, sys
 tmp, rounds, jars, launcher, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4], sys.argv[5]

@@ -199,6 +199,8 @@ def render_inference(ctx):
 # ---------------------------------------------------------------- epoch, environment, GPU
 
 def render_epoch(ctx):
+    """compare-cpu-epoch.sh: a row per epoch of each process where it trained two (first: both sides
+    cold; second: warm), else one row (older runs: PyTorch's epoch after 30 warm-up steps)."""
     rel = ctx.latest("cpu-epoch")
     d = ctx.load(rel + "/figures.json")
     gflop = gflop_counts(ctx)["train simple-cnn"] * 600       # 600 train steps an epoch
@@ -208,17 +210,24 @@ def render_epoch(ctx):
         v = s["rounds_s"]
         return {"median": s.get("median_s", statistics.median(v)), "min": s.get("min_s", min(v)), "max": s.get("max_s", max(v))}
 
-    g, p = fig("groundup"), fig("pytorch_figures")
-    ratio = d.get("ratio", p["median"] / g["median"])
     head = ["SimpleConvNet epoch, 60,000 images", "GroundUp", f"PyTorch {d['pytorch']}", "GroundUp's speed / PyTorch's",
             "GFLOP/s, GroundUp / PyTorch", "rounds, GroundUp/PyTorch (s)", "run"]
-    rounds = ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(d["groundup"]["rounds_s"], d["pytorch_figures"]["rounds_s"]))
-    row = [f"{d['rounds']} rounds, seeds 1-{d['rounds']}", rng(g, digits=2, unit="s"), rng(p, digits=2, unit="s"), f"{ratio:.2f}x",
-           f"{gflop / g['median']:.1f} / {gflop / p['median']:.1f}", rounds, ctx.run_cell(d, rel + "/figures.json")]
+    if "groundup_second" in d:
+        sides = [(f"first of a fresh process (both cold), {d['rounds']} rounds, seeds 1-{d['rounds']}", "groundup", "pytorch_figures"),
+                 ("second of the same process", "groundup_second", "pytorch_second")]
+    else:
+        sides = [(f"{d['rounds']} rounds, seeds 1-{d['rounds']}", "groundup", "pytorch_figures")]
+    rows = []
+    for label, gs, ps in sides:
+        g, p = fig(gs), fig(ps)
+        ratio = p["median"] / g["median"]
+        rounds = ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(d[gs]["rounds_s"], d[ps]["rounds_s"]))
+        rows.append([label, rng(g, digits=2, unit="s"), rng(p, digits=2, unit="s"), f"{ratio:.2f}x",
+                     f"{gflop / g['median']:.1f} / {gflop / p['median']:.1f}", rounds, ctx.run_cell(d, rel + "/figures.json")])
     lines = [f"{d['date']}, commit {d['commit']}, {d['machine']}, {d['threads']} threads, `{d['command']}`; "
              + (f"GroundUp with `{d['groundup_env']}`" if d.get("groundup_env") else "GroundUp with no environment variables")
              + f", PyTorch with `{d['pytorch_env']}`; CPU time stolen: {d['steal']}.", "",
-             table(head, [row])]
+             table(head, rows)]
     return "\n".join(lines)
 
 

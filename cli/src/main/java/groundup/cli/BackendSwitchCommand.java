@@ -56,18 +56,8 @@ final class BackendSwitchCommand extends ExperimentCommand.DataExperiment {
         positive("--images", images);
         if (images < batch) throw new UsageException("--images " + images + ": fewer than one batch of " + batch);
         if (lr != null) positive("--lr", lr);
-        NetworkSpec spec;
-        UpdateRule.Kind kind;
-        try {
-            spec = NetworkSpec.of(net);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--net: " + e.getMessage());
-        }
-        try {
-            kind = UpdateRule.Kind.parse(optimizer);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--optimizer: " + e.getMessage());
-        }
+        NetworkSpec spec = UsageException.parsed("--net", () -> NetworkSpec.of(net));
+        UpdateRule.Kind kind = UsageException.parsed("--optimizer", () -> UpdateRule.Kind.parse(optimizer));
         Dataset train = load().train();
         atMost("--images", images, train);
         var p = new BackendSwitchExperiment.Params(net, images, epochs, batch, kind.name().toLowerCase(Locale.ROOT),

@@ -11,12 +11,7 @@ final class DatasetOption {
 
     /** The one asked for, else the default. */
     KnownDataset orElse(KnownDataset dflt) {
-        if (dataset == null) return dflt;
-        try {
-            return KnownDataset.parse(dataset);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--dataset: " + e.getMessage());
-        }
+        return dataset == null ? dflt : UsageException.parsed("--dataset", () -> KnownDataset.parse(dataset));
     }
 
     /** The checkpoint's data set; asking for another is a usage error that says which it was trained on. */

@@ -56,13 +56,7 @@ final class ExperimentCommand implements Runnable {
         @Override public Integer call() throws Exception {
             positive("--iterations", iterations);
             positive("--batch", batch);
-            for (String o : optimizers) {
-                try {
-                    groundup.backend.UpdateRule.Kind.parse(o);
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException("--optimizers: " + e.getMessage());
-                }
-            }
+            for (String o : optimizers) UsageException.parsed("--optimizers", () -> groundup.backend.UpdateRule.Kind.parse(o));
             Dataset train = load().train();
             var p = new OptimizerExperiment.Params(iterations, batch, OptimizerExperiment.Params.book().hidden(), optimizers);
             try (Backend b = options.open("experiment optimizers")) {
