@@ -52,16 +52,20 @@ class Ctx:
         return os.path.relpath(rel, os.path.dirname(self.target) or ".").replace(os.sep, "/")
 
     def runs(self, topic, file):
-        """The directories DATE-TOPIC (or DATE-TOPIC-N) under docs/results that hold file, oldest first."""
+        """The directories DATE-TOPIC (or DATE-TOPIC-N) under docs/results that hold file (None: any JSON), oldest first."""
         pat = re.compile(r"^\d{4}-\d{2}-\d{2}-" + re.escape(topic) + r"(-\d+)?$")
         base = self.path(RESULTS)
-        return [f"{RESULTS}/{d}" for d in sorted(os.listdir(base))
-                if pat.match(d) and os.path.isfile(os.path.join(base, d, file))]
+
+        def holds(d):
+            if file is None:
+                return any(f.endswith(".json") for f in os.listdir(os.path.join(base, d)))
+            return os.path.isfile(os.path.join(base, d, file))
+        return [f"{RESULTS}/{d}" for d in sorted(os.listdir(base)) if pat.match(d) and holds(d)]
 
     def latest(self, topic, file="figures.json"):
         found = self.runs(topic, file)
         if not found:
-            raise SystemExit(f"docs-figures: no {RESULTS}/DATE-{topic}/{file}")
+            raise SystemExit(f"docs-figures: no {RESULTS}/DATE-{topic}/{file or '*.json'}")
         return found[-1]
 
     def run_cell(self, meta, rel, text=None):
@@ -616,7 +620,7 @@ def render_layouts(ctx):
 
 def render_convolution_kinds(ctx):
     """StepAB's convolution A/B (benchmarks jar `convolution`): every JSON in the newest run, a row per way."""
-    rel = ctx.latest("convolution-kinds", "deep-cnn-auto-dnnl.json")
+    rel = ctx.latest("convolution-kinds", None)
     files = sorted(f for f in os.listdir(ctx.path(rel)) if f.endswith(".json"))
     head = ["net, batch 100", "what ran", "groundup.cpu.convolution", "train step (ms), median of the rounds (range)",
             "against the first", "rounds", "conversions a step", "run"]

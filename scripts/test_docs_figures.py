@@ -4,8 +4,9 @@
 Checks that the committed docs are up to date, that a second run changes nothing, that --check
 notices a changed figure, a hand edit inside a block and a newer run of a topic, that the
 rewrite then brings the docs back in line, that runs with bf16 figures fill the bf16 table
-without a bf16-only run taking the fp32 tables' place, and that the convolution tables read
-both the newer runs (medians with ranges) and the transcribed ones (a score and its error).
+without a bf16-only run taking the fp32 tables' place, that the convolution tables read
+both the newer runs (medians with ranges) and the transcribed ones (a score and its error), and
+that the epoch table gives a row per epoch of a process where a run kept two.
 """
 import contextlib
 import importlib.util
@@ -87,10 +88,10 @@ class DocsFiguresTest(unittest.TestCase):
         self.assertIn("results/2099-01-01-cpu-step/figures.json", self.read("docs/benchmarks.md"))
 
     def only_the_first_cpu_step_run(self):
-        """The copy as it was when these tests were written: later cpu-step runs (DATE-cpu-step-N) removed, the docs rewritten from the rest."""
+        """The copy as it was when these tests were written: every cpu-step run but 2026-12-06-cpu-step removed, the docs rewritten from the rest."""
         base = os.path.join(self.root, figures.RESULTS)
         for d in os.listdir(base):
-            if re.match(r"^\d{4}-\d{2}-\d{2}-cpu-step-\d+$", d):
+            if re.match(r"^\d{4}-\d{2}-\d{2}-cpu-step(-\d+)?$", d) and d != "2026-12-06-cpu-step":
                 shutil.rmtree(os.path.join(base, d))
         self.assertEqual(0, run("--root", self.root))
 
@@ -135,6 +136,33 @@ class DocsFiguresTest(unittest.TestCase):
         self.assertIn("|  | 14.4 ms (13.4-16.1) |  |  | 23.8 ms (23.0-31.9) |  | 1.66x |", row)
         self.assertIn("results/2026-12-06-cpu-step/figures.json", self.row("docs/benchmarks.md", "| SimpleConvNet | 5.6 ms"))
         self.assertNotIn("2099", self.read("README.md"))
+
+    def test_the_epoch_table_has_a_row_per_epoch_of_a_process(self):
+        # two epochs a process (compare-cpu-epoch.sh since d4be144): the first and the second, each its own ratio
+        two = "docs/results/2099-01-01-cpu-epoch/figures.json"
+        os.makedirs(os.path.dirname(os.path.join(self.root, two)))
+        fig = lambda v: {"rounds_s": v, "median_s": sorted(v)[1], "min_s": min(v), "max_s": max(v)}
+        d = self.read_json("docs/results/2026-12-06-cpu-epoch-2/figures.json")
+        d.update(commit="abcdef0", date="2099-01-01 00:00 UTC", rounds=3, groundup=fig([3.0, 2.0, 2.5]),
+                 pytorch_figures=fig([4.0, 4.4, 5.0]), groundup_second=fig([1.0, 1.1, 1.2]), pytorch_second=fig([4.0, 4.4, 4.6]))
+        with open(os.path.join(self.root, two), "w") as f:
+            json.dump(d, f)
+        self.assertEqual(0, run("--root", self.root))
+        first = self.row("docs/benchmarks.md", "| first of a fresh process (both cold), 3 rounds")
+        self.assertIn("| 2.50 s (2.00-3.00) | 4.40 s (4.00-5.00) | 1.76x |", first)
+        self.assertIn("3.00/4.00, 2.00/4.40, 2.50/5.00", first)
+        second = self.row("docs/benchmarks.md", "| second of the same process |")
+        self.assertIn("| 1.10 s (1.00-1.20) | 4.40 s (4.00-4.60) | 4.00x |", second)
+        # one epoch a process (the runs before): one row
+        shutil.rmtree(os.path.dirname(os.path.join(self.root, two)))
+        shutil.rmtree(os.path.join(self.root, figures.RESULTS, "2026-12-07-cpu-epoch"))
+        self.assertEqual(0, run("--root", self.root))
+        self.assertIn("| 5 rounds, seeds 1-5 | 2.83 s (2.66-2.95) | 4.05 s (3.63-4.65) | 1.43x |", self.read("docs/benchmarks.md"))
+        self.assertNotIn("second of the same process", self.read("docs/benchmarks.md"))
+
+    def read_json(self, rel):
+        with open(os.path.join(self.root, rel)) as f:
+            return json.load(f)
 
     def test_the_convolution_tables_render_runs_of_both_kinds(self):
         # a run of compare-conv-kinds.sh: each cell the rounds' median and range
