@@ -33,11 +33,17 @@ gu=(); pt=(); gu2=(); pt2=(); steal_gu=(); steal_pt=()
 for r in $(seq 1 "$rounds"); do
   steal_mark
   JAVA_OPTS="-Dgroundup.threads=$threads" ./groundup train --net simple-cnn --epochs 2 --backend cpu --seed "$r" \
-    --out "$tmp/gu$r" --summary "$tmp/gu$r.json" --data "$data" >/dev/null 2>&1
-  read -r g g2 < <(python3 -c "import json;e=json.load(open('$tmp/gu$r.json'))['epochs'];print(e[0]['seconds'],e[1]['seconds'])")
+    --out "$tmp/gu$r" --summary "$tmp/gu$r.json" --data "$data" > "$tmp/gu$r.log" 2>&1 || { cat "$tmp/gu$r.log"; exit 1; }
+  # each side's two epochs' seconds, "first second"; a side that did not record two is an error that shows its output
+  two="import json,sys;e=sys.argv[1:] and json.load(open(sys.argv[1]))['epochs'] or json.load(sys.stdin)['epoch_seconds'];"
+  two+="e=[x['seconds'] if isinstance(x,dict) else x for x in e];assert len(e)==2,f'{len(e)} epochs';print(e[0],e[1])"
+  gs=$(python3 -c "$two" "$tmp/gu$r.json")
+  read -r g g2 <<< "$gs"
   stolen_gu=$(steal_since); steal_mark
-  read -r p p2 < <(env "${TORCH_ENV[@]}" "$PY" benchmarks/pytorch/simple_cnn_epoch.py "$data" --threads "$threads" --seed "$r" \
-    --no-step --warmup 0 --epochs 2 | python3 -c "import json,sys;e=json.load(sys.stdin)['epoch_seconds'];print(e[0],e[1])")
+  env "${TORCH_ENV[@]}" "$PY" benchmarks/pytorch/simple_cnn_epoch.py "$data" --threads "$threads" --seed "$r" \
+    --no-step --warmup 0 --epochs 2 > "$tmp/pt$r.json" 2> "$tmp/pt$r.log" || { cat "$tmp/pt$r.log"; exit 1; }
+  ps=$(python3 -c "$two" < "$tmp/pt$r.json")
+  read -r p p2 <<< "$ps"
   stolen_pt=$(steal_since)
   gu+=("$g"); pt+=("$p"); gu2+=("$g2"); pt2+=("$p2"); steal_gu+=("$stolen_gu"); steal_pt+=("$stolen_pt")
   printf 'round %d: first epoch groundup %.2f s, pytorch %.2f s; second %.2f s, %.2f s; CPU time stolen by the hypervisor: %s while GroundUp ran, %s while PyTorch ran\n' \

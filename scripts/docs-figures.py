@@ -621,7 +621,9 @@ def render_layouts(ctx):
 def render_convolution_kinds(ctx):
     """StepAB's convolution A/B (benchmarks jar `convolution`): every JSON in the newest run, a row per way."""
     rel = ctx.latest("convolution-kinds", None)
-    files = sorted(f for f in os.listdir(ctx.path(rel)) if f.endswith(".json"))
+    runs = {f: ctx.load(f"{rel}/{f}") for f in os.listdir(ctx.path(rel)) if f.endswith(".json")}
+    # by network, then as they ran (date, then the start StepAB records, where it did)
+    files = sorted(runs, key=lambda f: (runs[f]["net"], str(runs[f].get("date", "")), runs[f].get("started", ""), f))
     head = ["net, batch 100", "what ran", "groundup.cpu.convolution", "train step (ms), median of the rounds (range)",
             "against the first", "rounds", "conversions a step", "run"]
     rows = []

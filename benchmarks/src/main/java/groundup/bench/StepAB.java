@@ -95,9 +95,9 @@ final class StepAB {
             if (json != null) {
                 Files.writeString(json, String.format(Locale.ROOT,
                         "{\"topic\": \"layouts\", %s\"date\": \"%s\", \"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"rounds\": %d, "
-                                + "\"steps_per_round\": %d, \"backend\": \"%s\",%n \"command\": \"%s\",%n \"ways\": [%s,%n  %s]}%n",
+                                + "\"steps_per_round\": %d, \"backend\": \"%s\",%n \"command\": \"%s\",%n \"second_faster_rounds\": %d,%n \"ways\": [%s,%n  %s]}%n",
                         when, LocalDate.now(), net, batch, threads, rounds, MEASURED_STEPS, kb.describe().replace("\"", "'"),
-                        quoted(command("layouts", net, rounds, batch)), wayJson(kept), wayJson(converted)));
+                        quoted(command("layouts", net, rounds, batch)), bFaster(kept, converted), wayJson(kept), wayJson(converted)));
                 System.out.println("wrote " + json);
             }
         }

@@ -41,9 +41,12 @@ enum ConvolutionKind {
      * faster in 34 and 32 of 40 alternating rounds (Zen 5, 2 vCPUs). docs/benchmarks.md, "Which
      * convolution runs where", has the tables and the commands.
      */
-    ConvolutionKind resolved() {
+    ConvolutionKind resolved() { return resolved(Dnnl.available()); }
+
+    /** {@link #resolved()} where oneDNN does (dnnlLoads) or does not load. */
+    ConvolutionKind resolved(boolean dnnlLoads) {
         if (this != AUTO) return this;
-        return Dnnl.available() ? DNNL : GEMM;
+        return dnnlLoads ? DNNL : GEMM;
     }
 
     /** threads: the backend's own (groundup.threads), which oneDNN's OpenMP threads should match. */

@@ -36,9 +36,13 @@ class ConvolutionKindTest {
         assertEquals(ConvolutionKind.GEMM, ConvolutionKind.chosen("gemm"));
         assertEquals(ConvolutionKind.IM2COL, ConvolutionKind.chosen("IM2COL"));
         for (ConvolutionKind k : ConvolutionKind.values()) {
-            if (k != ConvolutionKind.AUTO) assertEquals(k, k.resolved(), "asked for: not overridden by auto's rule");
+            if (k == ConvolutionKind.AUTO) continue;
+            assertEquals(k, k.resolved(true), "asked for: not overridden by auto's rule");
+            assertEquals(k, k.resolved(false), "asked for: not overridden by auto's rule (dnnl then fails as it is chosen)");
         }
-        assertEquals(ConvolutionKind.DNNL, ConvolutionKind.AUTO.resolved(), "auto where oneDNN loads");
+        assertEquals(ConvolutionKind.DNNL, ConvolutionKind.AUTO.resolved(true), "auto where oneDNN loads");
+        assertEquals(ConvolutionKind.GEMM, ConvolutionKind.AUTO.resolved(false), "auto where oneDNN cannot load");
+        assertEquals(ConvolutionKind.DNNL, ConvolutionKind.AUTO.resolved(), "auto here (x86-64 Linux, oneDNN bundled)");
         try (CpuBackend b = new CpuBackend(2, ConvolutionKind.GEMM);
              Convolver narrow = b.convolver(new ConvGeometry(1, 1, 5, 5, 3, 3, 1, 0), 4);
              Convolver wide = b.convolver(new ConvGeometry(1, 16, 5, 5, 3, 3, 1, 0), 4)) {
