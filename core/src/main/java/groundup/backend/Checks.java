@@ -16,10 +16,28 @@ public final class Checks {
     }
 
     public static void owned(Backend b, String op, Tensor... ts) {
-        for (Tensor t : ts) {
-            if (t == null) throw fail(op, "a tensor argument is null");
-            t.handle(b, op);
-        }
+        for (Tensor t : ts) owned(b, op, t);
+    }
+
+    // fixed arities: a step's checks make no varargs arrays
+    public static void owned(Backend b, String op, Tensor t) {
+        if (t == null) throw fail(op, "a tensor argument is null");
+        t.handle(b, op);
+    }
+
+    public static void owned(Backend b, String op, Tensor t1, Tensor t2) {
+        owned(b, op, t1);
+        owned(b, op, t2);
+    }
+
+    public static void owned(Backend b, String op, Tensor t1, Tensor t2, Tensor t3) {
+        owned(b, op, t1, t2);
+        owned(b, op, t3);
+    }
+
+    public static void owned(Backend b, String op, Tensor t1, Tensor t2, Tensor t3, Tensor t4) {
+        owned(b, op, t1, t2);
+        owned(b, op, t3, t4);
     }
 
     public static void sameSize(String op, Tensor a, Tensor b) {
@@ -77,12 +95,12 @@ public final class Checks {
     public static void convolution(Backend b, ConvGeometry g, int filters, Tensor x, Tensor w, Tensor bias, Tensor y) {
         String op = "convolution forward";
         owned(b, op, x, w, bias);
-        shape(op, "x", x, g.inputShape(), g);
-        shape(op, "w", w, Shape.of(filters, g.c() * g.kh() * g.kw()), g);
-        shape(op, "b", bias, Shape.of(filters), g);
+        if (!g.takes(x.shape())) shape(op, "x", x, g.inputShape(), g);
+        if (!w.shape().is(filters, g.c() * g.kh() * g.kw())) shape(op, "w", w, Shape.of(filters, g.c() * g.kh() * g.kw()), g);
+        if (!bias.shape().is(filters)) shape(op, "b", bias, Shape.of(filters), g);
         if (y == null) return;
         owned(b, op, y);
-        shape(op, "y", y, Shape.of(g.n(), filters, g.outH(), g.outW()), g);
+        if (!y.shape().is(g.n(), filters, g.outH(), g.outW())) shape(op, "y", y, Shape.of(g.n(), filters, g.outH(), g.outW()), g);
         noAlias(op, y, x);
     }
 
@@ -95,7 +113,7 @@ public final class Checks {
         shape(op, "dw", dw, w.shape(), g);
         if (dx != null) {
             owned(b, op, dx);
-            shape(op, "dx", dx, g.inputShape(), g);
+            if (!g.takes(dx.shape())) shape(op, "dx", dx, g.inputShape(), g);
             if (dy != null) noAlias(op, dx, dy);
         }
     }
@@ -121,18 +139,29 @@ public final class Checks {
      * convolution's output. pooled: yp, argmax (null where a forward keeps no winners), and dyp
      * for a backward.
      */
-    public static void convolutionPool(Backend b, ConvGeometry g, int filters, ConvGeometry pool, Tensor... pooled) {
+    public static void convolutionPool(Backend b, ConvGeometry g, int filters, ConvGeometry pool, Tensor yp, Tensor argmax) {
+        convolutionPool(b, g, filters, pool, yp, argmax, null);
+    }
+
+    /** The same for a backward, with the pooled gradient dyp (null: a forward). */
+    public static void convolutionPool(Backend b, ConvGeometry g, int filters, ConvGeometry pool, Tensor yp, Tensor argmax, Tensor dyp) {
         String op = "convolution with pooling";
-        if (pooled.length == 2 && pooled[1] == null) pooled = new Tensor[] {pooled[0]};    // a forward without argmax
-        owned(b, op, pooled);
-        Shape out = Shape.of(g.n(), filters, g.outH(), g.outW());
-        if (!pool.inputShape().equals(out)) {
-            throw fail(op, "the convolution gives " + out + " but the pooling geometry takes " + pool.inputShape());
+        owned(b, op, yp);
+        if (argmax != null) owned(b, op, argmax);
+        if (dyp != null) owned(b, op, dyp);
+        if (pool.n() != g.n() || pool.c() != filters || pool.h() != g.outH() || pool.w() != g.outW()) {
+            throw fail(op, "the convolution gives " + Shape.of(g.n(), filters, g.outH(), g.outW()) + " but the pooling geometry takes " + pool.inputShape());
         }
         if (pool.pad() >= pool.kh() || pool.pad() >= pool.kw()) {
             throw fail(op, "padding " + pool.pad() + " must be smaller than the window " + pool.kh() + "x" + pool.kw());
         }
-        for (Tensor t : pooled) shape(op, "pooled tensor", t, pool.pooledShape(), pool);
+        pooledTensor(pool, yp);
+        if (argmax != null) pooledTensor(pool, argmax);
+        if (dyp != null) pooledTensor(pool, dyp);
+    }
+
+    private static void pooledTensor(ConvGeometry pool, Tensor t) {
+        if (!pool.pools(t.shape())) shape("convolution with pooling", "pooled tensor", t, pool.pooledShape(), pool);
     }
 
     public static void maxPoolBackward(Backend b, Tensor dy, Tensor argmax, ConvGeometry g, Tensor dx) {
@@ -145,6 +174,17 @@ public final class Checks {
     public static void elementwise(Backend b, String op, Tensor... ts) {
         owned(b, op, ts);
         for (int i = 1; i < ts.length; i++) sameSize(op, ts[0], ts[i]);
+    }
+
+    public static void elementwise(Backend b, String op, Tensor t1, Tensor t2) {
+        owned(b, op, t1, t2);
+        sameSize(op, t1, t2);
+    }
+
+    public static void elementwise(Backend b, String op, Tensor t1, Tensor t2, Tensor t3) {
+        owned(b, op, t1, t2, t3);
+        sameSize(op, t1, t2);
+        sameSize(op, t1, t3);
     }
 
     public static void rowVector(Backend b, String op, Tensor x, Tensor v, Tensor out) {
@@ -236,8 +276,18 @@ public final class Checks {
         if (!(ratio >= 0f && ratio < 1f)) throw fail("dropout", "ratio " + ratio + " must be in [0, 1)");
     }
 
+    private static final String[] STEP_OPS = names("optimizerStep"), STEPS_OPS = names("optimizerSteps");
+
+    /** "op(KIND)" for every update rule, made once: a step's checks concatenate no strings. */
+    private static String[] names(String op) {
+        UpdateRule.Kind[] kinds = UpdateRule.Kind.values();
+        String[] names = new String[kinds.length];
+        for (UpdateRule.Kind k : kinds) names[k.ordinal()] = op + "(" + k + ")";
+        return names;
+    }
+
     public static void optimizerStep(Backend b, UpdateRule rule, Tensor p, Tensor g, Tensor s1, Tensor s2) {
-        String op = "optimizerStep(" + rule.kind() + ")";
+        String op = STEP_OPS[rule.kind().ordinal()];
         if (!(rule.decay() >= 0) || Float.isInfinite(rule.decay())) throw fail(op, "weight decay " + rule.decay() + " must be zero or positive");
         if (rule.stateCount() >= 1) elementwise(b, op, p, g, s1); else elementwise(b, op, p, g);
         if (rule.stateCount() >= 2) elementwise(b, op, p, s2);
@@ -245,7 +295,7 @@ public final class Checks {
 
     public static void optimizerSteps(Backend b, UpdateRule rule, Tensor rates, Tensor at, Tensor[] params, Tensor[] grads, Tensor[] s1,
                                       Tensor[] s2, boolean[] decays) {
-        String op = "optimizerSteps(" + rule.kind() + ")";
+        String op = STEPS_OPS[rule.kind().ordinal()];
         owned(b, op, rates, at);
         if (rates.shape().rank() != 1 || at.size() != 1) throw fail(op, "rates " + rates.shape() + " and at " + at.shape() + ": expected (K) and (1)");
         int n = params.length, state = rule.stateCount();
@@ -260,6 +310,20 @@ public final class Checks {
         if (!t.shape().equals(expected)) {
             throw fail(op, name + " is " + t.shape() + " but the window " + g + " needs " + expected);
         }
+    }
+
+    private static void noAlias(String op, Tensor out, Tensor in) {
+        if (out.sharesMemoryWith(in)) throw fail(op, "the output " + out.shape() + " shares memory with an input");
+    }
+
+    private static void noAlias(String op, Tensor out, Tensor in1, Tensor in2) {
+        noAlias(op, out, in1);
+        noAlias(op, out, in2);
+    }
+
+    private static void noAlias(String op, Tensor out, Tensor in1, Tensor in2, Tensor in3) {
+        noAlias(op, out, in1, in2);
+        noAlias(op, out, in3);
     }
 
     private static void noAlias(String op, Tensor out, Tensor... ins) {

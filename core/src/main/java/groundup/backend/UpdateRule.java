@@ -62,7 +62,11 @@ public record UpdateRule(Kind kind, float lr, float a, float b, float eps, float
 
     /** Adam at step {@code t} (1-based): the bias correction is folded into the learning rate. */
     public static UpdateRule adam(float lr, float beta1, float beta2, float eps, long t) {
-        double lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
-        return new UpdateRule(Kind.ADAM, (float) lrT, beta1, beta2, eps, 0);
+        return new UpdateRule(Kind.ADAM, adamRate(lr, beta1, beta2, t), beta1, beta2, eps, 0);
+    }
+
+    /** Adam's learning rate at step t (1-based) with the bias correction folded in: {@link #adam}'s lr. */
+    public static float adamRate(float lr, float beta1, float beta2, long t) {
+        return (float) (lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t)));
     }
 }

@@ -37,12 +37,17 @@ public final class Affine implements Layer {
     }
 
     @Override public Shape outputShape(Shape input) {
+        if (input.equals(lastInput)) return lastOutput;     // the same batch shape as last time: nothing made
         if (input.cols() != in) {
             throw new IllegalArgumentException("Affine " + in + "->" + out + ": input " + input + " has " + input.cols()
                     + " features per sample, expected " + in);
         }
-        return Shape.of(input.rows(), out);
+        lastOutput = Shape.of(input.rows(), out);
+        lastInput = input;
+        return lastOutput;
     }
+
+    private Shape lastInput, lastOutput;                    // outputShape's last input and answer
 
     @Override public Tensor forward(Tensor x, Mode mode) {
         Shape ys = outputShape(x.shape());

@@ -15,6 +15,11 @@ final class Buffers {
         return b.allocate(shape);
     }
 
+    /** {@link #ensure} for g's pooled output, making no Shape when current already is one. */
+    static Tensor ensurePooled(Backend b, Tensor current, groundup.tensor.ConvGeometry g) {
+        return current != null && g.pools(current.shape()) ? current : ensure(b, current, g.pooledShape());
+    }
+
     static void close(Tensor... ts) {
         for (Tensor t : ts) if (t != null) t.close();
     }

@@ -84,9 +84,9 @@ public final class ConvBlock implements Layer {
         }
         if (pool == null) return conv.forwardRelu(x);
         pg = pool.geometry(conv.outputShape(x.shape()));
-        yp = Buffers.ensure(b, yp, pg.pooledShape());
+        yp = Buffers.ensurePooled(b, yp, pg);
         kept = mode == Mode.TRAIN;
-        if (kept) argmax = Buffers.ensure(b, argmax, pg.pooledShape());
+        if (kept) argmax = Buffers.ensurePooled(b, argmax, pg);
         conv.forwardReluPool(x, pg, yp, kept ? argmax : null);
         return yp;
     }
@@ -123,9 +123,10 @@ public final class ConvBlock implements Layer {
         return s;
     }
 
-    @Override public void reseed(long step) { for (Layer l : parts()) l.reseed(step); }
+    // indexed: an iterator a step is an allocation a step
+    @Override public void reseed(long step) { for (int i = 0; i < parts.size(); i++) parts.get(i).reseed(step); }
 
-    @Override public void reseed(long seed, Tensor step) { for (Layer l : parts()) l.reseed(seed, step); }
+    @Override public void reseed(long seed, Tensor step) { for (int i = 0; i < parts.size(); i++) parts.get(i).reseed(seed, step); }
 
     @Override public boolean recordable() {
         for (Layer l : parts()) if (!l.recordable()) return false;

@@ -53,15 +53,22 @@ public final class Convolution implements Layer {
 
     /** This layer's window over an input of shape x. */
     ConvGeometry geometry(Shape x) {
+        if (x.equals(lastInput)) return lastGeometry;      // the same batch shape as last time: nothing made
         if (x.rank() != 4 || x.dim(1) != channels) {
             throw new IllegalArgumentException("Convolution " + describe() + ": input " + x + " is not (N, " + channels + ", H, W)");
         }
-        return ConvGeometry.of(x, kh, kw, stride, pad);
+        ConvGeometry gg = ConvGeometry.of(x, kh, kw, stride, pad);
+        lastOutput = Shape.of(gg.n(), filters, gg.outH(), gg.outW());
+        lastInput = x;
+        return lastGeometry = gg;
     }
 
+    private Shape lastInput, lastOutput;                    // geometry's last input, and the output shape it gives
+    private ConvGeometry lastGeometry;
+
     @Override public Shape outputShape(Shape input) {
-        ConvGeometry gg = geometry(input);
-        return Shape.of(gg.n(), filters, gg.outH(), gg.outW());
+        geometry(input);
+        return lastOutput;
     }
 
     /** What the last forward ran: its backward must be the same kind. */
@@ -137,6 +144,7 @@ public final class Convolution implements Layer {
     /** dx's buffer, or null (and dx null) for a first layer. */
     private Tensor dx() {
         if (skipDx) return dx = null;
+        if (dx != null && conv.geometry().takes(dx.shape())) return dx;
         return dx = Buffers.ensure(b, dx, conv.geometry().inputShape());
     }
 

@@ -24,20 +24,26 @@ public final class Pooling implements Layer {
 
     /** This layer's window over an input of shape x. */
     ConvGeometry geometry(Shape input) {
+        if (input.equals(lastInput)) return lastGeometry;  // the same batch shape as last time: nothing made
         if (input.rank() != 4) throw new IllegalArgumentException(describe() + ": input " + input + " is not (N, C, H, W)");
-        return ConvGeometry.of(input, ph, pw, stride, pad);
+        lastGeometry = ConvGeometry.of(input, ph, pw, stride, pad);
+        lastInput = input;
+        return lastGeometry;
     }
+
+    private Shape lastInput;                                // geometry's last input, and its window over it
+    private ConvGeometry lastGeometry;
 
     @Override public Tensor forward(Tensor x, Mode mode) {
         g = geometry(x.shape());
-        y = Buffers.ensure(b, y, g.pooledShape());
-        argmax = Buffers.ensure(b, argmax, g.pooledShape());
+        y = Buffers.ensurePooled(b, y, g);
+        argmax = Buffers.ensurePooled(b, argmax, g);
         b.maxPool(x, g, y, argmax);
         return y;
     }
 
     @Override public Tensor backward(Tensor dy) {
-        dx = Buffers.ensure(b, dx, g.inputShape());
+        if (dx == null || !g.takes(dx.shape())) dx = Buffers.ensure(b, dx, g.inputShape());
         b.maxPoolBackward(dy, argmax, g, dx);
         return dx;
     }

@@ -49,7 +49,7 @@ public final class Sequential implements AutoCloseable {
      */
     public Tensor predict(Tensor x, Mode mode) {
         Tensor h = x;
-        for (Layer l : layers) h = l.forward(h, mode);
+        for (int i = 0; i < layers.size(); i++) h = layers.get(i).forward(h, mode);     // indexed: no iterator a step
         return h;
     }
 
@@ -79,19 +79,25 @@ public final class Sequential implements AutoCloseable {
 
     /** Tells the layers which training step runs next (dropout derives its mask from it). */
     public void reseed(long step) {
-        for (Layer l : layers) l.reseed(step);
+        for (int i = 0; i < layers.size(); i++) layers.get(i).reseed(step);
     }
 
     /** Tells the layers the run's seed and the count of steps taken, held on the device ({@link Layer#reseed(long, Tensor)}). */
     public void reseed(long seed, Tensor step) {
-        for (Layer l : layers) l.reseed(seed, step);
+        for (int i = 0; i < layers.size(); i++) layers.get(i).reseed(seed, step);
     }
 
+    /** Every layer's parameters, in order: the same list every call (a step makes none), not to be modified. */
     public List<Parameter> parameters() {
-        List<Parameter> ps = new ArrayList<>();
-        for (Layer l : layers) ps.addAll(l.parameters());
-        return ps;
+        if (parameters == null) {
+            List<Parameter> ps = new ArrayList<>();
+            for (Layer l : layers) ps.addAll(l.parameters());
+            parameters = java.util.Collections.unmodifiableList(ps);
+        }
+        return parameters;
     }
+
+    private List<Parameter> parameters;
 
     public List<Layer.NamedTensor> state() {
         List<Layer.NamedTensor> s = new ArrayList<>();

@@ -67,6 +67,10 @@ public final class Optimizer implements AutoCloseable {
         b.fill(one, 1f);
     }
 
+    // the rule optimizerSteps takes, made once: its learning rate is not used (each step's is in rates),
+    // and the rest (kind, moments' decays, eps, weight decay) is the same every step
+    private UpdateRule stepRule;
+
     /** The base learning rate (the schedule's start). */
     public float lr() { return lr; }
 
@@ -75,6 +79,12 @@ public final class Optimizer implements AutoCloseable {
 
     /** Steps taken so far (Adam's t). */
     public long steps() { return steps; }
+
+    /** rule(t).lr(), making no rule: plan() fills a table of them. */
+    private float rate(long t) {
+        float lr = schedule.rate(this.lr, t, scheduleSteps);
+        return kind == UpdateRule.Kind.ADAM ? UpdateRule.adamRate(lr, BETA1, BETA2, t) : lr;
+    }
 
     private UpdateRule rule(long t) {
         float lr = schedule.rate(this.lr, t, scheduleSteps);
@@ -101,7 +111,7 @@ public final class Optimizer implements AutoCloseable {
             rates = b.allocate(Shape.of(n));
             hostRates = new float[n];
         }
-        for (int i = 0; i < n; i++) hostRates[i] = rule(steps + 1 + i).lr();
+        for (int i = 0; i < n; i++) hostRates[i] = rate(steps + 1 + i);
         b.upload(hostRates, 0, rates);
         b.fill(at, 0f);
         planned = n;
@@ -123,8 +133,11 @@ public final class Optimizer implements AutoCloseable {
     public void issue(List<Parameter> params) {
         if (planned == 0) throw new IllegalStateException("no planned step left: plan() first");
         arrays(params);
-        UpdateRule rule = rule(steps + 1);
-        b.optimizerSteps(weightDecay > 0 ? rule.withDecay(weightDecay) : rule, rates, at, values, grads, s1, s2, decays);
+        if (stepRule == null) {
+            UpdateRule rule = rule(steps + 1);
+            stepRule = weightDecay > 0 ? rule.withDecay(weightDecay) : rule;
+        }
+        b.optimizerSteps(stepRule, rates, at, values, grads, s1, s2, decays);
         b.axpy(1f, one, at);
     }
 

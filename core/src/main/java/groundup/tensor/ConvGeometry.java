@@ -35,6 +35,12 @@ public record ConvGeometry(int n, int c, int h, int w, int kh, int kw, int strid
 
     public Shape inputShape() { return Shape.of(n, c, h, w); }
 
+    /** Whether s is {@link #inputShape()}, with nothing allocated. */
+    public boolean takes(Shape s) { return s.is(n, c, h, w); }
+
+    /** Whether s is {@link #pooledShape()}, with nothing allocated. */
+    public boolean pools(Shape s) { return s.is(n, c, outH(), outW()); }
+
     /** im2col's matrix: (n*oh*ow, c*kh*kw). */
     public Shape colShape() { return Shape.of(n * outH() * outW(), c * kh * kw); }
 

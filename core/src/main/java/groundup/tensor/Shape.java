@@ -44,6 +44,17 @@ public final class Shape {
 
     public int[] dims() { return dims.clone(); }
 
+    /** Whether this is (d0), without making a Shape to compare (a step's checks allocate nothing). */
+    public boolean is(int d0) { return dims.length == 1 && dims[0] == d0; }
+
+    /** Whether this is (d0, d1). */
+    public boolean is(int d0, int d1) { return dims.length == 2 && dims[0] == d0 && dims[1] == d1; }
+
+    /** Whether this is (d0, d1, d2, d3). */
+    public boolean is(int d0, int d1, int d2, int d3) {
+        return dims.length == 4 && dims[0] == d0 && dims[1] == d1 && dims[2] == d2 && dims[3] == d3;
+    }
+
     @Override public boolean equals(Object o) {
         return o instanceof Shape s && Arrays.equals(dims, s.dims);
     }

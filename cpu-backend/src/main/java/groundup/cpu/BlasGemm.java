@@ -64,9 +64,12 @@ final class BlasGemm implements AutoCloseable {
         }
     }
 
-    /** c (m, n) = alpha * op(a) * op(b) + beta * c, all row-major with leading dims lda, ldb, ldc. */
-    void sgemm(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int lda, float[] b, int ldb,
-               float beta, float[] c, int ldc) {
+    /**
+     * c (m, n) = alpha * op(a) * op(b) + beta * c, all row-major with leading dims lda, ldb, ldc.
+     * Synchronized: the staging buffers are the instance's, one product at a time.
+     */
+    synchronized void sgemm(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int lda, float[] b, int ldb,
+                            float beta, float[] c, int ldc) {
         int sa = (ta ? k : m) * lda, sb = (tb ? n : k) * ldb, sc = m * ldc;
         boolean grown = false;
         if (pa.capacity() < sa) { pa = grow(pa, sa); grown = true; }
@@ -75,40 +78,78 @@ final class BlasGemm implements AutoCloseable {
         if (grown) views();
         boolean byRows = m >= n;
         int parts = Math.min(threads, Math.max(1, (int) Math.min(Integer.MAX_VALUE, 2L * m * n * k / 4_000_000)));
-        int span = byRows ? m : n, chunk = (span + parts - 1) / parts;
-        parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                copyIn(va[t], a, sa, t, parts);
-                copyIn(vb[t], b, sb, t, parts);
-                if (beta != 0f) copyIn(vc[t], c, sc, t, parts);
+        int span = byRows ? m : n;
+        this.ta = ta;
+        this.tb = tb;
+        this.m = m;
+        this.n = n;
+        this.k = k;
+        this.alpha = alpha;
+        this.beta = beta;
+        this.a = a;
+        this.b = b;
+        this.c = c;
+        this.lda = lda;
+        this.ldb = ldb;
+        this.ldc = ldc;
+        this.sa = sa;
+        this.sb = sb;
+        this.sc = sc;
+        this.parts = parts;
+        this.byRows = byRows;
+        this.span = span;
+        this.chunk = (span + parts - 1) / parts;
+        try {
+            parallel.forRange(parts, 1, copyIns);
+            parallel.forRange(parts, 1, products);
+            parallel.forRange(parts, 1, copyOuts);
+        } finally {
+            this.a = this.b = this.c = null;
+        }
+    }
+
+    // one product's operands, set by sgemm for its three parallel loops, whose bodies are methods
+    // made objects once (lambdas capturing these would be three objects a call; a step allocates nothing)
+    private boolean ta, tb, byRows;
+    private int m, n, k, lda, ldb, ldc, sa, sb, sc, parts, span, chunk;
+    private float alpha, beta;
+    private float[] a, b, c;
+    private final Parallel.Range copyIns = this::copyIns, products = this::products, copyOuts = this::copyOuts;
+
+    private void copyIns(int lo, int hi) {
+        for (int t = lo; t < hi; t++) {
+            copyIn(va[t], a, sa, t, parts);
+            copyIn(vb[t], b, sb, t, parts);
+            if (beta != 0f) copyIn(vc[t], c, sc, t, parts);
+        }
+    }
+
+    private void products(int lo, int hi) {
+        for (int t = lo; t < hi; t++) {
+            int from = t * chunk, len = Math.min(span, from + chunk) - from;
+            if (len <= 0) continue;
+            if (byRows) {
+                // rows [from, from+len) of C need rows of op(a): row offset, or column offset when transposed
+                va[t].position(ta ? from : (long) from * lda);
+                vb[t].position(0);
+                vc[t].position((long) from * ldc);
+                openblas_full.cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, len, n, k,
+                        alpha, va[t], lda, vb[t], ldb, beta, vc[t], ldc);
+            } else {
+                va[t].position(0);
+                vb[t].position(tb ? (long) from * ldb : from);
+                vc[t].position(from);
+                openblas_full.cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, len, k,
+                        alpha, va[t], lda, vb[t], ldb, beta, vc[t], ldc);
             }
-        });
-        parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                int from = t * chunk, len = Math.min(span, from + chunk) - from;
-                if (len <= 0) continue;
-                if (byRows) {
-                    // rows [from, from+len) of C need rows of op(a): row offset, or column offset when transposed
-                    va[t].position(ta ? from : (long) from * lda);
-                    vb[t].position(0);
-                    vc[t].position((long) from * ldc);
-                    openblas_full.cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, len, n, k,
-                            alpha, va[t], lda, vb[t], ldb, beta, vc[t], ldc);
-                } else {
-                    va[t].position(0);
-                    vb[t].position(tb ? (long) from * ldb : from);
-                    vc[t].position(from);
-                    openblas_full.cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, len, k,
-                            alpha, va[t], lda, vb[t], ldb, beta, vc[t], ldc);
-                }
-            }
-        });
-        parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                long from = (long) sc * t / parts, to = (long) sc * (t + 1) / parts;
-                vc[t].position(from).get(c, (int) from, (int) (to - from));
-            }
-        });
+        }
+    }
+
+    private void copyOuts(int lo, int hi) {
+        for (int t = lo; t < hi; t++) {
+            long from = (long) sc * t / parts, to = (long) sc * (t + 1) / parts;
+            vc[t].position(from).get(c, (int) from, (int) (to - from));
+        }
     }
 
     /** Part t of parts of the copy of src[0, size) into the staging buffer behind view. */

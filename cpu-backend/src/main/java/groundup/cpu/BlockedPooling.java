@@ -128,29 +128,46 @@ final class BlockedPooling {
      * (N, ceil(F/B), PH, PW, B), padding lanes +0: what the next oneDNN convolution reads.
      */
     void forward(FloatBuffer src, float[] yp, float[] argmaxOrNull, FloatBuffer blockedYp) {
-        float[] argmax = argmaxOrNull != null || book2x2 ? argmaxOrNull : unkept();     // only 2x2 skips the winners
+        this.src = src;
+        this.yp = yp;
+        this.argmax = argmaxOrNull != null || book2x2 ? argmaxOrNull : unkept();     // only 2x2 skips the winners
+        this.blocked = blockedYp;
+        try {
+            ChannelBlocks.forEach(parallel, ops, images, filters, block, forwardTile);
+        } finally {
+            this.src = this.blocked = null;
+            this.yp = this.argmax = this.dyp = null;
+        }
+    }
+
+    // a walk's operands, set for the walk: its tile body is a method made an object once, not a
+    // lambda per call (a step allocates nothing); one walk at a time, as the convolver is one layer's
+    private final Parallel.Operands ops = new Parallel.Operands();
+    private FloatBuffer src, blocked;
+    private float[] yp, argmax, dyp;
+    private final ChannelBlocks.Tile forwardTile = this::forwardTile, backwardTile = this::backwardTile;
+
+    private void forwardTile(int t, int item, int image, int c0, int lanes) {
         int len = block * hw;
-        ChannelBlocks.forEach(parallel, images, filters, block, (t, item, image, c0, lanes) -> {
-            float[] r = raw[t], p = planes[t];
-            int out = (image * filters + c0) * pooled;          // channel c0's pooled plane
-            src.get(item * len, r, 0, len);
-            if (vector) {
-                VectorPooling.pool2x2OfRelu(r, block, pool.w(), pool.outH(), pool.outW(), lanes, yp, argmax, out, bits[t]);
-            } else if (book2x2) {
-                pool2x2OfRelu(r, lanes, yp, argmax, out);
-            } else {
-                for (int l = 0; l < lanes; l++) {
-                    for (int i = 0, at = l; i < hw; i++, at += block) p[l * hw + i] = Math.max(r[at], 0f);
-                }
-                for (int l = 0; l < lanes; l++) PlanePooling.maxPool(p, l * hw, yp, argmax, out + l * pooled, pool);
+        float[] r = raw[t], p = planes[t], yp = this.yp, argmax = this.argmax;
+        int out = (image * filters + c0) * pooled;              // channel c0's pooled plane
+        src.get(item * len, r, 0, len);
+        if (vector) {
+            VectorPooling.pool2x2OfRelu(r, block, pool.w(), pool.outH(), pool.outW(), lanes, yp, argmax, out, bits[t]);
+        } else if (book2x2) {
+            pool2x2OfRelu(r, lanes, yp, argmax, out);
+        } else {
+            for (int l = 0; l < lanes; l++) {
+                for (int i = 0, at = l; i < hw; i++, at += block) p[l * hw + i] = Math.max(r[at], 0f);
             }
-            if (blockedYp != null) {                            // the tile's pooled planes, interleaved again, through r
-                for (int l = 0; l < block; l++) {
-                    for (int i = 0, at = l; i < pooled; i++, at += block) r[at] = l < lanes ? yp[out + l * pooled + i] : 0f;
-                }
-                blockedYp.put(item * block * pooled, r, 0, block * pooled);
+            for (int l = 0; l < lanes; l++) PlanePooling.maxPool(p, l * hw, yp, argmax, out + l * pooled, pool);
+        }
+        if (blocked != null) {                                  // the tile's pooled planes, interleaved again, through r
+            for (int l = 0; l < block; l++) {
+                for (int i = 0, at = l; i < pooled; i++, at += block) r[at] = l < lanes ? yp[out + l * pooled + i] : 0f;
             }
-        });
+            blocked.put(item * block * pooled, r, 0, block * pooled);
+        }
     }
 
     /**
@@ -189,23 +206,34 @@ final class BlockedPooling {
 
     /** dst's blocked layout = maxPoolBackward(dyp where yp &gt; 0, argmax), padding channels 0. */
     void backward(float[] dyp, float[] yp, float[] argmax, FloatBuffer dst) {
+        this.dyp = dyp;
+        this.yp = yp;
+        this.argmax = argmax;
+        this.blocked = dst;
+        try {
+            ChannelBlocks.forEach(parallel, ops, images, filters, block, backwardTile);
+        } finally {
+            this.src = this.blocked = null;
+            this.yp = this.argmax = this.dyp = null;
+        }
+    }
+
+    private void backwardTile(int t, int item, int image, int c0, int lanes) {
         int len = block * hw;
-        ChannelBlocks.forEach(parallel, images, filters, block, (t, item, image, c0, lanes) -> {
-            float[] r = raw[t], p = planes[t];
-            int out = (image * filters + c0) * pooled;
-            if (vector) {
-                VectorPooling.unpool2x2(dyp, yp, argmax, out, lanes, block, pool.h(), pool.w(), r, p);
-            } else if (book2x2) {
-                unpool2x2(dyp, yp, argmax, out, lanes, r);
-            } else {
-                Arrays.fill(p, 0f);
-                for (int l = 0; l < lanes; l++) PlanePooling.unpool(dyp, yp, argmax, out + l * pooled, pool, p, l * hw);
-                for (int l = 0; l < block; l++) {
-                    for (int i = 0, at = l; i < hw; i++, at += block) r[at] = p[l * hw + i];
-                }
+        float[] r = raw[t], p = planes[t], dyp = this.dyp, yp = this.yp, argmax = this.argmax;
+        int out = (image * filters + c0) * pooled;
+        if (vector) {
+            VectorPooling.unpool2x2(dyp, yp, argmax, out, lanes, block, pool.h(), pool.w(), r, p);
+        } else if (book2x2) {
+            unpool2x2(dyp, yp, argmax, out, lanes, r);
+        } else {
+            Arrays.fill(p, 0f);
+            for (int l = 0; l < lanes; l++) PlanePooling.unpool(dyp, yp, argmax, out + l * pooled, pool, p, l * hw);
+            for (int l = 0; l < block; l++) {
+                for (int i = 0, at = l; i < hw; i++, at += block) r[at] = p[l * hw + i];
             }
-            dst.put(item * len, r, 0, len);
-        });
+        }
+        blocked.put(item * len, r, 0, len);
     }
 
     /** The backward of {@link #pool2x2OfRelu} into one block as it lies: each window's winner gets its masked gradient, all else 0. */

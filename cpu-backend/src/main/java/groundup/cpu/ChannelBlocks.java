@@ -15,15 +15,33 @@ final class ChannelBlocks {
         void run(int thread, int item, int image, int c0, int lanes);
     }
 
-    static void forEach(Parallel parallel, int images, int channels, int block, Tile body) {
+    /**
+     * body on every tile, the tiles split over the threads. o: the caller's own operands, which
+     * this fills and clears (a call allocates nothing); body is best a field made once.
+     */
+    static void forEach(Parallel parallel, Parallel.Operands o, int images, int channels, int block, Tile body) {
         int blocks = (channels + block - 1) / block, items = images * blocks, parts = Math.min(parallel.threads(), items);
-        parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                for (int item = items * t / parts, end = items * (t + 1) / parts; item < end; item++) {
-                    int c0 = item % blocks * block;
-                    body.run(t, item, item / blocks, c0, Math.min(block, channels - c0));
-                }
-            }
-        });
+        o.i = items;
+        o.j = parts;
+        o.k = blocks;
+        o.l = block;
+        o.m = channels;
+        o.x = body;
+        try {
+            parallel.forRange(parts, 1, TILES, o);
+        } finally {
+            o.clear();
+        }
     }
+
+    private static final Parallel.Body TILES = (o, lo, hi) -> {
+        int items = o.i, parts = o.j, blocks = o.k, block = o.l, channels = o.m;
+        Tile body = (Tile) o.x;
+        for (int t = lo; t < hi; t++) {
+            for (int item = items * t / parts, end = items * (t + 1) / parts; item < end; item++) {
+                int c0 = item % blocks * block;
+                body.run(t, item, item / blocks, c0, Math.min(block, channels - c0));
+            }
+        }
+    };
 }

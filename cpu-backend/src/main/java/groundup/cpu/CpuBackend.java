@@ -415,63 +415,138 @@ public final class CpuBackend implements Backend {
 
     // ---- elementwise -------------------------------------------------------------
 
-    @Override public void activation(Activation f, Tensor tx, Tensor ty) {
-        Checks.elementwise(this, "activation(" + f + ")", tx, ty);
-        float[] x = a(tx, "activation"), y = a(ty, "activation");
-        // a switch expression: a new Activation does not compile until it has its kernel here
-        Parallel.Range body = switch (f) {
-            case RELU -> (lo, hi) -> { for (int i = lo; i < hi; i++) y[i] = Math.max(x[i], 0f); };
-            case SIGMOID -> (lo, hi) -> { for (int i = lo; i < hi; i++) y[i] = 1f / (1f + (float) Math.exp(-x[i])); };
-            case TANH -> (lo, hi) -> { for (int i = lo; i < hi; i++) y[i] = (float) Math.tanh(x[i]); };
+    // The elementwise ops' and reductions' loops run bodies that capture nothing (Parallel.Body,
+    // one object each, made once) on operands set in ops: a lambda capturing its arrays would be
+    // an object per call, and a training step allocates nothing. Filled and run under ops' lock.
+    private final Parallel.Operands ops = new Parallel.Operands();
+
+    /** body over [0, n) on ops, which the caller filled holding its lock; ops cleared after. */
+    private void run(int n, int grain, Parallel.Body body) {
+        try {
+            parallel.forRange(n, grain, body, ops);
+        } finally {
+            ops.clear();
+        }
+    }
+
+    private static final String[] ACTIVATION_OPS = opNames("activation"), ACTIVATION_BACKWARD_OPS = opNames("activationBackward");
+
+    /** "op(F)" for every Activation, made once: the checks of a step concatenate nothing. */
+    private static String[] opNames(String op) {
+        String[] names = new String[Activation.values().length];
+        for (Activation f : Activation.values()) names[f.ordinal()] = op + "(" + f + ")";
+        return names;
+    }
+
+    // a switch expression: a new Activation does not compile until it has its kernels here
+    private static Parallel.Body activationBody(Activation f) {
+        return switch (f) {
+            case RELU -> (o, lo, hi) -> { float[] x = o.a, y = o.b; for (int i = lo; i < hi; i++) y[i] = Math.max(x[i], 0f); };
+            case SIGMOID -> (o, lo, hi) -> { float[] x = o.a, y = o.b; for (int i = lo; i < hi; i++) y[i] = 1f / (1f + (float) Math.exp(-x[i])); };
+            case TANH -> (o, lo, hi) -> { float[] x = o.a, y = o.b; for (int i = lo; i < hi; i++) y[i] = (float) Math.tanh(x[i]); };
         };
-        parallel.forRange(x.length, GRAIN, body);
+    }
+
+    private static Parallel.Body activationBackwardBody(Activation f) {
+        return switch (f) {
+            // dy where the output is positive, else +0, without a branch (ReluGradient says why)
+            case RELU -> (o, lo, hi) -> { float[] sv = o.a, dy = o.b, dx = o.c; for (int i = lo; i < hi; i++) dx[i] = ReluGradient.of(dy[i], sv[i]); };
+            case SIGMOID -> (o, lo, hi) -> { float[] sv = o.a, dy = o.b, dx = o.c; for (int i = lo; i < hi; i++) dx[i] = dy[i] * sv[i] * (1f - sv[i]); };
+            case TANH -> (o, lo, hi) -> { float[] sv = o.a, dy = o.b, dx = o.c; for (int i = lo; i < hi; i++) dx[i] = dy[i] * (1f - sv[i] * sv[i]); };
+        };
+    }
+
+    private static final Parallel.Body[] ACTIVATIONS = java.util.Arrays.stream(Activation.values()).map(CpuBackend::activationBody)
+            .toArray(Parallel.Body[]::new);
+    private static final Parallel.Body[] ACTIVATION_BACKWARDS = java.util.Arrays.stream(Activation.values())
+            .map(CpuBackend::activationBackwardBody).toArray(Parallel.Body[]::new);
+
+    @Override public void activation(Activation f, Tensor tx, Tensor ty) {
+        Checks.elementwise(this, ACTIVATION_OPS[f.ordinal()], tx, ty);
+        synchronized (ops) {
+            ops.a = a(tx, "activation");
+            ops.b = a(ty, "activation");
+            run(tx.size(), GRAIN, ACTIVATIONS[f.ordinal()]);
+        }
     }
 
     @Override public void activationBackward(Activation f, Tensor tsaved, Tensor tdy, Tensor tdx) {
-        Checks.elementwise(this, "activationBackward(" + f + ")", tsaved, tdy, tdx);
-        float[] sv = a(tsaved, "activationBackward"), dy = a(tdy, "activationBackward"), dx = a(tdx, "activationBackward");
-        Parallel.Range body = switch (f) {
-            // dy where the output is positive, else +0, without a branch (ReluGradient says why)
-            case RELU -> (lo, hi) -> {
-                for (int i = lo; i < hi; i++) dx[i] = ReluGradient.of(dy[i], sv[i]);
-            };
-            case SIGMOID -> (lo, hi) -> { for (int i = lo; i < hi; i++) dx[i] = dy[i] * sv[i] * (1f - sv[i]); };
-            case TANH -> (lo, hi) -> { for (int i = lo; i < hi; i++) dx[i] = dy[i] * (1f - sv[i] * sv[i]); };
-        };
-        parallel.forRange(sv.length, GRAIN, body);
+        Checks.elementwise(this, ACTIVATION_BACKWARD_OPS[f.ordinal()], tsaved, tdy, tdx);
+        synchronized (ops) {
+            ops.a = a(tsaved, "activationBackward");
+            ops.b = a(tdy, "activationBackward");
+            ops.c = a(tdx, "activationBackward");
+            run(tsaved.size(), GRAIN, ACTIVATION_BACKWARDS[f.ordinal()]);
+        }
     }
+
+    private static final Parallel.Body MUL = (o, lo, hi) -> { float[] x = o.a, y = o.b, r = o.c; for (int i = lo; i < hi; i++) r[i] = x[i] * y[i]; };
+    private static final Parallel.Body SCALE = (o, lo, hi) -> { float[] x = o.a, r = o.b; float s = o.alpha; for (int i = lo; i < hi; i++) r[i] = s * x[i]; };
+    private static final Parallel.Body AXPY = (o, lo, hi) -> { float[] x = o.a, y = o.b; float s = o.alpha; for (int i = lo; i < hi; i++) y[i] += s * x[i]; };
+    private static final Parallel.Body ADD_ROW_VECTOR = (o, lo, hi) -> {
+        float[] x = o.a, v = o.b, r = o.c;
+        int cols = v.length;
+        for (int row = lo; row < hi; row++) {
+            int base = row * cols;
+            for (int c = 0; c < cols; c++) r[base + c] = x[base + c] + v[c];
+        }
+    };
 
     @Override public void mul(Tensor ta, Tensor tb, Tensor tout) {
         Checks.elementwise(this, "mul", ta, tb, tout);
-        float[] x = a(ta, "mul"), y = a(tb, "mul"), o = a(tout, "mul");
-        parallel.forRange(o.length, GRAIN, (lo, hi) -> { for (int i = lo; i < hi; i++) o[i] = x[i] * y[i]; });
+        synchronized (ops) {
+            ops.a = a(ta, "mul");
+            ops.b = a(tb, "mul");
+            ops.c = a(tout, "mul");
+            run(tout.size(), GRAIN, MUL);
+        }
     }
 
     @Override public void scale(float alpha, Tensor tx, Tensor tout) {
         Checks.elementwise(this, "scale", tx, tout);
-        float[] x = a(tx, "scale"), o = a(tout, "scale");
-        parallel.forRange(o.length, GRAIN, (lo, hi) -> { for (int i = lo; i < hi; i++) o[i] = alpha * x[i]; });
+        synchronized (ops) {
+            ops.a = a(tx, "scale");
+            ops.b = a(tout, "scale");
+            ops.alpha = alpha;
+            run(tout.size(), GRAIN, SCALE);
+        }
     }
 
     @Override public void axpy(float alpha, Tensor tx, Tensor ty) {
         Checks.elementwise(this, "axpy", tx, ty);
-        float[] x = a(tx, "axpy"), y = a(ty, "axpy");
-        parallel.forRange(y.length, GRAIN, (lo, hi) -> { for (int i = lo; i < hi; i++) y[i] += alpha * x[i]; });
+        synchronized (ops) {
+            ops.a = a(tx, "axpy");
+            ops.b = a(ty, "axpy");
+            ops.alpha = alpha;
+            run(ty.size(), GRAIN, AXPY);
+        }
     }
 
     @Override public void addRowVector(Tensor tx, Tensor tv, Tensor tout) {
         Checks.rowVector(this, "addRowVector", tx, tv, tout);
-        float[] x = a(tx, "addRowVector"), v = a(tv, "addRowVector"), o = a(tout, "addRowVector");
-        int cols = v.length;
-        parallel.forRange(tx.shape().rows(), Math.max(1, GRAIN / cols), (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                int base = r * cols;
-                for (int c = 0; c < cols; c++) o[base + c] = x[base + c] + v[c];
-            }
-        });
+        synchronized (ops) {
+            ops.a = a(tx, "addRowVector");
+            ops.b = a(tv, "addRowVector");
+            ops.c = a(tout, "addRowVector");
+            run(tx.shape().rows(), Math.max(1, GRAIN / tv.size()), ADD_ROW_VECTOR);
+        }
     }
 
     // ---- reductions ----------------------------------------------------------------
+
+    private static final Parallel.Body SUM_ROWS = (o, lo, hi) -> {
+        float[] x = o.a;
+        double[] part = o.sums;
+        int rows = o.i, cols = o.j, per = o.k;
+        for (int ch = lo; ch < hi; ch++) {
+            int base = ch * cols;
+            java.util.Arrays.fill(part, base, base + cols, 0.0);
+            for (int r = ch * per, end = Math.min(rows, r + per); r < end; r++) {
+                int src = r * cols;
+                for (int c = 0; c < cols; c++) part[base + c] += x[src + c];
+            }
+        }
+    };
 
     @Override public void sumRows(Tensor tx, Tensor tout) {
         Checks.sumRows(this, tx, tout);
@@ -481,16 +556,14 @@ public final class CpuBackend implements Backend {
         int per = (rows + chunks - 1) / chunks;
         double[] part = partials(chunks * cols);
         // each chunk of rows sums into its own slice of partials; the slices are added after
-        parallel.forRange(chunks, 1, (lo, hi) -> {
-            for (int ch = lo; ch < hi; ch++) {
-                int base = ch * cols;
-                java.util.Arrays.fill(part, base, base + cols, 0.0);
-                for (int r = ch * per, end = Math.min(rows, r + per); r < end; r++) {
-                    int src = r * cols;
-                    for (int c = 0; c < cols; c++) part[base + c] += x[src + c];
-                }
-            }
-        });
+        synchronized (ops) {
+            ops.a = x;
+            ops.sums = part;
+            ops.i = rows;
+            ops.j = cols;
+            ops.k = per;
+            run(chunks, 1, SUM_ROWS);
+        }
         for (int c = 0; c < cols; c++) {
             double s = 0;
             for (int ch = 0; ch < chunks; ch++) s += part[ch * cols + c];
@@ -500,16 +573,24 @@ public final class CpuBackend implements Backend {
 
     @Override public void argmaxRows(Tensor tx, Tensor tout) {
         Checks.argmaxRows(this, tx, tout);
-        float[] x = a(tx, "argmaxRows"), o = a(tout, "argmaxRows");
         int cols = tx.shape().cols();
-        parallel.forRange(o.length, Math.max(1, GRAIN / cols), (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                int base = r * cols, best = 0;
-                for (int c = 1; c < cols; c++) if (x[base + c] > x[base + best]) best = c;
-                o[r] = best;
-            }
-        });
+        synchronized (ops) {
+            ops.a = a(tx, "argmaxRows");
+            ops.b = a(tout, "argmaxRows");
+            ops.j = cols;
+            run(tout.size(), Math.max(1, GRAIN / cols), ARGMAX_ROWS);
+        }
     }
+
+    private static final Parallel.Body ARGMAX_ROWS = (o, lo, hi) -> {
+        float[] x = o.a, out = o.b;
+        int cols = o.j;
+        for (int r = lo; r < hi; r++) {
+            int base = r * cols, best = 0;
+            for (int c = 1; c < cols; c++) if (x[base + c] > x[base + best]) best = c;
+            out[r] = best;
+        }
+    };
 
     @Override public double dot(Tensor ta, Tensor tb) {
         Checks.elementwise(this, "dot", ta, tb);
@@ -537,17 +618,28 @@ public final class CpuBackend implements Backend {
 
     @Override public void gatherRows(Tensor tsrc, Tensor tindex, Tensor tat, Tensor tdst) {
         Checks.gatherRows(this, tsrc, tindex, tat, tdst);
-        float[] src = a(tsrc, "gatherRows"), index = a(tindex, "gatherRows"), dst = a(tdst, "gatherRows");
-        int per = tdst.shape().cols(), rows = tsrc.shape().rows();
-        long p = position(a(tat, "gatherRows")[0]);
-        parallel.forRange(tdst.shape().rows(), Math.max(1, GRAIN / per), (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                long k = p < 0 ? -1 : p + i, r = k >= 0 && k < index.length ? position(index[(int) k]) : -1;
-                if (r >= 0 && r < rows) System.arraycopy(src, (int) r * per, dst, i * per, per);
-                else java.util.Arrays.fill(dst, i * per, (i + 1) * per, Float.NaN);
-            }
-        });
+        int per = tdst.shape().cols();
+        synchronized (ops) {
+            ops.a = a(tsrc, "gatherRows");
+            ops.b = a(tindex, "gatherRows");
+            ops.c = a(tdst, "gatherRows");
+            ops.j = per;
+            ops.i = tsrc.shape().rows();
+            ops.step = position(a(tat, "gatherRows")[0]);
+            run(tdst.shape().rows(), Math.max(1, GRAIN / per), GATHER_ROWS);
+        }
     }
+
+    private static final Parallel.Body GATHER_ROWS = (o, lo, hi) -> {
+        float[] src = o.a, index = o.b, dst = o.c;
+        int per = o.j, rows = o.i;
+        long p = o.step;
+        for (int i = lo; i < hi; i++) {
+            long k = p < 0 ? -1 : p + i, r = k >= 0 && k < index.length ? position(index[(int) k]) : -1;
+            if (r >= 0 && r < rows) System.arraycopy(src, (int) r * per, dst, i * per, per);
+            else java.util.Arrays.fill(dst, i * per, (i + 1) * per, Float.NaN);
+        }
+    };
 
     @Override public void putRows(Tensor tsrc, Tensor tat, Tensor tdst) {
         Checks.putRows(this, tsrc, tat, tdst);
@@ -572,6 +664,36 @@ public final class CpuBackend implements Backend {
 
     // ---- losses --------------------------------------------------------------------
 
+    private static final Parallel.Body SOFTMAX_CROSS_ENTROPY = (o, lo, hi) -> {
+        float[] z = o.a, lab = o.b, pr = o.c;
+        double[] part = o.sums;
+        int cols = o.j;
+        for (int r = lo; r < hi; r++) {
+            int base = r * cols;
+            float max = z[base];
+            for (int c = 1; c < cols; c++) max = Math.max(max, z[base + c]);
+            double sum = 0;
+            for (int c = 0; c < cols; c++) {
+                float e = (float) Math.exp(z[base + c] - max);
+                pr[base + c] = e;
+                sum += e;
+            }
+            float inv = (float) (1.0 / sum);
+            for (int c = 0; c < cols; c++) pr[base + c] *= inv;
+            part[r] = Math.log(sum) - ((double) z[base + (int) lab[r]] - max);         // -log softmax, not clamped
+        }
+    };
+
+    private static final Parallel.Body SOFTMAX_CROSS_ENTROPY_BACKWARD = (o, lo, hi) -> {
+        float[] pr = o.a, lab = o.b, dx = o.c;
+        int cols = o.j;
+        float inv = o.alpha;
+        for (int r = lo; r < hi; r++) {
+            int base = r * cols, label = (int) lab[r];
+            for (int c = 0; c < cols; c++) dx[base + c] = (pr[base + c] - (c == label ? 1f : 0f)) * inv;
+        }
+    };
+
     @Override public void softmaxCrossEntropy(Tensor tlogits, Tensor tlabels, Tensor tprobs, Tensor tloss) {
         Checks.softmaxCrossEntropy(this, "softmaxCrossEntropy", tlogits, tlabels, tprobs, tloss);
         if (tloss.size() != 1) throw new IllegalArgumentException("softmaxCrossEntropy: loss must hold one value, got " + tloss.shape());
@@ -580,22 +702,14 @@ public final class CpuBackend implements Backend {
         int rows = tlogits.shape().rows(), cols = tlogits.shape().cols();
         Checks.labels("softmaxCrossEntropy", lab, 0, rows, cols);
         double[] part = partials(rows);
-        parallel.forRange(rows, Math.max(1, GRAIN / cols), (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                int base = r * cols;
-                float max = z[base];
-                for (int c = 1; c < cols; c++) max = Math.max(max, z[base + c]);
-                double sum = 0;
-                for (int c = 0; c < cols; c++) {
-                    float e = (float) Math.exp(z[base + c] - max);
-                    pr[base + c] = e;
-                    sum += e;
-                }
-                float inv = (float) (1.0 / sum);
-                for (int c = 0; c < cols; c++) pr[base + c] *= inv;
-                part[r] = Math.log(sum) - ((double) z[base + (int) lab[r]] - max);     // -log softmax, not clamped
-            }
-        });
+        synchronized (ops) {
+            ops.a = z;
+            ops.b = lab;
+            ops.c = pr;
+            ops.sums = part;
+            ops.j = cols;
+            run(rows, Math.max(1, GRAIN / cols), SOFTMAX_CROSS_ENTROPY);
+        }
         double total = 0;
         for (int r = 0; r < rows; r++) total += part[r];
         loss[0] = (float) (total / rows);
@@ -608,13 +722,14 @@ public final class CpuBackend implements Backend {
         float[] dx = a(tdx, "softmaxCrossEntropyBackward");
         int rows = tprobs.shape().rows(), cols = tprobs.shape().cols();
         Checks.labels("softmaxCrossEntropyBackward", lab, 0, rows, cols);
-        float inv = 1f / rows;
-        parallel.forRange(rows, Math.max(1, GRAIN / cols), (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                int base = r * cols, label = (int) lab[r];
-                for (int c = 0; c < cols; c++) dx[base + c] = (pr[base + c] - (c == label ? 1f : 0f)) * inv;
-            }
-        });
+        synchronized (ops) {
+            ops.a = pr;
+            ops.b = lab;
+            ops.c = dx;
+            ops.j = cols;
+            ops.alpha = 1f / rows;
+            run(rows, Math.max(1, GRAIN / cols), SOFTMAX_CROSS_ENTROPY_BACKWARD);
+        }
     }
 
 
@@ -692,64 +807,34 @@ public final class CpuBackend implements Backend {
         Checks.dropout(this, tx, ratio, tstep, tmask, ty);
         float[] x = a(tx, "dropout"), mask = a(tmask, "dropout"), y = a(ty, "dropout");
         long step = position(a(tstep, "dropout")[0]), s = DropoutHash.seed(seed, step);
-        float keep = step < 0 ? Float.NaN : 1f / (1f - ratio);
-        parallel.forRange(x.length, GRAIN, (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                float m = DropoutHash.uniform(s, i) >= ratio ? keep : step < 0 ? Float.NaN : 0f;
-                mask[i] = m;
-                y[i] = x[i] * m;
-            }
-        });
+        synchronized (ops) {
+            ops.a = x;
+            ops.b = mask;
+            ops.c = y;
+            ops.alpha = ratio;
+            ops.beta = step < 0 ? Float.NaN : 1f / (1f - ratio);
+            ops.seed = s;
+            ops.step = step;
+            run(x.length, GRAIN, DROPOUT);
+        }
     }
+
+    private static final Parallel.Body DROPOUT = (o, lo, hi) -> {
+        float[] x = o.a, mask = o.b, y = o.c;
+        float ratio = o.alpha, keep = o.beta;
+        long s = o.seed, step = o.step;
+        for (int i = lo; i < hi; i++) {
+            float m = DropoutHash.uniform(s, i) >= ratio ? keep : step < 0 ? Float.NaN : 0f;
+            mask[i] = m;
+            y[i] = x[i] * m;
+        }
+    };
 
     // ---- optimizers ----------------------------------------------------------------
 
-    private float[] decayScratch = new float[0];
-
-    /** g itself without weight decay; else g + decay*p in a scratch array kept for the next call (g is an input: never written). */
-    private float[] decayed(float decay, float[] p, float[] g) {
-        if (decay == 0) return g;
-        if (decayScratch.length < g.length) decayScratch = new float[g.length];
-        float[] out = decayScratch;
-        parallel.forRange(g.length, GRAIN, (lo, hi) -> { for (int i = lo; i < hi; i++) out[i] = g[i] + decay * p[i]; });
-        return out;
-    }
-
     @Override public void optimizerStep(UpdateRule rule, Tensor tp, Tensor tg, Tensor ts1, Tensor ts2) {
         Checks.optimizerStep(this, rule, tp, tg, ts1, ts2);
-        String op = "optimizerStep";
-        float[] p = a(tp, op), g = decayed(rule.decay(), p, a(tg, op));
-        float[] s1 = rule.stateCount() >= 1 ? a(ts1, op) : null, s2 = rule.stateCount() >= 2 ? a(ts2, op) : null;
-        float lr = rule.lr(), ra = rule.a(), rb = rule.b(), eps = rule.eps();
-        Parallel.Range body = switch (rule.kind()) {
-            case SGD -> (lo, hi) -> { for (int i = lo; i < hi; i++) p[i] -= lr * g[i]; };
-            case MOMENTUM -> (lo, hi) -> {
-                for (int i = lo; i < hi; i++) { s1[i] = ra * s1[i] - lr * g[i]; p[i] += s1[i]; }
-            };
-            case NESTEROV -> (lo, hi) -> {
-                for (int i = lo; i < hi; i++) {
-                    s1[i] = ra * s1[i] - lr * g[i];
-                    p[i] += ra * ra * s1[i] - (1 + ra) * lr * g[i];
-                }
-            };
-            case ADAGRAD -> (lo, hi) -> {
-                for (int i = lo; i < hi; i++) { s1[i] += g[i] * g[i]; p[i] -= lr * g[i] / ((float) Math.sqrt(s1[i]) + eps); }
-            };
-            case RMSPROP -> (lo, hi) -> {
-                for (int i = lo; i < hi; i++) {
-                    s1[i] = ra * s1[i] + (1 - ra) * g[i] * g[i];
-                    p[i] -= lr * g[i] / ((float) Math.sqrt(s1[i]) + eps);
-                }
-            };
-            case ADAM -> (lo, hi) -> {
-                for (int i = lo; i < hi; i++) {
-                    s1[i] += (1 - ra) * (g[i] - s1[i]);
-                    s2[i] += (1 - rb) * (g[i] * g[i] - s2[i]);
-                    p[i] -= lr * s1[i] / ((float) Math.sqrt(s2[i]) + eps);
-                }
-            };
-        };
-        parallel.forRange(p.length, GRAIN, body);
+        optimizerStep(rule, rule.lr(), rule.decay(), tp, tg, ts1, ts2);
     }
 
     /** One {@link #optimizerStep} per parameter: on the CPU a launch costs nothing to save. */
@@ -760,8 +845,98 @@ public final class CpuBackend implements Backend {
         long p = position(a(at, "optimizerSteps")[0]);
         float lr = p >= 0 && p < r.length ? r[(int) p] : Float.NaN;
         for (int i = 0; i < params.length; i++) {
-            UpdateRule ri = new UpdateRule(rule.kind(), lr, rule.a(), rule.b(), rule.eps(), decays[i] ? rule.decay() : 0f);
-            optimizerStep(ri, params[i], grads[i], rule.stateCount() >= 1 ? s1[i] : null, rule.stateCount() >= 2 ? s2[i] : null);
+            optimizerStep(rule, lr, decays[i] ? rule.decay() : 0f, params[i], grads[i], rule.stateCount() >= 1 ? s1[i] : null,
+                    rule.stateCount() >= 2 ? s2[i] : null);
+        }
+    }
+
+    private final OptimizerTask optimizerTask = new OptimizerTask();
+
+    /** rule's step at learning rate lr and weight decay, checked. */
+    private void optimizerStep(UpdateRule rule, float lr, float decay, Tensor tp, Tensor tg, Tensor ts1, Tensor ts2) {
+        String op = "optimizerStep";
+        OptimizerTask t = optimizerTask;
+        synchronized (t) {                  // one task object, filled per call: a step makes no lambda
+            t.kind = rule.kind();
+            t.p = a(tp, op);
+            t.g = decay == 0 ? a(tg, op) : decayed(decay, t.p, a(tg, op));
+            t.s1 = rule.stateCount() >= 1 ? a(ts1, op) : null;
+            t.s2 = rule.stateCount() >= 2 ? a(ts2, op) : null;
+            t.lr = lr;
+            t.ra = rule.a();
+            t.rb = rule.b();
+            t.eps = rule.eps();
+            try {
+                parallel.forRange(t.p.length, GRAIN, t);
+            } finally {
+                t.p = t.g = t.s1 = t.s2 = null;
+            }
+        }
+    }
+
+    private float[] decayScratch = new float[0];
+    private final DecayTask decayTask = new DecayTask();
+
+    /** g + decay*p in a scratch array kept for the next call (g is an input: never written). */
+    private float[] decayed(float decay, float[] p, float[] g) {
+        if (decayScratch.length < g.length) decayScratch = new float[g.length];
+        DecayTask t = decayTask;
+        t.out = decayScratch;
+        t.p = p;
+        t.g = g;
+        t.decay = decay;
+        try {
+            parallel.forRange(g.length, GRAIN, t);
+        } finally {
+            t.p = t.g = null;
+        }
+        return decayScratch;
+    }
+
+    private static final class DecayTask implements Parallel.Range {
+        float[] out, p, g;
+        float decay;
+
+        @Override public void run(int lo, int hi) { for (int i = lo; i < hi; i++) out[i] = g[i] + decay * p[i]; }
+    }
+
+    /** Every rule's update of p[lo, hi) from g (already decayed where the rule has weight decay). */
+    private static final class OptimizerTask implements Parallel.Range {
+        UpdateRule.Kind kind;
+        float[] p, g, s1, s2;
+        float lr, ra, rb, eps;
+
+        @Override public void run(int lo, int hi) {
+            float[] p = this.p, g = this.g, s1 = this.s1, s2 = this.s2;
+            float lr = this.lr, ra = this.ra, rb = this.rb, eps = this.eps;
+            switch (kind) {
+                case SGD -> { for (int i = lo; i < hi; i++) p[i] -= lr * g[i]; }
+                case MOMENTUM -> {
+                    for (int i = lo; i < hi; i++) { s1[i] = ra * s1[i] - lr * g[i]; p[i] += s1[i]; }
+                }
+                case NESTEROV -> {
+                    for (int i = lo; i < hi; i++) {
+                        s1[i] = ra * s1[i] - lr * g[i];
+                        p[i] += ra * ra * s1[i] - (1 + ra) * lr * g[i];
+                    }
+                }
+                case ADAGRAD -> {
+                    for (int i = lo; i < hi; i++) { s1[i] += g[i] * g[i]; p[i] -= lr * g[i] / ((float) Math.sqrt(s1[i]) + eps); }
+                }
+                case RMSPROP -> {
+                    for (int i = lo; i < hi; i++) {
+                        s1[i] = ra * s1[i] + (1 - ra) * g[i] * g[i];
+                        p[i] -= lr * g[i] / ((float) Math.sqrt(s1[i]) + eps);
+                    }
+                }
+                case ADAM -> {
+                    for (int i = lo; i < hi; i++) {
+                        s1[i] += (1 - ra) * (g[i] - s1[i]);
+                        s2[i] += (1 - rb) * (g[i] * g[i] - s2[i]);
+                        p[i] -= lr * s1[i] / ((float) Math.sqrt(s2[i]) + eps);
+                    }
+                }
+            }
         }
     }
 

@@ -274,15 +274,72 @@ final class DnnlOperand {
             own.pack(src, null);
             return;
         }
-        int parts = parts();
-        parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                int from = (int) ((long) len * t / parts), to = (int) ((long) len * (t + 1) / parts);
-                plain.put(from, src, from, to - from);
-            }
-        });
+        copy(src, null, COPY_IN);
         reorderToInner();
     }
+
+    // the copies' bodies capture nothing (a step allocates nothing): o.a the array, o.b y (a mask) or
+    // null, o.x the operand, o.i the parts
+    private final Parallel.Operands ops = new Parallel.Operands();
+
+    private void copy(float[] array, float[] y, Parallel.Body body) {
+        ops.a = array;
+        ops.b = y;
+        ops.x = this;
+        ops.i = parts();
+        try {
+            parallel.forRange(ops.i, 1, body, ops);
+        } finally {
+            ops.clear();
+        }
+    }
+
+    /** [from, to) of the t-th of parts equal parts of len. */
+    private static int from(int len, int t, int parts) { return (int) ((long) len * t / parts); }
+
+    private static final Parallel.Body COPY_IN = (o, lo, hi) -> {
+        DnnlOperand op = (DnnlOperand) o.x;
+        for (int t = lo; t < hi; t++) {
+            int from = from(op.len, t, o.i), to = from(op.len, t + 1, o.i);
+            op.plain.put(from, o.a, from, to - from);
+        }
+    };
+
+    private static final Parallel.Body COPY_IN_MASKED = (o, lo, hi) -> {
+        DnnlOperand op = (DnnlOperand) o.x;
+        float[] src = o.a, y = o.b;
+        for (int t = lo; t < hi; t++) {
+            int from = from(op.len, t, o.i), to = from(op.len, t + 1, o.i);
+            float[] block = op.blocks[t];
+            for (int at = from; at < to; at += BLOCK) {
+                int n = Math.min(BLOCK, to - at);
+                for (int j = 0; j < n; j++) block[j] = ReluGradient.of(src[at + j], y[at + j]);
+                op.plain.put(at, block, 0, n);
+            }
+        }
+    };
+
+    private static final Parallel.Body COPY_OUT = (o, lo, hi) -> {
+        DnnlOperand op = (DnnlOperand) o.x;
+        for (int t = lo; t < hi; t++) {
+            int from = from(op.len, t, o.i), to = from(op.len, t + 1, o.i);
+            op.plain.get(from, o.a, from, to - from);
+        }
+    };
+
+    private static final Parallel.Body COPY_OUT_RELU = (o, lo, hi) -> {
+        DnnlOperand op = (DnnlOperand) o.x;
+        float[] dst = o.a;
+        for (int t = lo; t < hi; t++) {
+            int from = from(op.len, t, o.i), to = from(op.len, t + 1, o.i);
+            float[] block = op.blocks[t];
+            for (int at = from; at < to; at += BLOCK) {
+                int n = Math.min(BLOCK, to - at);
+                op.plain.get(at, block, 0, n);
+                for (int j = 0; j < n; j++) dst[at + j] = Math.max(block[j], 0f);
+            }
+        }
+    };
 
     private void reorderToInner() {
         if (toInner == null) return;
@@ -309,21 +366,8 @@ final class DnnlOperand {
             own.pack(src, y);
             return;
         }
-        int parts = parts();
         if (blocks == null) blocks = new float[parallel.threads()][BLOCK];
-        parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                int from = (int) ((long) len * t / parts), to = (int) ((long) len * (t + 1) / parts);
-                float[] block = blocks[t];
-                for (int at = from; at < to; at += BLOCK) {
-                    int n = Math.min(BLOCK, to - at);
-                    for (int j = 0; j < n; j++) {
-                        block[j] = ReluGradient.of(src[at + j], y[at + j]);
-                    }
-                    plain.put(at, block, 0, n);
-                }
-            }
-        });
+        copy(src, y, COPY_IN_MASKED);
         reorderToInner();
     }
 
@@ -350,13 +394,7 @@ final class DnnlOperand {
             return;
         }
         reorderToPlain();
-        int parts = parts();
-        parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                int from = (int) ((long) len * t / parts), to = (int) ((long) len * (t + 1) / parts);
-                plain.get(from, dst, from, to - from);
-            }
-        });
+        copy(dst, null, COPY_OUT);
     }
 
     /**
@@ -369,19 +407,8 @@ final class DnnlOperand {
             return;
         }
         reorderToPlain();
-        int parts = parts();
         if (blocks == null) blocks = new float[parallel.threads()][BLOCK];
-        parallel.forRange(parts, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                int from = (int) ((long) len * t / parts), to = (int) ((long) len * (t + 1) / parts);
-                float[] block = blocks[t];
-                for (int at = from; at < to; at += BLOCK) {
-                    int n = Math.min(BLOCK, to - at);
-                    plain.get(at, block, 0, n);
-                    for (int j = 0; j < n; j++) dst[at + j] = Math.max(block[j], 0f);
-                }
-            }
-        });
+        copy(dst, null, COPY_OUT_RELU);
     }
 
     /** An activation that oneDNN holds channel-blocked (nChw16c, nChw8c): {@link BlockedActivation} carries it. */

@@ -31,6 +31,35 @@ final class Parallel implements AutoCloseable {
         void run(int lo, int hi);
     }
 
+    /**
+     * The operands of a loop whose body captures nothing ({@link Body}): set them, then
+     * {@link #forRange(int, int, Body, Operands)}. Why: a lambda that captures its arrays is a new
+     * object at every call, and a training step should allocate nothing; a body that captures
+     * nothing is one object, made once, and reads its operands from here. Fill and run under
+     * {@code synchronized (operands)}, so that two threads sharing a backend take turns.
+     */
+    static final class Operands {
+        float[] a, b, c, d;
+        double[] sums;
+        Object x, y;
+        float alpha, beta;
+        long seed, step;
+        int i, j, k, l, m;
+
+        /** Drops the arrays and objects, so that a finished loop keeps nothing alive. */
+        void clear() {
+            a = b = c = d = null;
+            sums = null;
+            x = y = null;
+        }
+    }
+
+    /** The body of a parallel loop over [lo, hi) that reads its operands from o and captures nothing. */
+    @FunctionalInterface
+    interface Body {
+        void run(Operands o, int lo, int hi);
+    }
+
     /** How long a waiting thread spins before it parks. */
     private static final long SPIN_NANOS = 20_000;
 
@@ -45,6 +74,9 @@ final class Parallel implements AutoCloseable {
     private volatile boolean closed;
     // the current job: written by the caller before it publishes a generation, read by workers after
     private Range body;
+    private Body withOperands;                 // the current job where it came with operands, run through bound
+    private Operands operands;
+    private final Range bound = (lo, hi) -> withOperands.run(operands, lo, hi);
     private int n, chunk;
     private Thread caller;
     private long generation;
@@ -60,6 +92,29 @@ final class Parallel implements AutoCloseable {
     }
 
     int threads() { return threads; }
+
+    /** Runs body over [0, n) with operands o, in chunks of at least {@code grain} indices; allocates nothing. */
+    void forRange(int n, int grain, Body body, Operands o) {
+        int chunks = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
+        if (chunks <= 1 || Thread.currentThread() instanceof Worker) {    // small, or nested inside a chunk: inline
+            if (n > 0) body.run(o, 0, n);
+            return;
+        }
+        synchronized (this) {
+            if (this.body != null) {           // nested in the caller's own chunk: inline
+                body.run(o, 0, n);
+                return;
+            }
+            withOperands = body;
+            operands = o;
+            try {
+                forRange(n, grain, bound);
+            } finally {
+                withOperands = null;
+                operands = null;
+            }
+        }
+    }
 
     /** Runs body over [0, n) in chunks of at least {@code grain} indices. */
     void forRange(int n, int grain, Range body) {

@@ -119,11 +119,13 @@ final class VectorPooling {
                 }
             }
         }
-        FloatVector zero = FloatVector.zero(F);
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
                 int i0 = 2 * oy * row + 2 * ox * block, t = (oy * ow + ox) * block;
                 for (int l = 0; l < block; l += LANES) {
+                    // zero made here, not before the loops: a vector live across a loop's back edge may be
+                    // boxed there by C2 (an array each call, 1.9 KB a SimpleConvNet step at batch 20)
+                    FloatVector zero = FloatVector.zero(F);
                     FloatVector d = FloatVector.fromArray(F, scratch, t + l), k = FloatVector.fromArray(F, scratch, winners + t + l);
                     zero.blend(d, k.eq(0f)).intoArray(r, i0 + l);
                     zero.blend(d, k.eq(1f)).intoArray(r, i0 + block + l);

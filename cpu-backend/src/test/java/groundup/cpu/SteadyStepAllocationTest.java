@@ -1,0 +1,75 @@
+package groundup.cpu;
+
+import groundup.backend.Backend;
+import groundup.backend.Precision;
+import groundup.backend.UpdateRule;
+import groundup.data.Dataset;
+import groundup.nn.NetworkSpec;
+import groundup.nn.Networks;
+import groundup.nn.Sequential;
+import groundup.optim.Optimizer;
+import groundup.train.Trainer;
+import java.lang.management.ManagementFactory;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A training step allocates nothing in steady state: no tensor, array, lambda, shape or string
+ * on the calling thread or the backend's workers. Measured as the Java heap the threads
+ * allocate over a training epoch of 60 steps and one of 30 (each after warm-up epochs), so that
+ * what an epoch makes once (its shuffle, the trainer's bookkeeping) cancels: the difference over
+ * 30 steps is what the steps make. Under 16 bytes a step on average: the smallest object a
+ * step could make each time is 16 bytes, so any per-step allocation fails, and a stray object
+ * or two (a JIT deoptimization) does not.
+ */
+class SteadyStepAllocationTest {
+    private static final int BATCH = 20, SHORT = 30, LONG = 60, WARM = 12;
+
+    @Test void simpleConvNetTrainsWithoutAllocating() { assertNoAllocationPerStep("simple-cnn"); }
+
+    @Test void deepConvNetTrainsWithoutAllocating() { assertNoAllocationPerStep("deep-cnn"); }
+
+    private static void assertNoAllocationPerStep(String net) {
+        assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean mx && mx.isThreadAllocatedMemorySupported(),
+                "this JVM does not count a thread's allocated bytes");
+        try (Backend b = new CpuBackend(2, ConvolutionKind.AUTO)) {
+            long shortEpoch = epochBytes(b, net, SHORT), longEpoch = epochBytes(b, net, LONG);
+            double perStep = (longEpoch - shortEpoch) / (double) (LONG - SHORT);
+            System.out.printf("%s on the CPU, batch %d: an epoch of %d steps allocates %d bytes, of %d steps %d: %.1f bytes a step%n",
+                    net, BATCH, SHORT, shortEpoch, LONG, longEpoch, perStep);
+            assertTrue(perStep < 16, net + ": " + perStep + " bytes allocated a training step (epochs of " + SHORT + " and " + LONG
+                    + " steps: " + shortEpoch + " and " + longEpoch + " bytes)");
+        }
+    }
+
+    /** The bytes the calling thread and the backend's threads allocate in a training epoch of steps steps, after WARM epochs. */
+    private static long epochBytes(Backend b, String net, int steps) {
+        Random r = new Random(1);
+        int n = steps * BATCH;
+        float[] images = new float[n * 28 * 28];
+        int[] labels = new int[n];
+        for (int i = 0; i < images.length; i++) images[i] = r.nextFloat();
+        for (int i = 0; i < n; i++) labels[i] = r.nextInt(10);
+        Dataset train = new Dataset("random", images, labels, Networks.MNIST);
+        try (Sequential model = Networks.create(NetworkSpec.of(net), b, 1, Precision.FP32);
+             Optimizer opt = new Optimizer(b, UpdateRule.Kind.ADAM, 1e-3f, 0f);
+             Trainer t = new Trainer(model, opt, train, null, BATCH, 1, null)) {
+            for (int e = 1; e <= WARM; e++) t.epoch(e);
+            long before = allocated();
+            t.epoch(WARM + 1);
+            return allocated() - before;
+        }
+    }
+
+    private static long allocated() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t == Thread.currentThread() || t.getName().startsWith("groundup-cpu-")) sum += Math.max(0, mx.getThreadAllocatedBytes(t.getId()));
+        }
+        return sum;
+    }
+}
