@@ -147,6 +147,7 @@ public final class Checks {
     public static void convolutionPool(Backend b, ConvGeometry g, int filters, ConvGeometry pool, Tensor yp, Tensor argmax, Tensor dyp) {
         String op = "convolution with pooling";
         owned(b, op, yp);
+        if (argmax == null && dyp != null) throw fail(op, "a tensor argument is null");   // a backward needs the winners
         if (argmax != null) owned(b, op, argmax);
         if (dyp != null) owned(b, op, dyp);
         if (pool.n() != g.n() || pool.c() != filters || pool.h() != g.outH() || pool.w() != g.outW()) {

@@ -281,6 +281,9 @@ public abstract class BackendContract extends BackendTestBase {
                     float[] scattered = Reference.maxPoolBackward(dyp, pw[1], pool);
                     for (int i = 0; i < scattered.length; i++) scattered[i] = y[i] > 0f ? scattered[i] : 0f;
                     want = Reference.convolutionBackward(x, w, scattered, g, f);
+                    IllegalArgumentException noWinners = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                            () -> conv.backwardReluPool(X, W, pool, P, null, DYP, DW, DB, null), "backwardReluPool without argmax " + what);
+                    assertTrue(noWinners.getMessage().startsWith("convolution with pooling: "), noWinners.getMessage());
                     conv.backwardReluPool(X, W, pool, P, A, DYP, DW, DB, round == 0 ? DX : null);
                     assertGradients(want, DW, DB, round == 0 ? DX : null, x.length, "backwardReluPool " + what);
                     assertArrayEquals(dyp, DYP.toArray(), "backwardReluPool " + what + ": dyp unchanged");

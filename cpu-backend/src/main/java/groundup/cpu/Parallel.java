@@ -36,7 +36,9 @@ final class Parallel implements AutoCloseable {
      * {@link #forRange(int, int, Body, Operands)}. Why: a lambda that captures its arrays is a new
      * object at every call, and a training step should allocate nothing; a body that captures
      * nothing is one object, made once, and reads its operands from here. Fill and run under
-     * {@code synchronized (operands)}, so that two threads sharing a backend take turns.
+     * {@code synchronized (operands)}, so that two threads sharing a backend take turns. A body
+     * must not call an op that fills the same operands: on a worker it would wait for the lock
+     * its caller holds, on the caller it would overwrite the operands the workers are reading.
      */
     static final class Operands {
         float[] a, b, c, d;
