@@ -193,7 +193,7 @@ public final class CpuBackend implements Backend {
      * needs no NCHW, and the convolution that reads dst reads it in place (+0 padding stays +0).
      */
     void round(Precision p, Tensor src, Tensor dst) {
-        Checks.elementwise(this, "round(" + p + ")", src, dst);
+        Checks.elementwise(this, ROUND_OPS[p.ordinal()], src, dst);
         if (p.droppedBits() == 0) throw new IllegalArgumentException(p + " drops no bits: nothing to round");
         CpuMemory s = (CpuMemory) src.handle(this, "round"), d = (CpuMemory) dst.handle(this, "round");
         CpuMemory.Blocked from = s.blockedIfCurrent();
@@ -269,7 +269,7 @@ public final class CpuBackend implements Backend {
             gemm(transA, transB, alpha, ta, tb, beta, tc);
             return;
         }
-        precisionDetail(p);
+        if (p != Precision.BF16) precisionDetail(p);            // throws for what the CPU cannot run (bf16 it always can: its line is a string a call)
         Checks.gemm(this, transA, transB, ta, tb, tc);
         int m = tc.shape().rows(), n = tc.shape().cols();
         int k = transA ? ta.shape().rows() : ta.shape().cols();
@@ -286,7 +286,19 @@ public final class CpuBackend implements Backend {
      * (a NaN is kept by a mask, not a test).
      */
     private void round(Precision p, float[] src, float[] dst, int n) {
-        parallel.forRange(n, GRAIN, (lo, hi) -> roundRange(p, src, dst, lo, hi));
+        synchronized (ops) {
+            ops.a = src;
+            ops.b = dst;
+            ops.x = p;
+            run(n, GRAIN, ROUND);
+        }
+    }
+
+    private static final Parallel.Body ROUND = (o, lo, hi) -> roundRange((Precision) o.x, o.a, o.b, lo, hi);
+
+    private static final String[] ROUND_OPS = new String[Precision.values().length];
+    static {
+        for (Precision p : Precision.values()) ROUND_OPS[p.ordinal()] = "round(" + p + ")";
     }
 
     /** dst[lo, hi) = src[lo, hi) rounded to p, on the calling thread (src and dst may be one array). */
