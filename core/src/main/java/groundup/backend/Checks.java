@@ -327,13 +327,5 @@ public final class Checks {
         noAlias(op, out, in3);
     }
 
-    private static void noAlias(String op, Tensor out, Tensor... ins) {
-        for (Tensor in : ins) {
-            if (out.sharesMemoryWith(in)) {
-                throw fail(op, "the output " + out.shape() + " shares memory with an input");
-            }
-        }
-    }
-
     private static String dims(int r, int c) { return "(" + r + ", " + c + ")"; }
 }
